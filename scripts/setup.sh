@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs what hull and its tests need on a fresh Debian 12 machine (as root), then builds.
+# Idempotent: each step checks first, so a second run costs well under a second plus the build.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Debian packages: the OCI runtime, the container monitor, the init, the test image source,
+# and the tools used as interoperability oracles and peers.
+DEB_PACKAGES=(runc conmon catatonit busybox-static skopeo umoci uidmap iptables
+  containernetworking-plugins docker-registry attr tmux ${HULL_EXTRA_DEB_PACKAGES:-})
+missing=()
+for p in "${DEB_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing Debian packages: ${missing[*]}"
+  if [ "$(id -u)" != 0 ]; then echo "setup: run as root to install packages" >&2; exit 1; fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # The registry package starts a service listening on :5000; tests start their own on random ports.
+  if systemctl is-active --quiet docker-registry 2>/dev/null; then systemctl stop docker-registry || true; fi
+fi
+
+# npm dependencies: reinstall when the lockfile changed since the last install.
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "setup: installing npm dependencies"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+
+npx tsc -p tsconfig.json

@@ -1,0 +1,71 @@
+/**
+ * HullError: every failure the core reports to a front end.
+ *
+ * Messages follow `Cannot <action> "<object>": <state>`; the hint says what to do next.
+ * Front ends branch on `code`, never on the message. The table below maps each code to the
+ * CLI exit code (docker's convention: 125 engine failure, 126 cannot invoke, 127 not found),
+ * the HTTP status for the API and registry server, and the OCI distribution error code.
+ */
+
+export const ERROR_CODES = {
+  INVALID_ARGUMENT: { exit: 125, http: 400, oci: 'UNSUPPORTED' },
+  INVALID_REFERENCE: { exit: 125, http: 400, oci: 'NAME_INVALID' },
+  INVALID_DIGEST: { exit: 125, http: 400, oci: 'DIGEST_INVALID' },
+  INVALID_FORMAT: { exit: 125, http: 400, oci: 'MANIFEST_INVALID' },
+  UNSUPPORTED: { exit: 125, http: 415, oci: 'UNSUPPORTED' },
+  NOT_FOUND: { exit: 125, http: 404, oci: 'NAME_UNKNOWN' },
+  ALREADY_EXISTS: { exit: 125, http: 409, oci: 'DENIED' },
+  CONFLICT: { exit: 125, http: 409, oci: 'DENIED' },
+  UNSAFE_ARCHIVE: { exit: 125, http: 400, oci: 'BLOB_UPLOAD_INVALID' },
+  LIMIT_EXCEEDED: { exit: 125, http: 413, oci: 'SIZE_INVALID' },
+  UNAUTHORIZED: { exit: 125, http: 401, oci: 'UNAUTHORIZED' },
+  DENIED: { exit: 125, http: 403, oci: 'DENIED' },
+  TOO_MANY_REQUESTS: { exit: 125, http: 429, oci: 'TOOMANYREQUESTS' },
+  UNAVAILABLE: { exit: 125, http: 503, oci: 'UNAVAILABLE' },
+  RUNTIME_FAILED: { exit: 125, http: 500, oci: 'UNKNOWN' },
+  PERMISSION_DENIED: { exit: 125, http: 403, oci: 'DENIED' },
+  CANNOT_INVOKE: { exit: 126, http: 500, oci: 'UNKNOWN' },
+  COMMAND_NOT_FOUND: { exit: 127, http: 500, oci: 'UNKNOWN' },
+  INTERNAL: { exit: 125, http: 500, oci: 'UNKNOWN' },
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export interface HullErrorOptions {
+  hint?: string;
+  cause?: unknown;
+}
+
+export class HullError extends Error {
+  readonly code: ErrorCode;
+  readonly hint: string | undefined;
+
+  constructor(code: ErrorCode, message: string, options: HullErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'HullError';
+    this.code = code;
+    this.hint = options.hint;
+  }
+
+  get exitCode(): number {
+    return ERROR_CODES[this.code].exit;
+  }
+
+  get httpStatus(): number {
+    return ERROR_CODES[this.code].http;
+  }
+}
+
+export function isHullError(err: unknown, code?: ErrorCode): err is HullError {
+  return err instanceof HullError && (code === undefined || err.code === code);
+}
+
+/** Node's system errors carry an errno code such as ENOENT; this reads it without casts at call sites. */
+export function errnoCode(err: unknown): string | undefined {
+  if (typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string') return err.code;
+  return undefined;
+}
+
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
