@@ -27,6 +27,17 @@ export const ERROR_CODES = {
   CANNOT_INVOKE: { exit: 126, http: 500, oci: 'UNKNOWN' },
   COMMAND_NOT_FOUND: { exit: 127, http: 500, oci: 'UNKNOWN' },
   INTERNAL: { exit: 125, http: 500, oci: 'UNKNOWN' },
+  // Distribution-spec codes the registry server answers with (distribution-spec spec.md#error-codes).
+  BLOB_UNKNOWN: { exit: 125, http: 404, oci: 'BLOB_UNKNOWN' },
+  BLOB_UPLOAD_UNKNOWN: { exit: 125, http: 404, oci: 'BLOB_UPLOAD_UNKNOWN' },
+  BLOB_UPLOAD_INVALID: { exit: 125, http: 400, oci: 'BLOB_UPLOAD_INVALID' },
+  RANGE_INVALID: { exit: 125, http: 416, oci: 'BLOB_UPLOAD_INVALID' },
+  MANIFEST_UNKNOWN: { exit: 125, http: 404, oci: 'MANIFEST_UNKNOWN' },
+  MANIFEST_BLOB_UNKNOWN: { exit: 125, http: 400, oci: 'MANIFEST_BLOB_UNKNOWN' },
+  MANIFEST_TOO_LARGE: { exit: 125, http: 413, oci: 'MANIFEST_INVALID' },
+  TAG_INVALID: { exit: 125, http: 400, oci: 'TAG_INVALID' },
+  SIZE_INVALID: { exit: 125, http: 400, oci: 'SIZE_INVALID' },
+  METHOD_NOT_ALLOWED: { exit: 125, http: 405, oci: 'UNSUPPORTED' },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
