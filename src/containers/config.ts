@@ -1,0 +1,83 @@
+/**
+ * Pure merging of an image's defaults with `hull run`/`create` options into a container's
+ * Config, following docker's rules:
+ *  - CMD given on the command line replaces the image's Cmd;
+ *  - --entrypoint replaces the image's Entrypoint and clears the image's Cmd;
+ *  - -e K=V overrides the image's K; -e K takes K from hull's own environment (dropped if unset);
+ *  - an image without PATH gets the default PATH.
+ */
+import { HullError } from '../errors.js';
+import type { ContainerDefaults } from '../oci/image-config.js';
+import { DEFAULT_PATH } from '../runtime/defaults.js';
+
+export interface ProcessOptions {
+  cmd?: string[];
+  entrypoint?: string;
+  env?: string[];
+  workdir?: string;
+  user?: string;
+}
+
+export function envKey(entry: string): string {
+  const eq = entry.indexOf('=');
+  return eq === -1 ? entry : entry.slice(0, eq);
+}
+
+/** Merges env lists: later entries replace earlier ones with the same key, keeping first position. */
+export function mergeEnv(...lists: string[][]): string[] {
+  const out = new Map<string, string>();
+  for (const list of lists) for (const entry of list) out.set(envKey(entry), entry);
+  return [...out.values()];
+}
+
+export function resolveEnvArgs(args: string[], hostEnv: NodeJS.ProcessEnv): string[] {
+  return args.flatMap((a) => {
+    if (a.includes('=')) return [a];
+    const v = hostEnv[a];
+    return v === undefined ? [] : [`${a}=${v}`];
+  });
+}
+
+/** Parses an --env-file: KEY=VALUE lines, # comments, blank lines; KEY alone takes hull's env. */
+export function parseEnvFile(text: string, hostEnv: NodeJS.ProcessEnv): string[] {
+  const lines = text.split('\n').map((l) => l.replace(/\r$/, '')).filter((l) => l.trim() !== '' && !l.trimStart().startsWith('#'));
+  return resolveEnvArgs(lines, hostEnv);
+}
+
+export interface ProcessConfig {
+  Entrypoint: string[];
+  Cmd: string[];
+  Env: string[];
+  WorkingDir: string;
+  User: string;
+}
+
+export function mergeProcessConfig(image: ContainerDefaults | undefined, opts: ProcessOptions, hostEnv: NodeJS.ProcessEnv = process.env): ProcessConfig {
+  const entrypoint = opts.entrypoint !== undefined ? (opts.entrypoint === '' ? [] : [opts.entrypoint]) : (image?.Entrypoint ?? []);
+  const cmd = opts.cmd && opts.cmd.length > 0 ? opts.cmd : opts.entrypoint !== undefined ? [] : (image?.Cmd ?? []);
+  const imageEnv = image?.Env ?? [];
+  const base = imageEnv.some((e) => envKey(e) === 'PATH') ? [] : [`PATH=${DEFAULT_PATH}`];
+  return {
+    Entrypoint: entrypoint,
+    Cmd: cmd,
+    Env: mergeEnv(base, imageEnv, resolveEnvArgs(opts.env ?? [], hostEnv)),
+    WorkingDir: opts.workdir ?? (image?.WorkingDir || '/'),
+    User: opts.user ?? image?.User ?? '',
+  };
+}
+
+/** The argv the container's process runs: Entrypoint followed by Cmd. */
+export function processArgs(c: Pick<ProcessConfig, 'Entrypoint' | 'Cmd'>, name: string): string[] {
+  const args = [...c.Entrypoint, ...c.Cmd];
+  if (args.length === 0) {
+    throw new HullError('INVALID_ARGUMENT', `Cannot create container "${name}": no command specified`, {
+      hint: 'give a command after the image name, or use an image with a CMD or ENTRYPOINT',
+    });
+  }
+  return args;
+}
+
+export function checkWorkdir(dir: string): string {
+  if (!dir.startsWith('/')) throw new HullError('INVALID_ARGUMENT', `Cannot use working directory "${dir}": it must be an absolute path`);
+  return dir;
+}

@@ -1,0 +1,188 @@
+/**
+ * FsContentStore: a content-addressed blob store.
+ *
+ *   <root>/content/                       layout version 1
+ *     blobs/sha256/<hex>                  committed blobs, read-only (0444), named by their digest
+ *     ingest/<random>                     blobs being written; never read as content
+ *
+ * Lifecycle of a blob: ingest (stream into ingest/, hashing and counting as it goes) -> verify
+ * (digest and size against what the caller expected) -> commit (fsync, chmod 0444, rename into
+ * blobs/). A kill -9 before the rename leaves only an ingest file, removed by GC; after it, the blob
+ * is complete. Committing a blob that already exists is success.
+ */
+import { createReadStream, createWriteStream, mkdirSync, readdirSync, readFileSync, statSync, unlinkSync, chmodSync, renameSync, openSync, fsyncSync, closeSync, rmSync, writeSync } from 'node:fs';
+import { Transform, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { HullError, errnoCode } from '../errors.js';
+import { Digester, digestAlgorithm, digestHex, sha256, type Digest } from '../oci/digest.js';
+
+export interface BlobInfo {
+  digest: Digest;
+  size: number;
+}
+
+export interface Expected {
+  digest?: Digest;
+  size?: number;
+  /** Names the blob in error messages (e.g. "layer 2 of busybox"). */
+  what?: string;
+}
+
+/** The narrow read side: what an unpacker or exporter needs. */
+export interface BlobReader {
+  has(digest: Digest): boolean;
+  readBytes(digest: Digest): Buffer;
+  openRead(digest: Digest): Readable;
+  size(digest: Digest): number;
+}
+
+export class FsContentStore implements BlobReader {
+  readonly dir: string;
+
+  constructor(root: string) {
+    this.dir = join(root, 'content');
+    mkdirSync(join(this.dir, 'blobs', 'sha256'), { recursive: true });
+    mkdirSync(join(this.dir, 'ingest'), { recursive: true });
+  }
+
+  blobPath(digest: Digest): string {
+    return join(this.dir, 'blobs', digestAlgorithm(digest), digestHex(digest));
+  }
+
+  has(digest: Digest): boolean {
+    try {
+      statSync(this.blobPath(digest));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  size(digest: Digest): number {
+    return this.stat(digest).size;
+  }
+
+  stat(digest: Digest): BlobInfo {
+    try {
+      return { digest, size: statSync(this.blobPath(digest)).size };
+    } catch (err) {
+      if (errnoCode(err) === 'ENOENT') throw notFound(digest);
+      throw err;
+    }
+  }
+
+  readBytes(digest: Digest): Buffer {
+    try {
+      return readFileSync(this.blobPath(digest));
+    } catch (err) {
+      if (errnoCode(err) === 'ENOENT') throw notFound(digest);
+      throw err;
+    }
+  }
+
+  openRead(digest: Digest): Readable {
+    if (!this.has(digest)) throw notFound(digest);
+    return createReadStream(this.blobPath(digest), { highWaterMark: 1 << 20 });
+  }
+
+  /** Stores bytes already in memory (manifests, configs). */
+  putBytes(bytes: Uint8Array, expected: Expected = {}): BlobInfo {
+    const digest = sha256(bytes);
+    verify({ digest, size: bytes.length }, expected);
+    if (this.has(digest)) return { digest, size: bytes.length };
+    const tmp = this.ingestPath();
+    const fd = openSync(tmp, 'wx', 0o444);
+    try {
+      let off = 0;
+      while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    this.commit(tmp, digest);
+    return { digest, size: bytes.length };
+  }
+
+  /** Streams a blob in, verifying digest and size before it becomes visible. */
+  async ingest(source: Readable | AsyncIterable<Uint8Array>, expected: Expected = {}): Promise<BlobInfo> {
+    const algorithm = expected.digest ? digestAlgorithm(expected.digest) : 'sha256';
+    const digester = new Digester(algorithm);
+    const tmp = this.ingestPath();
+    const out = createWriteStream(tmp, { flags: 'wx', mode: 0o444 });
+    const limit = expected.size;
+    const hasher = new Transform({
+      transform(chunk: Buffer, _enc, cb) {
+        digester.update(chunk);
+        if (limit !== undefined && digester.size > limit) {
+          cb(new HullError('INVALID_DIGEST', `Cannot store ${expected.what ?? 'blob'}: more than the expected ${limit} bytes`));
+          return;
+        }
+        cb(null, chunk);
+      },
+    });
+    try {
+      await pipeline(source, hasher, out);
+      verify({ digest: digester.digest(), size: digester.size }, expected);
+      const fd = openSync(tmp, 'r');
+      fsyncSync(fd);
+      closeSync(fd);
+    } catch (err) {
+      rmSync(tmp, { force: true });
+      throw err;
+    }
+    const digest = expected.digest ?? digester.digest();
+    this.commit(tmp, digest);
+    return { digest, size: digester.size };
+  }
+
+  delete(digest: Digest): void {
+    try {
+      unlinkSync(this.blobPath(digest));
+    } catch (err) {
+      if (errnoCode(err) !== 'ENOENT') throw err;
+    }
+  }
+
+  list(): Digest[] {
+    return readdirSync(join(this.dir, 'blobs', 'sha256')).map((hex) => `sha256:${hex}` as Digest);
+  }
+
+  /** Ingest files left by killed processes; GC removes those not written to recently. */
+  listIngests(): Array<{ path: string; mtimeMs: number }> {
+    const dir = join(this.dir, 'ingest');
+    return readdirSync(dir).flatMap((name) => {
+      try {
+        return [{ path: join(dir, name), mtimeMs: statSync(join(dir, name)).mtimeMs }];
+      } catch {
+        return [];
+      }
+    });
+  }
+
+  private ingestPath(): string {
+    return join(this.dir, 'ingest', randomBytes(12).toString('hex'));
+  }
+
+  private commit(tmp: string, digest: Digest): void {
+    chmodSync(tmp, 0o444);
+    renameSync(tmp, this.blobPath(digest)); // replacing an identical existing blob is harmless
+  }
+}
+
+function verify(actual: BlobInfo, expected: Expected): void {
+  const what = expected.what ?? 'blob';
+  if (expected.size !== undefined && actual.size !== expected.size) {
+    throw new HullError('INVALID_DIGEST', `Cannot store ${what}: size ${actual.size} does not match the expected ${expected.size}`);
+  }
+  if (expected.digest !== undefined && actual.digest !== expected.digest) {
+    throw new HullError('INVALID_DIGEST', `Cannot store ${what}: content has digest ${actual.digest}, expected ${expected.digest}`, {
+      hint: 'the source is corrupt or was changed in transit; nothing was stored',
+    });
+  }
+}
+
+function notFound(digest: Digest): HullError {
+  return new HullError('NOT_FOUND', `Cannot read blob "${digest}": not in the content store`);
+}

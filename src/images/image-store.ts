@@ -1,0 +1,127 @@
+/**
+ * ImageStore: which images exist and the names that point at them.
+ *
+ *   <root>/images.json       version 1, replaced atomically under <root>/images.lock
+ *   { "version": 1,
+ *     "images": { "<id>": { "id", "manifest", "manifestMediaType", "created", "names": [...] } } }
+ *
+ * An image's id is its config digest (as docker and podman use). Names are fully qualified
+ * references (docker.io/library/busybox:latest) and belong to one image at a time: tagging a name
+ * onto a new image leaves the old one untagged ("<none>"), as docker does. Manifests and configs
+ * live in the content store; this file only points at them.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { HullError, errnoCode } from '../errors.js';
+import { writeJsonAtomic } from '../sys/atomic-write.js';
+import { withLock } from '../sys/lock.js';
+import type { Digest } from '../oci/digest.js';
+import { familiarString, formatReference, parseReference } from '../oci/reference.js';
+
+export interface ImageRecord {
+  id: Digest;
+  manifest: Digest;
+  manifestMediaType: string;
+  created: string;
+  names: string[];
+}
+
+interface ImagesFile {
+  version: 1;
+  images: Record<string, ImageRecord>;
+}
+
+export class ImageStore {
+  private readonly path: string;
+  private readonly lockPath: string;
+
+  constructor(root: string) {
+    this.path = join(root, 'images.json');
+    this.lockPath = join(root, 'images.lock');
+  }
+
+  private read(): ImagesFile {
+    try {
+      const doc = JSON.parse(readFileSync(this.path, 'utf8')) as ImagesFile;
+      if (doc.version !== 1) throw new HullError('UNSUPPORTED', `Cannot read "${this.path}": layout version ${String(doc.version)} is newer than this hull`);
+      return doc;
+    } catch (err) {
+      if (errnoCode(err) === 'ENOENT') return { version: 1, images: {} };
+      throw err;
+    }
+  }
+
+  /** Read-modify-write under the store lock; `fn` mutates the document. */
+  async update<T>(fn: (doc: ImagesFile) => T): Promise<T> {
+    return withLock(this.lockPath, () => {
+      const doc = this.read();
+      const result = fn(doc);
+      writeJsonAtomic(this.path, doc);
+      return result;
+    });
+  }
+
+  list(): ImageRecord[] {
+    return Object.values(this.read().images);
+  }
+
+  /** Records an image (or updates its manifest) and moves `names` onto it. */
+  async add(record: Omit<ImageRecord, 'names'>, names: readonly string[]): Promise<ImageRecord> {
+    return this.update((doc) => {
+      const existing = doc.images[record.id];
+      const image: ImageRecord = existing ?? { ...record, names: [] };
+      doc.images[record.id] = image;
+      for (const name of names) moveName(doc, name, image);
+      return image;
+    });
+  }
+
+  /** Finds by name (any form docker accepts), full id, or unique id prefix. */
+  find(nameOrId: string): ImageRecord | undefined {
+    return findIn(this.read(), nameOrId);
+  }
+
+  get(nameOrId: string): ImageRecord {
+    const image = this.find(nameOrId);
+    if (!image) {
+      throw new HullError('NOT_FOUND', `Cannot find image "${nameOrId}": no such image in the local store`, {
+        hint: 'list local images with "hull images", or import one with "hull import"',
+      });
+    }
+    return image;
+  }
+}
+
+export function normaliseName(name: string): string {
+  return formatReference(parseReference(name));
+}
+
+export function displayName(name: string): string {
+  return familiarString(parseReference(name));
+}
+
+function moveName(doc: ImagesFile, name: string, to: ImageRecord): void {
+  for (const other of Object.values(doc.images)) other.names = other.names.filter((n) => n !== name);
+  to.names.push(name);
+}
+
+function findIn(doc: ImagesFile, nameOrId: string): ImageRecord | undefined {
+  const hex = nameOrId.startsWith('sha256:') ? nameOrId.slice(7) : nameOrId;
+  if (/^[a-f0-9]{64}$/.test(hex)) return doc.images[`sha256:${hex}`];
+  let full: string | undefined;
+  try {
+    full = normaliseName(nameOrId);
+  } catch {
+    full = undefined;
+  }
+  if (full !== undefined) {
+    const byName = Object.values(doc.images).find((i) => i.names.includes(full));
+    if (byName) return byName;
+  }
+  if (/^[a-f0-9]{3,63}$/.test(hex)) {
+    const matches = Object.values(doc.images).filter((i) => i.id.slice(7).startsWith(hex));
+    if (matches.length === 1) return matches[0];
+    if (matches.length > 1) throw new HullError('CONFLICT', `Cannot resolve image "${nameOrId}": the ID prefix is ambiguous`, { hint: 'give more characters of the ID' });
+  }
+  return undefined;
+}

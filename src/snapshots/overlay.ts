@@ -1,0 +1,142 @@
+/**
+ * OverlaySnapshotter: each layer is a directory of its diff; a container's view is one overlay
+ * mount of the layer chain under a fresh upperdir.
+ *
+ *   <root>/snapshots/overlay/            layout version 1
+ *     layers/<chainID hex>/diff/         the layer's files, whiteouts as overlayfs writes them
+ *     layers/<chainID hex>/parent        parent chainID (absent for a base layer)
+ *     l/<short id> -> ../layers/<hex>/diff   short names keep lowerdir= under one page for deep chains
+ *     layers/<chainID hex>/link          the short id
+ *     views/<id>/{upper,work}/           a container's writable layer
+ *     tmp/<random>/                      layers being applied; renamed into layers/ when complete
+ */
+import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import type { Mount } from '../sys/mount.js';
+import { HullError, errnoCode } from '../errors.js';
+import { fsyncDir } from '../sys/atomic-write.js';
+import { layerKey, type PreparedLayer, type Snapshotter } from './snapshotter.js';
+
+export class OverlaySnapshotter implements Snapshotter {
+  readonly driver = 'overlay' as const;
+  readonly whiteouts = 'overlay' as const;
+  private readonly dir: string;
+
+  constructor(root: string) {
+    this.dir = join(root, 'snapshots', 'overlay');
+    for (const d of ['layers', 'l', 'views', 'tmp']) mkdirSync(join(this.dir, d), { recursive: true });
+  }
+
+  private layerDir(chainID: string): string {
+    return join(this.dir, 'layers', layerKey(chainID));
+  }
+
+  hasLayer(chainID: string): boolean {
+    return existsSync(this.layerDir(chainID));
+  }
+
+  async prepareLayer(_parent: string | undefined): Promise<PreparedLayer> {
+    const key = randomBytes(12).toString('hex');
+    const dir = join(this.dir, 'tmp', key);
+    mkdirSync(join(dir, 'diff'), { recursive: true });
+    return { key, dir: join(dir, 'diff') };
+  }
+
+  async commitLayer(prepared: PreparedLayer, chainID: string, parent: string | undefined): Promise<void> {
+    const tmp = join(this.dir, 'tmp', prepared.key);
+    const link = randomBytes(10).toString('hex').toUpperCase();
+    if (parent !== undefined) writeFileSync(join(tmp, 'parent'), parent);
+    writeFileSync(join(tmp, 'link'), link);
+    try {
+      renameSync(tmp, this.layerDir(chainID));
+    } catch (err) {
+      // Another process committed the same layer first: theirs is as good as ours.
+      if (errnoCode(err) === 'ENOTEMPTY' || errnoCode(err) === 'EEXIST') return this.abortLayer(prepared);
+      throw err;
+    }
+    symlinkSync(`../layers/${layerKey(chainID)}/diff`, join(this.dir, 'l', link));
+    fsyncDir(join(this.dir, 'layers'));
+  }
+
+  async abortLayer(prepared: PreparedLayer): Promise<void> {
+    rmSync(join(this.dir, 'tmp', prepared.key), { recursive: true, force: true });
+  }
+
+  async removeLayer(chainID: string): Promise<void> {
+    const dir = this.layerDir(chainID);
+    try {
+      rmSync(join(this.dir, 'l', readFileSync(join(dir, 'link'), 'utf8')), { force: true });
+    } catch {
+      // no link: a layer from an interrupted commit
+    }
+    // Rename first so that a half-deleted layer is never mistaken for a complete one.
+    const doomed = join(this.dir, 'tmp', `rm-${randomBytes(6).toString('hex')}`);
+    try {
+      renameSync(dir, doomed);
+    } catch (err) {
+      if (errnoCode(err) === 'ENOENT') return;
+      throw err;
+    }
+    rmSync(doomed, { recursive: true, force: true });
+  }
+
+  listLayers(): string[] {
+    return readdirSync(join(this.dir, 'layers')).map((hex) => `sha256:${hex}`);
+  }
+
+  layerDirs(chainID: string): string[] {
+    const dirs: string[] = [];
+    for (let id: string | undefined = chainID; id !== undefined; ) {
+      const dir = this.layerDir(id);
+      if (!existsSync(dir)) throw new HullError('NOT_FOUND', `Cannot find layer "${id}" in the overlay store`, { hint: 'remove and pull or load the image again' });
+      dirs.push(join(dir, 'diff'));
+      id = readOptional(join(dir, 'parent'));
+    }
+    return dirs;
+  }
+
+  private lowerOption(chainID: string): string {
+    const links: string[] = [];
+    for (let id: string | undefined = chainID; id !== undefined; id = readOptional(join(this.layerDir(id), 'parent'))) {
+      const link = readOptional(join(this.layerDir(id), 'link'));
+      if (link === undefined) throw new HullError('NOT_FOUND', `Cannot find layer "${id}" in the overlay store`);
+      links.push(join(this.dir, 'l', link));
+    }
+    return links.join(':');
+  }
+
+  async prepareView(id: string, parent: string | undefined): Promise<Mount[]> {
+    const view = join(this.dir, 'views', id);
+    mkdirSync(join(view, 'upper'), { recursive: true });
+    mkdirSync(join(view, 'work'), { recursive: true });
+    if (parent === undefined) mkdirSync(join(view, 'empty'), { recursive: true });
+    return this.viewMounts(id, parent);
+  }
+
+  viewMounts(id: string, parent: string | undefined): Mount[] {
+    const view = join(this.dir, 'views', id);
+    const lower = parent === undefined ? join(view, 'empty') : this.lowerOption(parent);
+    return [{ type: 'overlay', source: 'overlay', options: [`lowerdir=${lower}`, `upperdir=${join(view, 'upper')}`, `workdir=${join(view, 'work')}`] }];
+  }
+
+  viewUpperDir(id: string): string {
+    return join(this.dir, 'views', id, 'upper');
+  }
+
+  async removeView(id: string): Promise<void> {
+    rmSync(join(this.dir, 'views', id), { recursive: true, force: true });
+  }
+
+  listViews(): string[] {
+    return readdirSync(join(this.dir, 'views'));
+  }
+}
+
+function readOptional(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,45 @@
+/**
+ * Snapshotter: layered filesystems for images and containers, named by chainID.
+ *
+ * Lifecycle of an image layer:
+ *   prepareLayer(parent)  -> a fresh directory to apply one layer diff into
+ *                            (overlay: empty; copy: a full copy of the parent's tree)
+ *   commitLayer(key, id)  -> atomic rename into place; if `id` exists already, the work is discarded
+ *   abortLayer(key)       -> on failure, nothing half-applied is ever visible
+ * Lifecycle of a container's writable view:
+ *   prepareView(id, parent) -> Mount[] (data, mounted by the caller) ; removeView(id)
+ */
+import type { Mount } from '../sys/mount.js';
+
+export type SnapshotDriver = 'overlay' | 'copy';
+
+export interface PreparedLayer {
+  key: string;
+  /** Directory the layer's tar is applied into. */
+  dir: string;
+}
+
+export interface Snapshotter {
+  readonly driver: SnapshotDriver;
+  /** How a layer tar's whiteouts must be applied into a prepared layer directory. */
+  readonly whiteouts: 'overlay' | 'delete';
+  hasLayer(chainID: string): boolean;
+  prepareLayer(parent: string | undefined): Promise<PreparedLayer>;
+  commitLayer(prepared: PreparedLayer, chainID: string, parent: string | undefined): Promise<void>;
+  abortLayer(prepared: PreparedLayer): Promise<void>;
+  removeLayer(chainID: string): Promise<void>;
+  listLayers(): string[];
+  /** The directories of a committed layer chain, topmost first (overlay lowerdirs). */
+  layerDirs(chainID: string): string[];
+  prepareView(id: string, parent: string | undefined): Promise<Mount[]>;
+  viewMounts(id: string, parent: string | undefined): Mount[];
+  /** The writable directory of a view: overlay's upperdir, the copy driver's whole tree. */
+  viewUpperDir(id: string): string;
+  removeView(id: string): Promise<void>;
+  listViews(): string[];
+}
+
+/** The key under which a layer is stored on disk: the chainID's hex. */
+export function layerKey(chainID: string): string {
+  return chainID.slice(chainID.indexOf(':') + 1);
+}

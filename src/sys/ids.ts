@@ -1,0 +1,6 @@
+/** Random identifiers: 64 hex characters, like docker's container IDs. */
+import { randomBytes } from 'node:crypto';
+
+export function randomId(): string {
+  return randomBytes(32).toString('hex');
+}
