@@ -23,6 +23,11 @@ export interface BlobInfo {
   size: number;
 }
 
+export interface IngestResult extends BlobInfo {
+  /** The blob was already in the store before this ingest (so a failed caller must not delete it). */
+  existed: boolean;
+}
+
 export interface Expected {
   digest?: Digest;
   size?: number;
@@ -106,7 +111,7 @@ export class FsContentStore implements BlobReader {
   }
 
   /** Streams a blob in, verifying digest and size before it becomes visible. */
-  async ingest(source: Readable | AsyncIterable<Uint8Array>, expected: Expected = {}): Promise<BlobInfo> {
+  async ingest(source: Readable | AsyncIterable<Uint8Array>, expected: Expected = {}): Promise<IngestResult> {
     const algorithm = expected.digest ? digestAlgorithm(expected.digest) : 'sha256';
     const digester = new Digester(algorithm);
     const tmp = this.ingestPath();
@@ -122,9 +127,11 @@ export class FsContentStore implements BlobReader {
         cb(null, chunk);
       },
     });
+    let actual: Digest;
     try {
       await pipeline(source, hasher, out);
-      verify({ digest: digester.digest(), size: digester.size }, expected);
+      actual = digester.digest();
+      verify({ digest: actual, size: digester.size }, expected);
       const fd = openSync(tmp, 'r');
       fsyncSync(fd);
       closeSync(fd);
@@ -132,9 +139,11 @@ export class FsContentStore implements BlobReader {
       rmSync(tmp, { force: true });
       throw err;
     }
-    const digest = expected.digest ?? digester.digest();
-    this.commit(tmp, digest);
-    return { digest, size: digester.size };
+    const digest = actual;
+    const existed = this.has(digest);
+    if (existed) rmSync(tmp, { force: true });
+    else this.commit(tmp, digest);
+    return { digest, size: digester.size, existed };
   }
 
   delete(digest: Digest): void {

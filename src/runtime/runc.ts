@@ -17,7 +17,8 @@ export interface RuntimeOptions {
 const globalArgs = (o: RuntimeOptions) => [o.binary, '--root', o.stateDir];
 
 export const runcArgv = {
-  run: (o: RuntimeOptions, id: string, bundle: string) => [...globalArgs(o), 'run', '--bundle', bundle, id],
+  /** --log captures the runtime's own errors apart from the container's stderr. */
+  run: (o: RuntimeOptions, id: string, bundle: string, logFile: string) => [o.binary, '--root', o.stateDir, '--log', logFile, '--log-format', 'json', 'run', '--bundle', bundle, id],
   create: (o: RuntimeOptions, id: string, bundle: string, pidFile: string) => [...globalArgs(o), 'create', '--bundle', bundle, '--pid-file', pidFile, id],
   start: (o: RuntimeOptions, id: string) => [...globalArgs(o), 'start', id],
   state: (o: RuntimeOptions, id: string) => [...globalArgs(o), 'state', id],
@@ -32,15 +33,40 @@ export interface RuntimeState {
   bundle: string;
 }
 
-/** Runs a container in the foreground with the given stdio; resolves to the runtime's exit code. */
-export function runForeground(o: RuntimeOptions, id: string, bundle: string, stdio: { stdin: 'ignore' | 'inherit' }): Promise<number> {
-  const [cmd, ...args] = runcArgv.run(o, id, bundle);
+/**
+ * Runs a container in the foreground, its stdio passed straight through (no copying by hull).
+ * Resolves to the runtime's exit code (the container's, or 128+signal); SIGTERM/SIGHUP sent to
+ * hull are forwarded so that `kill <hull pid>` stops the container as it would with docker.
+ */
+export function runForeground(o: RuntimeOptions, id: string, bundle: string, logFile: string, stdio: { stdin: 'ignore' | 'inherit' }): Promise<number> {
+  const [cmd, ...args] = runcArgv.run(o, id, bundle, logFile);
   return new Promise((resolve, reject) => {
     const child = spawn(cmd as string, args, { stdio: [stdio.stdin, 'inherit', 'inherit'] });
-    child.on('error', (err) =>
-      reject(new HullError('RUNTIME_FAILED', `Cannot start container "${id}": could not run "${o.binary}": ${err.message}`, { hint: 'install runc (npm run demo installs it)', cause: err })),
-    );
-    child.on('exit', (code, signal) => resolve(code ?? 128 + (signal ? signalNumber(signal) : 0)));
+    const forward = (signal: NodeJS.Signals) => child.kill(signal);
+    // SIGINT from a terminal reaches runc too (same process group); hull must just not die of it.
+    const ignore = () => {};
+    process.on('SIGTERM', forward).on('SIGHUP', forward).on('SIGINT', ignore);
+    const done = () => process.off('SIGTERM', forward).off('SIGHUP', forward).off('SIGINT', ignore);
+    child.on('error', (err) => {
+      done();
+      reject(new HullError('RUNTIME_FAILED', `Cannot start container "${id}": could not run "${o.binary}": ${err.message}`, { hint: 'install runc (npm run demo installs it)', cause: err }));
+    });
+    child.on('exit', (code, signal) => {
+      done();
+      resolve(code ?? 128 + (signal ? signalNumber(signal) : 0));
+    });
+  });
+}
+
+/** The runtime's own error lines from its --log file (JSON lines), oldest first. */
+export function runtimeErrors(logText: string): string[] {
+  return logText.split('\n').flatMap((line) => {
+    try {
+      const entry = JSON.parse(line) as { level?: string; msg?: string };
+      return entry.level === 'error' && entry.msg ? [entry.msg] : [];
+    } catch {
+      return [];
+    }
   });
 }
 

@@ -1,0 +1,55 @@
+import { bool, str } from '../args.js';
+import { FORMAT_JSON_OPTION, type Command } from '../command.js';
+import { table, timeAgo, writeFormatted } from '../output.js';
+import type { ContainerRecord } from '../../containers/record.js';
+import { shortId } from '../../oci/digest.js';
+
+function statusText(r: ContainerRecord): string {
+  const s = r.State;
+  switch (s.Status) {
+    case 'running':
+      return `Up ${timeAgo(s.StartedAt).replace(/ ago$/, '')}`;
+    case 'exited':
+      return `Exited (${s.ExitCode}) ${timeAgo(s.FinishedAt === '0001-01-01T00:00:00Z' ? r.Created : s.FinishedAt)}`;
+    default:
+      return s.Status[0]?.toUpperCase() + s.Status.slice(1);
+  }
+}
+
+function quoteCommand(r: ContainerRecord, noTrunc: boolean): string {
+  const cmd = [r.Path, ...r.Args].join(' ');
+  return JSON.stringify(noTrunc || cmd.length <= 20 ? cmd : `${cmd.slice(0, 19)}…`);
+}
+
+const ps: Command = {
+  name: 'ps',
+  summary: 'List containers',
+  usage: '[OPTIONS]',
+  description: 'List running containers (all of them with -a). State is checked against the runtime, so it is right even when a container ended while no hull command ran.',
+  options: [
+    { name: 'all', short: 'a', type: 'boolean', description: 'show all containers (default shows just running)' },
+    { name: 'quiet', short: 'q', type: 'boolean', description: 'only display container IDs' },
+    { name: 'no-trunc', type: 'boolean', description: "don't truncate output" },
+    FORMAT_JSON_OPTION,
+  ],
+  maxArgs: 0,
+  async run(ctx, { options }) {
+    const records = ctx.engine().containers.list(bool(options, 'all'));
+    const noTrunc = bool(options, 'no-trunc');
+    const id = (r: ContainerRecord) => (noTrunc ? r.Id : r.Id.slice(0, 12));
+    if (bool(options, 'quiet')) {
+      ctx.stdout.write(records.map((r) => id(r) + '\n').join(''));
+      return 0;
+    }
+    writeFormatted(
+      ctx.stdout,
+      str(options, 'format'),
+      records,
+      (rs) => table(['CONTAINER ID', 'IMAGE', 'COMMAND', 'CREATED', 'STATUS', 'PORTS', 'NAMES'], rs.map((r) => [id(r), r.Config.Image, quoteCommand(r, noTrunc), timeAgo(r.Created), statusText(r), '', r.Name])),
+      (r) => ({ ID: id(r), Image: r.Config.Image, ImageID: noTrunc ? r.ImageId : shortId(r.ImageId), Command: [r.Path, ...r.Args].join(' '), Created: r.Created, CreatedAt: r.Created, State: r.State.Status, Status: statusText(r), ExitCode: r.State.ExitCode, Names: r.Name, Labels: r.Config.Labels }),
+    );
+    return 0;
+  },
+};
+
+export default ps;

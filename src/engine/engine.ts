@@ -1,0 +1,56 @@
+/**
+ * The composition root: every store and service is built here, explicitly, from one set of
+ * options. Nothing else in hull holds module-level state. Opening is cheap: the snapshotter (which
+ * may probe overlayfs once per store) is opened on first use, so `hull images` never pays for it.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { FsContentStore } from '../content/store.js';
+import { ImageStore } from '../images/image-store.js';
+import { ImageService } from '../images/image-service.js';
+import { ContainerStore } from '../containers/container-store.js';
+import { ContainerService } from '../containers/service.js';
+import { openSnapshotter } from '../snapshots/select.js';
+import type { SnapshotDriver, Snapshotter } from '../snapshots/snapshotter.js';
+import type { RuntimeOptions } from '../runtime/runc.js';
+
+export interface EngineOptions {
+  /** Persistent state: images, layers, container records. Default /var/lib/hull. */
+  root: string;
+  /** Runtime state: bundles, mounts, runc state. Default /run/hull. */
+  runroot: string;
+  storageDriver?: SnapshotDriver;
+  /** OCI runtime binary. Default runc. */
+  runtime?: string;
+}
+
+export interface Engine {
+  readonly options: EngineOptions;
+  readonly content: FsContentStore;
+  readonly images: ImageService;
+  readonly containers: ContainerService;
+  readonly runtime: RuntimeOptions;
+  snapshotter(): Promise<Snapshotter>;
+}
+
+export const DEFAULT_ROOT = '/var/lib/hull';
+export const DEFAULT_RUNROOT = '/run/hull';
+
+export function openEngine(options: EngineOptions): Engine {
+  mkdirSync(options.root, { recursive: true, mode: 0o700 });
+  mkdirSync(options.runroot, { recursive: true, mode: 0o700 });
+  const content = new FsContentStore(options.root);
+  const imageStore = new ImageStore(options.root);
+  const containerStore = new ContainerStore(options.root);
+  let snapshotterPromise: Promise<Snapshotter> | undefined;
+  const snapshotter = () => (snapshotterPromise ??= openSnapshotter(options.root, options.storageDriver));
+  const runtime: RuntimeOptions = { binary: options.runtime ?? 'runc', stateDir: join(options.runroot, 'runc') };
+  const containers = new ContainerService({ store: containerStore, images: imageStore, content, snapshotter, runtime, runroot: options.runroot });
+  const images = new ImageService({
+    content,
+    images: imageStore,
+    snapshotter,
+    imagesInUse: () => new Set(containerStore.list().map((c) => c.ImageId)),
+  });
+  return { options, content, images, containers, runtime, snapshotter };
+}

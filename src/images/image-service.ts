@@ -1,0 +1,131 @@
+/**
+ * ImageService: the image operations the front ends call (list, inspect, tag, remove, import).
+ * Removal plans first, then deletes: untag; if no name is left and no container uses the image,
+ * drop its record, then collect the blobs and layers that no remaining image needs.
+ */
+import type { Readable } from 'node:stream';
+import { HullError } from '../errors.js';
+import type { FsContentStore } from '../content/store.js';
+import type { Snapshotter } from '../snapshots/snapshotter.js';
+import { chainIds } from '../oci/chain-id.js';
+import { parseImageConfig, type ImageConfig } from '../oci/image-config.js';
+import { parseManifest, type ImageManifest } from '../oci/manifest.js';
+import type { Digest } from '../oci/digest.js';
+import { ImageStore, normaliseName, type ImageRecord } from './image-store.js';
+import { importRootfs, type ImportOptions } from './import.js';
+
+export interface ImageDeps {
+  content: FsContentStore;
+  images: ImageStore;
+  snapshotter: () => Promise<Snapshotter>;
+  /** Image ids that containers use: never deleted from under them. */
+  imagesInUse: () => Set<string>;
+}
+
+export interface ImageDetails {
+  record: ImageRecord;
+  manifest: ImageManifest;
+  config: ImageConfig;
+  /** Sum of the compressed layer sizes and the config, as registries count it. */
+  size: number;
+}
+
+export interface RemoveResult {
+  untagged: string[];
+  deleted: Digest[];
+}
+
+export class ImageService {
+  constructor(private readonly deps: ImageDeps) {}
+
+  list(): ImageRecord[] {
+    return this.deps.images.list().sort((a, b) => b.created.localeCompare(a.created));
+  }
+
+  details(record: ImageRecord): ImageDetails {
+    const parsed = parseManifest(this.deps.content.readBytes(record.manifest), record.manifestMediaType);
+    if (parsed.kind !== 'manifest') throw new HullError('INVALID_FORMAT', `Cannot read image "${record.id}": its manifest is an index`);
+    const config = parseImageConfig(this.deps.content.readBytes(parsed.manifest.config.digest));
+    const size = parsed.manifest.layers.reduce((n, l) => n + l.size, parsed.manifest.config.size);
+    return { record, manifest: parsed.manifest, config, size };
+  }
+
+  get(nameOrId: string): ImageRecord {
+    return this.deps.images.get(nameOrId);
+  }
+
+  async importTarball(input: Readable, opts: ImportOptions): Promise<ImageRecord> {
+    return importRootfs({ content: this.deps.content, images: this.deps.images, snapshotter: await this.deps.snapshotter() }, input, opts);
+  }
+
+  async tag(source: string, target: string): Promise<ImageRecord> {
+    const image = this.deps.images.get(source);
+    const name = normaliseName(target);
+    return this.deps.images.update((doc) => {
+      const current = doc.images[image.id];
+      if (!current) throw new HullError('NOT_FOUND', `Cannot tag image "${source}": it was removed`);
+      for (const other of Object.values(doc.images)) other.names = other.names.filter((n) => n !== name);
+      current.names.push(name);
+      return current;
+    });
+  }
+
+  /**
+   * `hull rmi`: a name untags (and deletes once no name is left); an id deletes the image with all
+   * its names. Refuses while a container uses the image unless `force`.
+   */
+  async remove(nameOrId: string, opts: { force?: boolean } = {}): Promise<RemoveResult> {
+    const image = this.deps.images.get(nameOrId);
+    const byName = image.names.length > 1 && !image.id.slice(7).startsWith(nameOrId.replace(/^sha256:/, ''));
+    const inUse = this.deps.imagesInUse().has(image.id);
+    const result = await this.deps.images.update((doc): RemoveResult => {
+      const current = doc.images[image.id];
+      if (!current) return { untagged: [], deleted: [] };
+      if (byName) {
+        const name = normaliseName(nameOrId);
+        current.names = current.names.filter((n) => n !== name);
+        return { untagged: [name], deleted: [] };
+      }
+      if (inUse && !opts.force) {
+        throw new HullError('CONFLICT', `Cannot remove image "${nameOrId}": it is used by a container`, {
+          hint: 'remove the container first ("hull ps -a" lists them), or use "hull rmi -f"',
+        });
+      }
+      delete doc.images[image.id];
+      return { untagged: current.names, deleted: [image.id] };
+    });
+    if (result.deleted.length > 0) await this.collectGarbage();
+    return result;
+  }
+
+  /** Plans which blobs and layers no image or container needs, then deletes them. */
+  async collectGarbage(): Promise<{ blobs: Digest[]; layers: string[] }> {
+    const snapshotter = await this.deps.snapshotter();
+    const plan = this.deps.images.update(() => {
+      const keepBlobs = new Set<string>();
+      const keepLayers = new Set<string>();
+      for (const image of this.deps.images.list()) {
+        const d = this.details(image);
+        keepBlobs.add(image.manifest);
+        keepBlobs.add(d.manifest.config.digest);
+        for (const l of d.manifest.layers) keepBlobs.add(l.digest);
+        for (const c of chainIds(d.config.rootfs.diff_ids)) keepLayers.add(c);
+      }
+      return {
+        blobs: this.deps.content.list().filter((b) => !keepBlobs.has(b)),
+        layers: snapshotter.listLayers().filter((l) => !keepLayers.has(l)),
+      };
+    });
+    const { blobs, layers } = await plan;
+    // Layers still under a container's view stay: views reference them as lowerdirs.
+    const inUseLayers = new Set<string>();
+    for (const id of this.deps.imagesInUse()) {
+      const image = this.deps.images.find(id);
+      if (image) for (const c of chainIds(this.details(image).config.rootfs.diff_ids)) inUseLayers.add(c);
+    }
+    const doomedLayers = layers.filter((l) => !inUseLayers.has(l));
+    for (const b of blobs) this.deps.content.delete(b);
+    for (const l of doomedLayers) await snapshotter.removeLayer(l);
+    return { blobs, layers: doomedLayers };
+  }
+}

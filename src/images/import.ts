@@ -1,0 +1,103 @@
+/**
+ * `hull import`: a root filesystem tarball (plain, gzip or zstd) becomes a one-layer image, like
+ * `docker import`. Steps: ingest the bytes -> apply them as a layer (which computes the diffID and
+ * refuses unsafe entries) -> write config and manifest -> record the name. Any failure removes
+ * what this import added, so a refused file leaves the store as it was.
+ */
+import { openSync, readSync, closeSync } from 'node:fs';
+import type { Readable } from 'node:stream';
+import { HullError } from '../errors.js';
+import { applyLayer } from '../archive/apply-layer.js';
+import type { FsContentStore } from '../content/store.js';
+import type { Snapshotter } from '../snapshots/snapshotter.js';
+import type { ContainerDefaults, ImageConfig } from '../oci/image-config.js';
+import { MediaType, type Compression } from '../oci/media-types.js';
+import { encodeJson, type ImageManifest } from '../oci/manifest.js';
+import { hostPlatform } from '../oci/platform.js';
+import type { Digest } from '../oci/digest.js';
+import { applyChange } from './changes.js';
+import type { ImageRecord, ImageStore } from './image-store.js';
+import { normaliseName } from './image-store.js';
+
+export interface ImportDeps {
+  content: FsContentStore;
+  images: ImageStore;
+  snapshotter: Snapshotter;
+}
+
+export interface ImportOptions {
+  /** Name to tag the image with; untagged ("<none>") when absent. */
+  name?: string;
+  changes?: string[];
+  message?: string;
+  /** Shown in history: where the tarball came from. */
+  source: string;
+}
+
+const LAYER_TYPES: Record<Compression, string> = { none: MediaType.OciLayer, gzip: MediaType.OciLayerGzip, zstd: MediaType.OciLayerZstd };
+
+function sniffCompression(path: string): Compression {
+  const buf = Buffer.alloc(4);
+  const fd = openSync(path, 'r');
+  try {
+    readSync(fd, buf, 0, 4, 0);
+  } finally {
+    closeSync(fd);
+  }
+  if (buf[0] === 0x1f && buf[1] === 0x8b) return 'gzip';
+  if (buf.readUInt32LE(0) === 0xfd2fb528) return 'zstd';
+  return 'none';
+}
+
+export async function importRootfs(deps: ImportDeps, input: Readable, opts: ImportOptions): Promise<ImageRecord> {
+  // Validate everything the user typed before touching the store.
+  const name = opts.name === undefined ? undefined : normaliseName(opts.name);
+  let defaults: ContainerDefaults = {};
+  for (const change of opts.changes ?? []) defaults = applyChange(defaults, change);
+
+  const added: Digest[] = [];
+  const addBlob = (digest: Digest, existed: boolean) => {
+    if (!existed) added.push(digest);
+  };
+  const prepared = await deps.snapshotter.prepareLayer(undefined);
+  try {
+    const layerBlob = await deps.content.ingest(input, { what: `import "${opts.source}"` });
+    addBlob(layerBlob.digest, layerBlob.existed);
+    const compression = sniffCompression(deps.content.blobPath(layerBlob.digest));
+    const applied = await applyLayer(prepared.dir, deps.content.openRead(layerBlob.digest), { whiteouts: deps.snapshotter.whiteouts, layer: opts.source });
+    await deps.snapshotter.commitLayer(prepared, applied.diffID, undefined);
+
+    const created = new Date().toISOString();
+    const platform = hostPlatform();
+    const config: ImageConfig = {
+      created,
+      architecture: platform.architecture,
+      os: platform.os,
+      ...(platform.variant ? { variant: platform.variant } : {}),
+      config: defaults,
+      rootfs: { type: 'layers', diff_ids: [applied.diffID] },
+      history: [{ created, created_by: `hull import ${opts.source}`, comment: opts.message ?? `Imported from ${opts.source}` }],
+    };
+    const configJson = encodeJson(config);
+    const configExisted = deps.content.has(configJson.digest);
+    deps.content.putBytes(configJson.bytes);
+    addBlob(configJson.digest, configExisted);
+    const manifest: ImageManifest = {
+      schemaVersion: 2,
+      mediaType: MediaType.OciManifest,
+      config: { mediaType: MediaType.OciConfig, digest: configJson.digest, size: configJson.bytes.length },
+      layers: [{ mediaType: LAYER_TYPES[compression], digest: layerBlob.digest, size: layerBlob.size }],
+    };
+    const manifestJson = encodeJson(manifest);
+    deps.content.putBytes(manifestJson.bytes);
+    return await deps.images.add(
+      { id: configJson.digest, manifest: manifestJson.digest, manifestMediaType: MediaType.OciManifest, created },
+      name === undefined ? [] : [name],
+    );
+  } catch (err) {
+    await deps.snapshotter.abortLayer(prepared);
+    for (const d of added) deps.content.delete(d);
+    if (err instanceof HullError) throw err;
+    throw new HullError('INVALID_FORMAT', `Cannot import "${opts.source}": ${(err as Error).message}`, { cause: err });
+  }
+}

@@ -1,0 +1,132 @@
+/**
+ * The `hull` binary: parses global options, finds the command, builds the CLI context and runs it.
+ * Errors become `Error: <message>` plus a hint on stderr, and docker's exit codes.
+ */
+import { HullError, errorMessage, isHullError } from './errors.js';
+import { parseArgs, formatOptions, str, type OptionSpec } from './cli/args.js';
+import { COMMANDS, GROUPS } from './cli/commands.js';
+import type { CliContext, Command } from './cli/command.js';
+import { DEFAULT_ROOT, DEFAULT_RUNROOT, openEngine, type Engine } from './engine/engine.js';
+import type { SnapshotDriver } from './snapshots/snapshotter.js';
+
+const GLOBAL_OPTIONS: OptionSpec[] = [
+  { name: 'root', type: 'string', valueName: 'DIR', description: `persistent storage: images, layers, containers (default ${DEFAULT_ROOT}, or $HULL_ROOT)` },
+  { name: 'runroot', type: 'string', valueName: 'DIR', description: `runtime state: bundles, mounts (default ${DEFAULT_RUNROOT}, or $HULL_RUNROOT)` },
+  { name: 'storage-driver', type: 'string', valueName: 'DRIVER', description: 'overlay or copy (default: overlay when the kernel allows it)' },
+  { name: 'runtime', type: 'string', valueName: 'PATH', description: 'OCI runtime binary (default runc)' },
+  { name: 'help', short: 'h', type: 'boolean', description: 'show help' },
+  { name: 'version', short: 'v', type: 'boolean', description: 'show the version' },
+];
+
+function mainHelp(): string {
+  const names = Object.keys(COMMANDS);
+  const width = Math.max(...names.map((n) => n.length));
+  return [
+    'Usage:  hull [OPTIONS] COMMAND',
+    '',
+    'A daemonless OCI container engine.',
+    '',
+    'Commands:',
+    ...names.map((n) => `  ${n.padEnd(width)}   ${COMMANDS[n]?.summary}`),
+    '',
+    'Global options:',
+    formatOptions(GLOBAL_OPTIONS),
+    '',
+    'Run "hull COMMAND --help" for more information on a command.',
+    '',
+  ].join('\n');
+}
+
+export function commandHelp(cmd: Command): string {
+  return [
+    `Usage:  hull ${cmd.name} ${cmd.usage}`,
+    '',
+    cmd.description ?? cmd.summary,
+    ...(cmd.options.length > 0 ? ['', 'Options:', formatOptions([...cmd.options, { name: 'help', type: 'boolean', description: 'show this help' }])] : []),
+    ...(cmd.examples?.length ? ['', 'Examples:', ...cmd.examples.map((e) => `  ${e}`)] : []),
+    '',
+  ].join('\n');
+}
+
+function reportError(err: unknown): number {
+  if (isHullError(err)) {
+    process.stderr.write(`Error: ${err.message}\n`);
+    if (err.hint) process.stderr.write(`hint: ${err.hint}\n`);
+    return err.exitCode;
+  }
+  process.stderr.write(`Error: ${errorMessage(err)}\n`);
+  if (process.env.HULL_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
+  return 125;
+}
+
+async function main(argv: string[]): Promise<number> {
+  // Global options come before the command name.
+  const commandIndex = argv.findIndex((a, i) => !a.startsWith('-') && !['--root', '--runroot', '--storage-driver', '--runtime'].includes(argv[i - 1] ?? ''));
+  const globals = parseArgs(commandIndex === -1 ? argv : argv.slice(0, commandIndex), GLOBAL_OPTIONS, '');
+  if (globals.options.version === true) argv = ['version'];
+  else if (commandIndex === -1) {
+    process.stdout.write(mainHelp());
+    return globals.options.help === true ? 0 : 125;
+  } else argv = argv.slice(commandIndex);
+
+  let [name = '', ...rest] = argv;
+  const group = GROUPS[name];
+  if (group) {
+    const sub = rest[0];
+    const mapped = sub === undefined ? undefined : group[sub];
+    if (!mapped) {
+      process.stdout.write(`Usage:  hull ${name} COMMAND\n\nCommands:\n${Object.keys(group).map((k) => `  ${k}`).join('\n')}\n`);
+      return sub === undefined || sub === '--help' ? 0 : 125;
+    }
+    name = mapped;
+    rest = rest.slice(1);
+  }
+  if (name === 'help') {
+    const target = rest[0] === undefined ? undefined : COMMANDS[rest[0]];
+    process.stdout.write(target ? commandHelp(await target.load()) : mainHelp());
+    return 0;
+  }
+  const entry = COMMANDS[name];
+  if (!entry) throw new HullError('INVALID_ARGUMENT', `Cannot run "hull ${name}": unknown command`, { hint: 'see "hull --help" for the commands' });
+  const cmd = await entry.load();
+  const shortHelp = !cmd.options.some((o) => o.short === 'h'); // run's -h is --hostname, as in docker
+  const helpIndex = rest.findIndex((a) => a === '--help' || (shortHelp && a === '-h'));
+  const parsed = parseArgs(rest, [...cmd.options, { name: 'help', ...(shortHelp ? { short: 'h' } : {}), type: 'boolean', description: '' }], cmd.name, cmd.stopAtPositional);
+  if (helpIndex !== -1 && (!cmd.stopAtPositional || parsed.positionals.length === 0 || rest.indexOf(parsed.positionals[0] as string) > helpIndex)) {
+    process.stdout.write(commandHelp(cmd));
+    return 0;
+  }
+  const n = parsed.positionals.length;
+  if ((cmd.minArgs !== undefined && n < cmd.minArgs) || (cmd.maxArgs !== undefined && n > cmd.maxArgs)) {
+    const want = cmd.minArgs === cmd.maxArgs ? `exactly ${cmd.minArgs}` : cmd.maxArgs === undefined ? `at least ${cmd.minArgs}` : `${cmd.minArgs ?? 0} to ${cmd.maxArgs}`;
+    throw new HullError('INVALID_ARGUMENT', `"hull ${cmd.name}" requires ${want} argument${want.endsWith('1') ? '' : 's'}, got ${n}`, {
+      hint: `usage: hull ${cmd.name} ${cmd.usage}`,
+    });
+  }
+  const engineOptions = {
+    root: str(globals.options, 'root') ?? process.env.HULL_ROOT ?? DEFAULT_ROOT,
+    runroot: str(globals.options, 'runroot') ?? process.env.HULL_RUNROOT ?? DEFAULT_RUNROOT,
+    storageDriver: str(globals.options, 'storage-driver') as SnapshotDriver | undefined,
+    runtime: str(globals.options, 'runtime'),
+  };
+  if (engineOptions.storageDriver !== undefined && !['overlay', 'copy'].includes(engineOptions.storageDriver)) {
+    throw new HullError('INVALID_ARGUMENT', `Cannot use storage driver "${engineOptions.storageDriver}": expected overlay or copy`);
+  }
+  let engine: Engine | undefined;
+  const ctx: CliContext = {
+    engineOptions,
+    engine: () => (engine ??= openEngine(engineOptions)),
+    stdout: process.stdout,
+    stderr: process.stderr,
+  };
+  return cmd.run(ctx, parsed);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.exitCode = reportError(err);
+  },
+);
