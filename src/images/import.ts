@@ -63,6 +63,7 @@ export async function importRootfs(deps: ImportDeps, input: Readable, opts: Impo
   try {
     const layerBlob = await deps.content.ingest(input, { what: `import "${opts.source}"` });
     addBlob(layerBlob.digest, layerBlob.existed);
+    if (layerBlob.size === 0) throw new HullError('INVALID_FORMAT', `Cannot import "${opts.source}": the input is empty, not a tar archive`);
     const compression = sniffCompression(deps.content.blobPath(layerBlob.digest));
     const applied = await applyLayer(prepared.dir, deps.content.openRead(layerBlob.digest), { whiteouts: deps.snapshotter.whiteouts, layer: opts.source });
     await deps.snapshotter.commitLayer(prepared, applied.diffID, undefined);
