@@ -19,7 +19,7 @@ export function checkExecutable(rootfs: string, command: string, env: string[], 
     } catch {
       continue;
     }
-    let isFile = false;
+    let isFile: boolean;
     try {
       isFile = statSync(host).isFile();
     } catch {
