@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# `npm run demo`: from a fresh Debian 12 machine to an isolated container, then clean up.
+# Installs what is missing (scripts/setup.sh), builds, and drives the real `hull` CLI.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+
+work=$(mktemp -d /tmp/hull-demo.XXXXXX)
+hull() { node bin/hull --root "$work/root" --runroot "$work/run" "$@"; }
+cleanup() {
+  hull ps -aq --no-trunc 2>/dev/null | xargs -r node bin/hull --root "$work/root" --runroot "$work/run" rm -f >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
+show() { printf '$ hull %s\n' "$*"; hull "$@"; }
+
+step "Build a busybox root filesystem from Debian's busybox-static"
+node dist/src/testing/busybox-tar.js "$work/busybox.tar.gz"
+ls -l "$work/busybox.tar.gz"
+
+step "Import it as an image"
+show import --change 'CMD ["sh"]' "$work/busybox.tar.gz" busybox:latest
+show images
+
+step "Run a container: its own hostname, PID 1, users and network"
+show run --rm --hostname demo busybox sh -c '
+  echo "hostname: $(hostname)"
+  echo "id:       $(id)"
+  echo "processes (the host has $(cat /proc/loadavg | cut -d" " -f4 | cut -d/ -f2) threads; here only this shell and ps):"
+  ps -o pid,user,comm
+  echo "network interfaces: $(ls /sys/class/net | tr "\n" " ")"
+  echo "capabilities (effective): $(grep CapEff /proc/self/status | cut -f2)"
+  echo "no-new-privileges: $(grep NoNewPrivs /proc/self/status | cut -f2)"'
+
+step "Exit codes come back from the container"
+set +e
+hull run --rm busybox sh -c 'exit 3'
+echo "exit code: $?"
+set -e
+
+step "Containers and images are listed and removed like docker's"
+hull run --name demo-exited busybox echo "a named container that exited"
+show ps -a
+show rm demo-exited
+show rmi busybox
+show images
+
+step "Done: the demo store in $work is removed"
