@@ -128,7 +128,7 @@ export class VolumeStore implements VolumeEnsurer {
       if (errnoCode(err) === 'ENOENT') return [];
       throw err;
     }
-    return names.filter((n) => NAME_RE.test(n)).flatMap((n) => this.read(n) ?? []).sort((a, b) => a.Name.localeCompare(b.Name));
+    return names.filter((n) => NAME_RE.test(n)).flatMap((n) => this.read(n) ?? []).sort((a, b) => (a.Name < b.Name ? -1 : a.Name > b.Name ? 1 : 0)); // code-point order, as docker lists
   }
 
   /** Removes a volume unless a container uses it; with `force`, a missing volume is not an error (docker's rm -f). */

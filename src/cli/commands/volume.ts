@@ -1,0 +1,198 @@
+/**
+ * `hull volume create|ls|inspect|rm|prune`: one command with its own subcommands, so the command
+ * table keeps one entry and `hull --help` one line. Each subcommand parses its own options with
+ * the shared parser, after `volume` stopped at the first positional.
+ */
+import { createInterface } from 'node:readline';
+import { HullError, errorMessage, isHullError } from '../../errors.js';
+import { bool, formatOptions, list, parseArgs, str, type OptionSpec, type ParsedArgs } from '../args.js';
+import { FORMAT_JSON_OPTION, FORMAT_OPTION, type CliContext, type Command } from '../command.js';
+import { humanSize, renderTemplate, table, writeFormatted } from '../output.js';
+import { VolumeStore, type Volume } from '../../volumes/volume-store.js';
+
+interface Sub {
+  usage: string;
+  summary: string;
+  options: OptionSpec[];
+  minArgs?: number;
+  maxArgs?: number;
+  run(ctx: CliContext, store: VolumeStore, args: ParsedArgs): Promise<number>;
+}
+
+/** Volume names that containers mount (records carry docker's Mounts once the lead wires them in). */
+export function volumesInUse(records: readonly unknown[]): Set<string> {
+  const names = new Set<string>();
+  for (const r of records) {
+    const mounts = (r as { Mounts?: Array<{ Type?: string; Name?: string }> }).Mounts ?? [];
+    for (const m of mounts) if (m.Type === 'volume' && m.Name) names.add(m.Name);
+  }
+  return names;
+}
+
+function openStore(ctx: CliContext): VolumeStore {
+  // TODO(lead): take engine.volumes once the engine owns a VolumeStore.
+  let inUse: Set<string> | undefined;
+  return new VolumeStore(ctx.engineOptions.root, (name) => (inUse ??= volumesInUse(ctx.engine().containers.list(true))).has(name));
+}
+
+const labelsText = (labels: Record<string, string>) => Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(',');
+
+async function confirm(ctx: CliContext, question: string): Promise<boolean> {
+  ctx.stdout.write(question);
+  const rl = createInterface({ input: process.stdin });
+  const answer = await new Promise<string>((resolve) => {
+    rl.once('line', resolve);
+    rl.once('close', () => resolve(''));
+  });
+  rl.close();
+  return /^y(es)?$/i.test(answer.trim());
+}
+
+const SUBS: Record<string, Sub> = {
+  create: {
+    usage: '[OPTIONS] [VOLUME]',
+    summary: 'Create a volume (a random name when none is given)',
+    options: [
+      { name: 'label', short: 'l', type: 'string', multiple: true, valueName: 'KEY=VALUE', description: 'set a label on the volume' },
+      { name: 'driver', short: 'd', type: 'string', valueName: 'DRIVER', description: 'volume driver (only "local")' },
+    ],
+    maxArgs: 1,
+    async run(ctx, store, { options, positionals }) {
+      const driver = str(options, 'driver');
+      if (driver !== undefined && driver !== 'local') throw new HullError('UNSUPPORTED', `Cannot create a volume with driver "${driver}": hull has only "local"`);
+      const labels = Object.fromEntries(list(options, 'label').map((l) => (l.includes('=') ? [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)] : [l, ''])));
+      const volume = await store.create(positionals[0], { labels });
+      ctx.stdout.write(`${volume.Name}\n`);
+      return 0;
+    },
+  },
+  ls: {
+    usage: '[OPTIONS]',
+    summary: 'List volumes',
+    options: [{ name: 'quiet', short: 'q', type: 'boolean', description: 'only show volume names' }, FORMAT_JSON_OPTION],
+    maxArgs: 0,
+    async run(ctx, store, { options }) {
+      const volumes = store.list();
+      if (bool(options, 'quiet')) {
+        ctx.stdout.write(volumes.map((v) => `${v.Name}\n`).join(''));
+        return 0;
+      }
+      writeFormatted(
+        ctx.stdout,
+        str(options, 'format'),
+        volumes,
+        (vs) => table(['DRIVER', 'VOLUME NAME'], vs.map((v) => [v.Driver, v.Name])),
+        (v: Volume) => ({ Driver: v.Driver, Name: v.Name, Labels: labelsText(v.Labels), Mountpoint: v.Mountpoint, Scope: v.Scope, CreatedAt: v.CreatedAt }),
+      );
+      return 0;
+    },
+  },
+  inspect: {
+    usage: '[OPTIONS] VOLUME [VOLUME...]',
+    summary: 'Show volumes as JSON',
+    options: [FORMAT_OPTION],
+    minArgs: 1,
+    async run(ctx, store, { options, positionals }) {
+      const found: Volume[] = [];
+      const missing: string[] = [];
+      for (const name of positionals) {
+        const v = store.find(name);
+        if (v) found.push(v);
+        else missing.push(name);
+      }
+      const format = str(options, 'format');
+      if (format === undefined || format === 'json') ctx.stdout.write(JSON.stringify(found, null, 4) + '\n');
+      else for (const v of found) ctx.stdout.write(renderTemplate(format, v) + '\n');
+      if (missing.length > 0) throw new HullError('NOT_FOUND', `Cannot inspect volume${missing.length > 1 ? 's' : ''} ${missing.map((m) => `"${m}"`).join(', ')}: no such volume`, { hint: 'see "hull volume ls"' });
+      return 0;
+    },
+  },
+  rm: {
+    usage: '[OPTIONS] VOLUME [VOLUME...]',
+    summary: 'Remove one or more volumes',
+    options: [{ name: 'force', short: 'f', type: 'boolean', description: 'do not fail for volumes that do not exist' }],
+    minArgs: 1,
+    async run(ctx, store, { options, positionals }) {
+      // docker: remove what can be removed, report the rest, fail at the end.
+      const failures: unknown[] = [];
+      for (const name of positionals) {
+        try {
+          await store.remove(name, { force: bool(options, 'force') });
+          ctx.stdout.write(`${name}\n`);
+        } catch (err) {
+          failures.push(err);
+        }
+      }
+      if (failures.length === 1) throw failures[0];
+      if (failures.length > 1) {
+        const first = failures[0];
+        throw new HullError(isHullError(first) ? first.code : 'INTERNAL', failures.map(errorMessage).join('\n'));
+      }
+      return 0;
+    },
+  },
+  prune: {
+    usage: '[OPTIONS]',
+    summary: 'Remove unused anonymous volumes (all unused volumes with -a)',
+    options: [
+      { name: 'all', short: 'a', type: 'boolean', description: 'remove unused named volumes too' },
+      { name: 'force', short: 'f', type: 'boolean', description: 'do not prompt for confirmation' },
+    ],
+    maxArgs: 0,
+    async run(ctx, store, { options }) {
+      const all = bool(options, 'all');
+      if (!bool(options, 'force')) {
+        const what = all ? 'all local volumes' : 'anonymous local volumes';
+        if (!(await confirm(ctx, `WARNING! This will remove ${what} not used by at least one container.\nAre you sure you want to continue? [y/N] `))) return 0;
+      }
+      const { removed, spaceReclaimed } = await store.prune({ all });
+      if (removed.length > 0) ctx.stdout.write(`Deleted Volumes:\n${removed.map((n) => `${n}\n`).join('')}\n`);
+      ctx.stdout.write(`Total reclaimed space: ${humanSize(spaceReclaimed)}\n`);
+      return 0;
+    },
+  },
+};
+const ALIASES: Record<string, string> = { list: 'ls', remove: 'rm' };
+
+function groupHelp(): string {
+  const width = Math.max(...Object.keys(SUBS).map((n) => n.length));
+  return ['Usage:  hull volume COMMAND', '', 'Manage volumes', '', 'Commands:', ...Object.entries(SUBS).map(([n, s]) => `  ${n.padEnd(width)}   ${s.summary}`), '', 'Run "hull volume COMMAND --help" for more information on a command.', ''].join('\n');
+}
+
+function subHelp(name: string, sub: Sub): string {
+  const options = formatOptions([...sub.options, { name: 'help', type: 'boolean', description: 'show this help' }]);
+  return [`Usage:  hull volume ${name} ${sub.usage}`, '', sub.summary, '', 'Options:', options, ''].join('\n');
+}
+
+const volume: Command = {
+  name: 'volume',
+  summary: 'Manage volumes',
+  usage: 'COMMAND',
+  description: groupHelp().split('\n').slice(2).join('\n').trimEnd(),
+  examples: ['hull volume create data', 'hull run --rm -v data:/data busybox sh -c "echo hi > /data/f"', 'hull volume ls', 'hull volume rm data'],
+  options: [],
+  stopAtPositional: true,
+  async run(ctx, { positionals }) {
+    const [given, ...rest] = positionals;
+    if (given === undefined) {
+      ctx.stdout.write(groupHelp());
+      return 0;
+    }
+    const name = ALIASES[given] ?? given;
+    const sub = SUBS[name];
+    if (!sub) throw new HullError('INVALID_ARGUMENT', `Cannot run "hull volume ${given}": unknown command`, { hint: `commands: ${Object.keys(SUBS).join(', ')}` });
+    if (rest.includes('--help') || rest.includes('-h')) {
+      ctx.stdout.write(subHelp(name, sub));
+      return 0;
+    }
+    const args = parseArgs(rest, sub.options, `volume ${name}`);
+    const n = args.positionals.length;
+    if ((sub.minArgs !== undefined && n < sub.minArgs) || (sub.maxArgs !== undefined && n > sub.maxArgs)) {
+      const want = sub.maxArgs === undefined ? `at least ${sub.minArgs}` : sub.maxArgs === 0 ? 'no' : `at most ${sub.maxArgs}`;
+      throw new HullError('INVALID_ARGUMENT', `"hull volume ${name}" accepts ${want} argument${want === 'at least 1' || want === 'at most 1' ? '' : 's'}, got ${n}`, { hint: `usage: hull volume ${name} ${sub.usage}` });
+    }
+    return sub.run(ctx, openStore(ctx), args);
+  },
+};
+
+export default volume;
