@@ -18,6 +18,7 @@ export const COMMANDS: Record<string, CommandEntry> = {
   tag: { summary: 'Give an image another name', load: async () => (await import('./commands/tag.js')).default },
   rmi: { summary: 'Remove one or more images', load: async () => (await import('./commands/rmi.js')).default },
   inspect: { summary: 'Show low-level information on containers or images as JSON', load: async () => (await import('./commands/inspect.js')).default },
+  volume: { summary: 'Manage volumes', load: async () => (await import('./commands/volume.js')).default },
   info: { summary: 'Show how hull is set up on this host', load: async () => (await import('./commands/info.js')).default },
   version: { summary: 'Show the hull version', load: async () => (await import('./commands/version.js')).default },
 };
