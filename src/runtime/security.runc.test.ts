@@ -16,6 +16,12 @@ import { buildBusyboxRootfs } from '../testing/busybox.js';
 import { generateSpec } from './spec.js';
 import { applySecurity, readSecurityHost, securityOptionsFrom } from './security.js';
 import { defaultSeccompProfile } from './seccomp.js';
+import { applyResources, parseUlimit, readSwapAccounting, resourceOptionsFrom } from './resources.js';
+import { applyDevices, resolveDevice } from './devices.js';
+import { VolumeStore } from '../volumes/volume-store.js';
+import { parseTmpfsFlag, parseVolumeFlag } from '../volumes/mount-flags.js';
+import { populateVolume, resolveMounts } from '../volumes/resolve.js';
+import { readFileSync } from 'node:fs';
 
 const skip = process.getuid?.() !== 0 ? 'needs root' : spawnSync('runc', ['--version']).status !== 0 ? 'runc is not installed' : false;
 
@@ -100,4 +106,31 @@ test('seccomp=unconfined: unshare works with CAP_SYS_ADMIN', { skip }, () => {
   const r = runc(specFor('unshare -m true && echo unshare-ok', { capAdd: ['SYS_ADMIN'], securityOpt: ['seccomp=unconfined'] }));
   assert.equal(r.code, 0, r.out);
   assert.match(r.out, /unshare-ok/);
+});
+
+test('resources, --device, volumes and tmpfs as runc applies them', { skip }, async () => {
+  const script = [
+    'cat /sys/fs/cgroup/memory/memory.limit_in_bytes',
+    'cat /sys/fs/cgroup/pids/pids.max',
+    'cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us',
+    'ulimit -n',
+    'df -k /dev/shm | tail -1 | awk \'{print "shm", $2}\'',
+    'cat /vol/seed && echo written > /vol/new',
+    'grep " /scratch tmpfs" /proc/mounts | grep -o "size=[0-9]*k"',
+    'ls -l /dev/mynull | cut -c1',
+  ].join('; ');
+  const volumes = new VolumeStore(join(dir, 'hullroot'));
+  mkdirSync(join(rootfs, 'seeded'), { recursive: true });
+  writeFileSync(join(rootfs, 'seeded/seed'), 'from the image\n');
+  const mounts = await resolveMounts([parseVolumeFlag('seeded:/vol'), parseTmpfsFlag('/scratch:size=2m')], { volumes, imageVolumes: [] });
+  for (const v of mounts.volumesToPopulate) populateVolume(v.mountpoint, rootfs, '/seeded');
+  const base = specFor(script, {});
+  const opts = resourceOptionsFrom({ memory: '64m', cpus: '0.5', pidsLimit: '50', shmSize: '16m' });
+  opts.ulimits.push(parseUlimit('nofile=100:200'));
+  let spec = applyResources({ ...base, mounts: [...base.mounts, ...mounts.specMounts] }, opts, { swapAccounting: readSwapAccounting(), cpus: 2 });
+  spec = applyDevices(spec, [resolveDevice('/dev/null:/dev/mynull:rw')]);
+  const r = runc(spec);
+  assert.equal(r.code, 0, r.out);
+  assert.deepEqual(r.out.trim().split('\n'), [String(64 * 1024 * 1024), '50', '50000', '100', 'shm 16384', 'from the image', 'size=2048k', 'c']);
+  assert.equal(readFileSync(join(volumes.get('seeded').Mountpoint, 'new'), 'utf8'), 'written\n');
 });
