@@ -1,0 +1,72 @@
+/**
+ * BlobStore: content-addressed blobs shared by all repositories, plus per-repository links
+ * that say which repository may serve which blob (distribution-spec: a blob is fetched through
+ * a repository, /v2/<name>/blobs/<digest>, and must not leak across repositories).
+ */
+import type { Digest } from '../oci/digest.js';
+import { blobDataPath, layerLinkPath } from './paths.js';
+import type { BlobReader, StorageDriver } from './storage/driver.js';
+
+export class BlobStore {
+  constructor(private readonly driver: StorageDriver) {}
+
+  /** Size of a blob the repository may read; undefined when unlinked or missing. */
+  async stat(repo: string, d: Digest): Promise<number | undefined> {
+    if (!(await this.isLinked(repo, d))) return undefined;
+    const info = await this.driver.stat(blobDataPath(d));
+    return info?.size;
+  }
+
+  async isLinked(repo: string, d: Digest): Promise<boolean> {
+    return (await this.driver.stat(layerLinkPath(repo, d))) !== undefined;
+  }
+
+  /** Opens a blob the repository may read, for ranged streaming. */
+  async open(repo: string, d: Digest): Promise<BlobReader | undefined> {
+    if (!(await this.isLinked(repo, d))) return undefined;
+    return this.driver.reader(blobDataPath(d));
+  }
+
+  /** Whether the shared store holds the blob, whichever repository pushed it. */
+  async exists(d: Digest): Promise<boolean> {
+    return (await this.driver.stat(blobDataPath(d))) !== undefined;
+  }
+
+  /**
+   * Makes a verified file the blob `d` (atomic rename), or drops it when the blob is already
+   * stored: identical digests mean identical bytes, and the stored copy was verified before.
+   */
+  async commitFile(src: string, d: Digest): Promise<void> {
+    if (await this.exists(d)) {
+      await this.driver.delete(src);
+      await this.driver.touch(blobDataPath(d));
+      return;
+    }
+    await this.driver.move(src, blobDataPath(d));
+  }
+
+  /** Stores small verified content (manifests) as a blob. */
+  async putBytes(d: Digest, bytes: Uint8Array): Promise<void> {
+    if (await this.exists(d)) {
+      await this.driver.touch(blobDataPath(d));
+      return;
+    }
+    await this.driver.putContent(blobDataPath(d), bytes);
+  }
+
+  async getBytes(d: Digest): Promise<Buffer | undefined> {
+    return this.driver.getContent(blobDataPath(d));
+  }
+
+  /** Grants the repository read access; refreshes the blob's change time so GC's grace covers it. */
+  async link(repo: string, d: Digest): Promise<void> {
+    await this.driver.putContent(layerLinkPath(repo, d), d);
+  }
+
+  /** Removes the repository's access; the shared bytes stay until GC. Returns false when unlinked. */
+  async unlink(repo: string, d: Digest): Promise<boolean> {
+    if (!(await this.isLinked(repo, d))) return false;
+    await this.driver.delete(layerLinkPath(repo, d).replace(/\/link$/, ''));
+    return true;
+  }
+}

@@ -1,0 +1,22 @@
+/**
+ * The registry server's public surface: `hull registry serve` and `hull registry gc` call these.
+ * See docs/registry.md for the configuration and the storage layout (paths.ts).
+ */
+import type { RegistryConfig } from './config.js';
+import { runGc, type GcReport } from './gc.js';
+import { Registry } from './registry.js';
+import { FsStorageDriver } from './storage/fs-driver.js';
+
+export { loadRegistryConfig, type RegistryConfig, type RegistryConfigOverrides } from './config.js';
+export { startRegistryServer, type RunningRegistry, type StartOptions } from './server.js';
+export { jsonLineLogger, silentLogger, type RegistryLogger, type RegistryLogEntry } from './log.js';
+export type { GcReport } from './gc.js';
+export type { StorageDriver, FileInfo, FileWriter, BlobReader } from './storage/driver.js';
+export { FsStorageDriver } from './storage/fs-driver.js';
+
+/** Runs mark-and-sweep on the config's storage root; safe while a server runs (see gc.ts). */
+export async function runRegistryGc(config: RegistryConfig, options: { dryRun: boolean; deleteUntagged: boolean }): Promise<GcReport> {
+  const registry = new Registry(new FsStorageDriver(config.root, { fsync: config.fsync }));
+  await registry.prepare({ clearTmp: false });
+  return runGc(registry, { ...options, graceMs: config.gcGraceMs });
+}

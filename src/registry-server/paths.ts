@@ -1,0 +1,105 @@
+/**
+ * The registry's on-disk layout, layout version 1. This file is the only one that knows it;
+ * everything else asks for a path by meaning. Paths are driver paths: '/'-separated, relative to
+ * the storage root, never containing '..' (names and tags are validated before they get here, and
+ * the grammar of both forbids a leading '.').
+ *
+ *   <root>/
+ *   ├── VERSION                                        "hull-registry-layout 1"
+ *   ├── _tmp/                                          temp files of atomic writes (purged at start)
+ *   ├── blobs/sha256/<hh>/<hex>/data                   blob and manifest bytes, shared by every
+ *   │                                                  repository (deduplicated), written once
+ *   └── repositories/<name...>/                        name components match [a-z0-9]..., so they
+ *       │                                              never collide with the '_'-prefixed dirs
+ *       ├── _layers/sha256/<hex>/link                  "this repository may read blob <hex>"
+ *       ├── _manifests/revisions/sha256/<hex>/link     manifest in this repository; holds its media type
+ *       ├── _manifests/tags/<tag>/current/link         the digest the tag points at
+ *       ├── _referrers/sha256/<subject-hex>/<hex>      a manifest whose `subject` is <subject-hex>;
+ *       │                                              holds its descriptor as JSON (for the referrers API)
+ *       └── _uploads/<id>/{data,startedat}             an upload session; id is 128 random bits in hex,
+ *                                                      found only under the repository it was made in
+ *
+ * A blob becomes visible only by an atomic rename of a complete, fsynced, verified file into
+ * blobs/; a repository sees it only once its link file exists (also written by rename).
+ */
+import type { Digest } from '../oci/digest.js';
+import { digestAlgorithm, digestHex } from '../oci/digest.js';
+
+export const LAYOUT_VERSION = 1;
+export const VERSION_FILE = '/VERSION';
+export const VERSION_TEXT = `hull-registry-layout ${LAYOUT_VERSION}\n`;
+export const TMP_DIR = '/_tmp';
+export const BLOBS_DIR = '/blobs';
+export const REPOSITORIES_DIR = '/repositories';
+
+/** Directory names inside a repository; a directory holding any of them is a repository. */
+export const REPO_MARKERS = ['_layers', '_manifests', '_uploads'] as const;
+
+function digestDir(d: Digest): string {
+  const hex = digestHex(d);
+  return `${digestAlgorithm(d)}/${hex.slice(0, 2)}/${hex}`;
+}
+
+export function blobDataPath(d: Digest): string {
+  return `${BLOBS_DIR}/${digestDir(d)}/data`;
+}
+
+export function blobDir(d: Digest): string {
+  return `${BLOBS_DIR}/${digestDir(d)}`;
+}
+
+export function repoDir(name: string): string {
+  return `${REPOSITORIES_DIR}/${name}`;
+}
+
+export function layerLinkPath(name: string, d: Digest): string {
+  return `${repoDir(name)}/_layers/${digestAlgorithm(d)}/${digestHex(d)}/link`;
+}
+
+export function layersDir(name: string): string {
+  return `${repoDir(name)}/_layers`;
+}
+
+export function revisionLinkPath(name: string, d: Digest): string {
+  return `${repoDir(name)}/_manifests/revisions/${digestAlgorithm(d)}/${digestHex(d)}/link`;
+}
+
+export function revisionsDir(name: string): string {
+  return `${repoDir(name)}/_manifests/revisions`;
+}
+
+export function tagsDir(name: string): string {
+  return `${repoDir(name)}/_manifests/tags`;
+}
+
+export function tagLinkPath(name: string, tag: string): string {
+  return `${tagsDir(name)}/${tag}/current/link`;
+}
+
+export function tagDir(name: string, tag: string): string {
+  return `${tagsDir(name)}/${tag}`;
+}
+
+export function referrersDir(name: string, subject: Digest): string {
+  return `${repoDir(name)}/_referrers/${digestAlgorithm(subject)}/${digestHex(subject)}`;
+}
+
+export function referrerPath(name: string, subject: Digest, manifest: Digest): string {
+  return `${referrersDir(name, subject)}/${digestAlgorithm(manifest)}-${digestHex(manifest)}`;
+}
+
+export function uploadsDir(name: string): string {
+  return `${repoDir(name)}/_uploads`;
+}
+
+export function uploadDir(name: string, id: string): string {
+  return `${uploadsDir(name)}/${id}`;
+}
+
+export function uploadDataPath(name: string, id: string): string {
+  return `${uploadDir(name, id)}/data`;
+}
+
+export function uploadStartedAtPath(name: string, id: string): string {
+  return `${uploadDir(name, id)}/startedat`;
+}
