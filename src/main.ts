@@ -19,7 +19,7 @@ const GLOBAL_OPTIONS: OptionSpec[] = [
 ];
 
 function mainHelp(): string {
-  const names = Object.keys(COMMANDS);
+  const names = Object.keys(COMMANDS).filter((n) => !COMMANDS[n]?.hidden);
   const width = Math.max(...names.map((n) => n.length));
   return [
     'Usage:  hull [OPTIONS] COMMAND',

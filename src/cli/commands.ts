@@ -7,10 +7,30 @@ import type { Command } from './command.js';
 export interface CommandEntry {
   summary: string;
   load: () => Promise<Command>;
+  /** Not listed in `hull --help` (internal plumbing such as the monitor's cleanup call). */
+  hidden?: boolean;
 }
 
+type LifecycleName = keyof typeof import('./commands/lifecycle.js');
+const lifecycle = (name: LifecycleName) => async () => (await import('./commands/lifecycle.js'))[name];
+
 export const COMMANDS: Record<string, CommandEntry> = {
-  run: { summary: 'Create and run a container in the foreground', load: async () => (await import('./commands/run.js')).default },
+  run: { summary: 'Create and run a container', load: async () => (await import('./commands/run.js')).default },
+  create: { summary: 'Create a container without starting it', load: async () => (await import('./commands/create.js')).default },
+  start: { summary: 'Start one or more stopped containers', load: lifecycle('start') },
+  stop: { summary: 'Stop one or more running containers', load: lifecycle('stop') },
+  restart: { summary: 'Restart one or more containers', load: lifecycle('restart') },
+  kill: { summary: 'Send a signal to one or more running containers', load: lifecycle('kill') },
+  wait: { summary: 'Wait for containers to stop and print their exit codes', load: lifecycle('wait') },
+  pause: { summary: 'Pause all processes within containers', load: lifecycle('pause') },
+  unpause: { summary: 'Unpause all processes within containers', load: lifecycle('unpause') },
+  rename: { summary: 'Rename a container', load: lifecycle('rename') },
+  port: { summary: 'List port mappings of a container', load: lifecycle('port') },
+  logs: { summary: "Fetch a container's logs", load: async () => (await import('./commands/logs.js')).default },
+  exec: { summary: 'Run a command in a running container', load: async () => (await import('./commands/exec.js')).default },
+  attach: { summary: "Attach to a running container's input and output", load: async () => (await import('./commands/attach.js')).default },
+  'container-prune': { summary: 'Remove all stopped containers', load: lifecycle('prune'), hidden: true },
+  'container-cleanup': { summary: 'Record the exit of a container (run by its monitor)', load: lifecycle('cleanup'), hidden: true },
   ps: { summary: 'List containers', load: async () => (await import('./commands/ps.js')).default },
   rm: { summary: 'Remove one or more containers', load: async () => (await import('./commands/rm.js')).default },
   images: { summary: 'List images', load: async () => (await import('./commands/images.js')).default },
@@ -26,5 +46,9 @@ export const COMMANDS: Record<string, CommandEntry> = {
 /** `hull image ls` and `hull container rm` spell the same commands by object, as docker allows. */
 export const GROUPS: Record<string, Record<string, string>> = {
   image: { ls: 'images', list: 'images', rm: 'rmi', remove: 'rmi', import: 'import', tag: 'tag', inspect: 'inspect' },
-  container: { ls: 'ps', list: 'ps', rm: 'rm', remove: 'rm', run: 'run', inspect: 'inspect' },
+  container: {
+    ls: 'ps', list: 'ps', rm: 'rm', remove: 'rm', run: 'run', inspect: 'inspect', create: 'create', start: 'start', stop: 'stop',
+    restart: 'restart', kill: 'kill', wait: 'wait', pause: 'pause', unpause: 'unpause', rename: 'rename', port: 'port', logs: 'logs',
+    exec: 'exec', attach: 'attach', prune: 'container-prune', cleanup: 'container-cleanup',
+  },
 };

@@ -3,10 +3,11 @@
  * against the runtime's own state file (runc's <state dir>/<id>/state.json names the init pid and
  * its start time). Reading the file instead of spawning `runc state` keeps `hull ps` fast.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { processStartTime } from '../sys/lock.js';
 import type { ContainerRecord, ContainerState } from './record.js';
+import type { ContainerPaths } from './paths.js';
 
 export interface RuntimeInit {
   pid: number;
@@ -27,17 +28,37 @@ export function initAlive(init: RuntimeInit | undefined): boolean {
   return init !== undefined && processStartTime(init.pid) === init.startTime;
 }
 
-/** Pure: the state to show, given the record and whether its init process is alive. */
-export function effectiveState(record: ContainerRecord, alive: boolean): ContainerState {
-  const s = record.State;
-  if ((s.Status === 'running' || s.Status === 'paused' || s.Status === 'restarting') && !alive) {
-    return { ...s, Status: 'exited', Pid: 0, ExitCode: s.ExitCode || 255, Error: s.Error || 'the container stopped while no hull process was watching it; its exit code was not recorded' };
-  }
-  return s;
+export interface ExitInfo {
+  code: number;
+  /** When the monitor wrote the exit file: the container's finish time. */
+  at: string;
+  oomKilled: boolean;
 }
 
-export function reconcile(record: ContainerRecord, stateDir: string): ContainerRecord {
-  const s = record.State.Status;
-  if (s !== 'running' && s !== 'paused' && s !== 'restarting') return record;
-  return { ...record, State: effectiveState(record, initAlive(readRuntimeInit(stateDir, record.Id))) };
+/** The monitor's exit file (and OOM marker) for a container, if it has exited. */
+export function readExit(paths: Pick<ContainerPaths, 'exitFile' | 'oomFile'>): ExitInfo | undefined {
+  try {
+    const code = Number(readFileSync(paths.exitFile, 'utf8').trim());
+    return { code: Number.isInteger(code) ? code : 255, at: statSync(paths.exitFile).mtime.toISOString(), oomKilled: existsSync(paths.oomFile) };
+  } catch {
+    return undefined;
+  }
+}
+
+export function isActive(status: ContainerState['Status']): boolean {
+  return status === 'running' || status === 'paused' || status === 'restarting';
+}
+
+/** Pure: the state to show, given the record, whether its init is alive and its exit file. */
+export function effectiveState(record: ContainerRecord, alive: boolean, exit: ExitInfo | undefined): ContainerState {
+  const s = record.State;
+  if (!isActive(s.Status) || alive) return s;
+  if (exit) return { ...s, Status: 'exited', Pid: 0, ExitCode: exit.code, FinishedAt: exit.at, OOMKilled: exit.oomKilled };
+  return { ...s, Status: 'exited', Pid: 0, ExitCode: 255, Error: s.Error || 'the container stopped and its monitor recorded no exit code' };
+}
+
+export function reconcile(record: ContainerRecord, stateDir: string, paths: Pick<ContainerPaths, 'exitFile' | 'oomFile'>): ContainerRecord {
+  if (!isActive(record.State.Status)) return record;
+  const alive = initAlive(readRuntimeInit(stateDir, record.Id));
+  return alive ? record : { ...record, State: effectiveState(record, false, readExit(paths)) };
 }

@@ -29,6 +29,10 @@ export interface HostConfig {
   NetworkMode: string;
   ReadonlyRootfs: boolean;
   Runtime: string;
+  /** Bytes after which conmon truncates the log (so logs never fill the disk). */
+  LogSizeMax?: number;
+  /** Seconds `stop` waits before SIGKILL (docker's default: 10). */
+  StopTimeout?: number;
 }
 
 export interface ContainerState {

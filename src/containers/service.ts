@@ -1,16 +1,11 @@
 /**
- * ContainerService: create, run in the foreground, list, inspect and remove containers.
- * `run` reads as its checklist: create (record + writable view) -> start (mount rootfs, resolve
- * user, check the command, write /etc files and config.json, run the runtime) -> record the exit.
+ * ContainerService: the container operations the front ends call. Creation and removal live here;
+ * starting, stopping and cleanup in lifecycle.ts (through the conmon monitor); exec in exec.ts.
  */
-import { mkdirSync, readFileSync, rmSync, chownSync, existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { HullError, isHullError } from '../errors.js';
-import { writeJsonAtomic } from '../sys/atomic-write.js';
-import { applyMount, unmountIfMounted } from '../sys/mount.js';
-import { readHostLimits } from '../sys/host-limits.js';
+import { rmSync } from 'node:fs';
+import { HullError } from '../errors.js';
+import { unmountIfMounted } from '../sys/mount.js';
 import { randomId } from '../sys/ids.js';
-import { resolveInRoot } from '../sys/safe-path.js';
 import { chainIds } from '../oci/chain-id.js';
 import { parseImageConfig, type ImageConfig } from '../oci/image-config.js';
 import { parseManifest, type ImageManifest } from '../oci/manifest.js';
@@ -18,17 +13,15 @@ import type { FsContentStore } from '../content/store.js';
 import type { ImageStore, ImageRecord } from '../images/image-store.js';
 import { unpackImage } from '../images/unpack.js';
 import type { Snapshotter } from '../snapshots/snapshotter.js';
-import { generateSpec } from '../runtime/spec.js';
-import { resolveUser } from '../runtime/user.js';
-import { checkExecutable } from '../runtime/exec-check.js';
-import { deleteContainer, runForeground, runtimeErrors, type RuntimeOptions } from '../runtime/runc.js';
-import { checkWorkdir, mergeEnv, mergeProcessConfig, processArgs, type ProcessOptions } from './config.js';
+import { deleteContainer, type RuntimeOptions } from '../runtime/runc.js';
+import type { AttachIO, Attachment } from '../runtime/attach.js';
+import { checkWorkdir, mergeProcessConfig, processArgs, type ProcessOptions } from './config.js';
 import { ContainerStore } from './container-store.js';
-import { writeEtcFiles } from './etc-files.js';
+import { Lifecycle } from './lifecycle.js';
+import { execInContainer, type ExecOptions } from './exec.js';
 import { checkName, generateName } from './names.js';
 import { ZERO_TIME, type ContainerRecord } from './record.js';
-import { reconcile } from './reconcile.js';
-import { assertTransition } from './state-machine.js';
+import { isActive, reconcile } from './reconcile.js';
 
 export interface CreateOptions extends ProcessOptions {
   image: string;
@@ -37,6 +30,11 @@ export interface CreateOptions extends ProcessOptions {
   autoRemove?: boolean;
   labels?: Record<string, string>;
   readOnly?: boolean;
+  tty?: boolean;
+  interactive?: boolean;
+  stopSignal?: string;
+  stopTimeout?: number;
+  logSizeMax?: number;
 }
 
 export interface ContainerDeps {
@@ -45,21 +43,26 @@ export interface ContainerDeps {
   content: FsContentStore;
   snapshotter: () => Promise<Snapshotter>;
   runtime: RuntimeOptions;
+  root: string;
   runroot: string;
+  conmon: string;
+  hullArgv: string[];
 }
 
-export class ContainerService {
-  constructor(private readonly deps: ContainerDeps) {}
+/** conmon truncates a log past this size unless --log-opt max-size says otherwise. */
+export const DEFAULT_LOG_SIZE_MAX = 100 * 1024 * 1024;
 
-  private bundleDir(id: string): string {
-    return join(this.deps.runroot, 'containers', id);
+export class ContainerService {
+  readonly lifecycle: Lifecycle;
+
+  constructor(private readonly deps: ContainerDeps) {
+    this.lifecycle = new Lifecycle({ ...deps, remove: async (id) => void (await this.remove(id, { force: true })) });
   }
 
   loadImage(image: ImageRecord): { manifest: ImageManifest; config: ImageConfig } {
     const parsed = parseManifest(this.deps.content.readBytes(image.manifest), image.manifestMediaType);
     if (parsed.kind !== 'manifest') throw new HullError('INVALID_FORMAT', `Cannot use image "${image.id}": its manifest is an index`);
-    const config = parseImageConfig(this.deps.content.readBytes(parsed.manifest.config.digest));
-    return { manifest: parsed.manifest, config };
+    return { manifest: parsed.manifest, config: parseImageConfig(this.deps.content.readBytes(parsed.manifest.config.digest)) };
   }
 
   private reserveName(requested: string | undefined, id: string): string {
@@ -92,6 +95,7 @@ export class ContainerService {
       const top = chainIds(config.rootfs.diff_ids).at(-1);
       if (top !== undefined && !snapshotter.hasLayer(top)) await unpackImage(this.deps.content, snapshotter, manifest, config);
       await snapshotter.prepareView(id, top);
+      const stopSignal = opts.stopSignal ?? config.config?.StopSignal;
       const record: ContainerRecord = {
         version: 1,
         Id: id,
@@ -106,11 +110,18 @@ export class ContainerService {
           ...proc,
           Hostname: opts.hostname ?? id.slice(0, 12),
           Labels: { ...(config.config?.Labels ?? {}), ...(opts.labels ?? {}) },
-          Tty: false,
-          OpenStdin: false,
-          ...(config.config?.StopSignal ? { StopSignal: config.config.StopSignal } : {}),
+          Tty: opts.tty ?? false,
+          OpenStdin: opts.interactive ?? false,
+          ...(stopSignal ? { StopSignal: stopSignal } : {}),
         },
-        HostConfig: { AutoRemove: opts.autoRemove ?? false, NetworkMode: 'none', ReadonlyRootfs: opts.readOnly ?? false, Runtime: this.deps.runtime.binary },
+        HostConfig: {
+          AutoRemove: opts.autoRemove ?? false,
+          NetworkMode: 'none',
+          ReadonlyRootfs: opts.readOnly ?? false,
+          Runtime: this.deps.runtime.binary,
+          LogSizeMax: opts.logSizeMax ?? DEFAULT_LOG_SIZE_MAX,
+          StopTimeout: opts.stopTimeout ?? 10,
+        },
         State: { Status: 'created', Pid: 0, ExitCode: 0, Error: '', StartedAt: ZERO_TIME, FinishedAt: ZERO_TIME, OOMKilled: false },
         Driver: snapshotter.driver,
       };
@@ -123,106 +134,83 @@ export class ContainerService {
     }
   }
 
-  /** Mounts the rootfs and writes the bundle; returns the bundle directory. */
-  private async prepareBundle(record: ContainerRecord): Promise<string> {
-    const bundle = this.bundleDir(record.Id);
-    const rootfs = join(bundle, 'rootfs');
-    mkdirSync(rootfs, { recursive: true });
-    const snapshotter = await this.deps.snapshotter();
-    await unmountIfMounted(rootfs);
-    for (const m of snapshotter.viewMounts(record.Id, record.ImageChainId)) await applyMount(m, rootfs);
-    const c = record.Config;
-    const user = resolveUser(rootfs, c.User);
-    ensureWorkdir(rootfs, c.WorkingDir, user.uid, user.gid);
-    const args = [record.Path, ...record.Args];
-    const env = mergeEnv([`HOSTNAME=${c.Hostname}`, `HOME=${user.home}`], c.Env);
-    checkExecutable(rootfs, record.Path, env, c.WorkingDir);
-    const spec = generateSpec({
-      id: record.Id,
-      rootfs,
-      args,
-      env,
-      cwd: c.WorkingDir,
-      user: { uid: user.uid, gid: user.gid, additionalGids: user.additionalGids },
-      hostname: c.Hostname,
-      terminal: false,
-      etcFiles: writeEtcFiles(bundle, c.Hostname),
-      hostLimits: readHostLimits(),
-      readonlyRootfs: record.HostConfig.ReadonlyRootfs,
-    });
-    writeJsonAtomic(join(bundle, 'config.json'), spec);
-    return bundle;
-  }
-
-  /** Starts a created container in the foreground and waits; resolves to its exit code. */
-  async runForeground(record: ContainerRecord): Promise<number> {
-    assertTransition(record.Name, record.State.Status, 'running');
-    let bundle: string;
-    try {
-      bundle = await this.prepareBundle(record);
-    } catch (err) {
-      await this.releaseRootfs(record.Id);
-      await this.deps.store.update(record.Id, (r) => {
-        r.State.Error = err instanceof Error ? err.message : String(err);
-        r.State.ExitCode = isHullError(err) ? err.exitCode : 125;
-      });
-      throw err;
-    }
-    const logFile = join(bundle, 'runtime.log');
-    rmSync(logFile, { force: true });
-    await this.deps.store.update(record.Id, (r) => {
-      r.State = { ...r.State, Status: 'running', StartedAt: new Date().toISOString(), FinishedAt: ZERO_TIME, Error: '', ExitCode: 0 };
-    });
-    let code = await runForeground(this.deps.runtime, record.Id, bundle, logFile, { stdin: 'ignore' });
-    const errors = existsSync(logFile) ? runtimeErrors(readFileSync(logFile, 'utf8')) : [];
-    const runtimeError = errors.length > 0 ? errors.join('; ') : '';
-    if (runtimeError) code = /not found|no such file/i.test(runtimeError) ? 127 : /permission denied/i.test(runtimeError) ? 126 : 125;
-    await this.deps.store.update(record.Id, (r) => {
-      r.State = { ...r.State, Status: 'exited', Pid: 0, ExitCode: code, FinishedAt: new Date().toISOString(), Error: runtimeError };
-    });
-    await this.releaseRootfs(record.Id);
-    if (runtimeError) throw new HullError(code === 127 ? 'COMMAND_NOT_FOUND' : code === 126 ? 'CANNOT_INVOKE' : 'RUNTIME_FAILED', `Cannot start container "${record.Name}": ${runtimeError}`);
-    return code;
-  }
-
-  private async releaseRootfs(id: string): Promise<void> {
-    await unmountIfMounted(join(this.bundleDir(id), 'rootfs'));
+  /** The record as it really is: a dead container that nobody cleaned up shows as exited. */
+  inspect(idOrName: string): ContainerRecord {
+    const r = this.deps.store.get(idOrName);
+    return reconcile(r, this.deps.runtime.stateDir, this.lifecycle.paths(r.Id));
   }
 
   list(all: boolean): ContainerRecord[] {
-    const records = this.deps.store.list().map((r) => reconcile(r, this.deps.runtime.stateDir));
-    return (all ? records : records.filter((r) => r.State.Status === 'running' || r.State.Status === 'paused')).sort((a, b) => b.Created.localeCompare(a.Created));
+    const records = this.deps.store.list().map((r) => reconcile(r, this.deps.runtime.stateDir, this.lifecycle.paths(r.Id)));
+    return (all ? records : records.filter((r) => isActive(r.State.Status))).sort((a, b) => b.Created.localeCompare(a.Created));
   }
 
-  inspect(idOrName: string): ContainerRecord {
-    return reconcile(this.deps.store.get(idOrName), this.deps.runtime.stateDir);
+  /** Persists the exit of a container that died unobserved, then returns the current record. */
+  async refresh(idOrName: string): Promise<ContainerRecord> {
+    const r = this.deps.store.get(idOrName);
+    return (await this.lifecycle.cleanup(r.Id)) ?? this.deps.store.get(r.Id);
+  }
+
+  async start(idOrName: string, io?: AttachIO): Promise<{ record: ContainerRecord; attachment: Attachment | undefined }> {
+    const record = await this.refresh(idOrName);
+    if (record.State.Status === 'running') return { record, attachment: undefined };
+    const attachment = await this.lifecycle.start(record, io);
+    return { record: this.deps.store.get(record.Id), attachment };
+  }
+
+  async stop(idOrName: string, timeoutSeconds?: number): Promise<ContainerRecord> {
+    const record = await this.refresh(idOrName);
+    return this.lifecycle.stop(record, timeoutSeconds ?? record.HostConfig.StopTimeout ?? 10);
   }
 
   async remove(idOrName: string, opts: { force?: boolean } = {}): Promise<ContainerRecord> {
-    const record = this.inspect(idOrName);
-    const running = record.State.Status === 'running' || record.State.Status === 'paused';
-    if (running && !opts.force) {
-      throw new HullError('CONFLICT', `Cannot remove container "${record.Name}": it is running`, { hint: `stop it first ("hull stop ${record.Name}") or use "hull rm -f"` });
+    const record = await this.refresh(idOrName);
+    if (isActive(record.State.Status)) {
+      if (!opts.force) {
+        throw new HullError('CONFLICT', `Cannot remove container "${record.Name}": it is ${record.State.Status}`, { hint: `stop it first ("hull stop ${record.Name}") or use "hull rm -f"` });
+      }
+      await this.lifecycle.kill(record, 'KILL').catch(() => {});
+      await this.lifecycle.wait(record.Id).catch(() => undefined);
     }
+    const paths = this.lifecycle.paths(record.Id);
     await deleteContainer(this.deps.runtime, record.Id);
-    await this.releaseRootfs(record.Id);
+    await unmountIfMounted(paths.rootfs);
     const snapshotter = await this.deps.snapshotter();
     await snapshotter.removeView(record.Id);
-    rmSync(this.bundleDir(record.Id), { recursive: true, force: true });
+    rmSync(paths.bundle, { recursive: true, force: true });
+    rmSync(paths.exitFile, { force: true });
     this.deps.store.remove(record);
     return record;
+  }
+
+  async rename(idOrName: string, newName: string): Promise<ContainerRecord> {
+    const record = this.deps.store.get(idOrName);
+    const name = checkName(newName);
+    if (!this.deps.store.reserveName(name, record.Id)) throw new HullError('CONFLICT', `Cannot rename container "${record.Name}" to "${name}": the name is already in use`);
+    const updated = await this.deps.store.update(record.Id, (r) => {
+      r.Name = name;
+    });
+    this.deps.store.releaseName(record.Name, record.Id);
+    return updated;
+  }
+
+  /** Removes every container that is not running; returns the removed ones. */
+  async prune(): Promise<ContainerRecord[]> {
+    const removed: ContainerRecord[] = [];
+    for (const r of this.list(true)) {
+      if (isActive(r.State.Status)) continue;
+      removed.push(await this.remove(r.Id));
+    }
+    return removed;
+  }
+
+  async exec(idOrName: string, opts: ExecOptions): Promise<number> {
+    const record = this.inspect(idOrName);
+    return execInContainer(this.deps.runtime, record, this.lifecycle.paths(record.Id), opts);
   }
 
   /** Containers that use an image (rmi refuses to delete it from under them). */
   usersOf(imageId: string): ContainerRecord[] {
     return this.deps.store.list().filter((r) => r.ImageId === imageId);
   }
-}
-
-/** docker creates a missing working directory, owned by the container's user. */
-function ensureWorkdir(rootfs: string, dir: string, uid: number, gid: number): void {
-  const host = resolveInRoot(rootfs, dir);
-  if (existsSync(host)) return;
-  mkdirSync(host, { recursive: true, mode: 0o755 });
-  chownSync(host, uid, gid);
 }

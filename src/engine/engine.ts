@@ -5,6 +5,8 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { which } from '../sys/which.js';
 import { FsContentStore } from '../content/store.js';
 import { ImageStore } from '../images/image-store.js';
 import { ImageService } from '../images/image-service.js';
@@ -22,6 +24,14 @@ export interface EngineOptions {
   storageDriver?: SnapshotDriver;
   /** OCI runtime binary. Default runc. */
   runtime?: string;
+  /** The container monitor binary. Default conmon. */
+  conmon?: string;
+}
+
+/** argv that runs this hull with the same store: conmon's exit command calls it back. */
+function hullArgv(o: EngineOptions): string[] {
+  const main = fileURLToPath(new URL('../main.js', import.meta.url));
+  return [process.execPath, main, '--root', o.root, '--runroot', o.runroot, ...(o.storageDriver ? ['--storage-driver', o.storageDriver] : []), ...(o.runtime ? ['--runtime', o.runtime] : [])];
 }
 
 export interface Engine {
@@ -44,8 +54,19 @@ export function openEngine(options: EngineOptions): Engine {
   const containerStore = new ContainerStore(options.root);
   let snapshotterPromise: Promise<Snapshotter> | undefined;
   const snapshotter = () => (snapshotterPromise ??= openSnapshotter(options.root, options.storageDriver));
-  const runtime: RuntimeOptions = { binary: options.runtime ?? 'runc', stateDir: join(options.runroot, 'runc') };
-  const containers = new ContainerService({ store: containerStore, images: imageStore, content, snapshotter, runtime, runroot: options.runroot });
+  const runtimeName = options.runtime ?? 'runc';
+  const runtime: RuntimeOptions = { binary: which(runtimeName) ?? runtimeName, stateDir: join(options.runroot, 'runc') };
+  const containers = new ContainerService({
+    store: containerStore,
+    images: imageStore,
+    content,
+    snapshotter,
+    runtime,
+    root: options.root,
+    runroot: options.runroot,
+    conmon: which(options.conmon ?? 'conmon') ?? 'conmon',
+    hullArgv: hullArgv(options),
+  });
   const images = new ImageService({
     content,
     images: imageStore,

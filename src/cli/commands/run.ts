@@ -4,6 +4,7 @@ import { bool, list, str, type OptionValues } from '../args.js';
 import type { Command } from '../command.js';
 import { parseEnvFile } from '../../containers/config.js';
 import type { CreateOptions } from '../../containers/service.js';
+import { runAttached } from '../run-attached.js';
 
 /** Options shared by `run` and (later) `create`. */
 export const CREATE_OPTIONS: Command['options'] = [
@@ -16,7 +17,17 @@ export const CREATE_OPTIONS: Command['options'] = [
   { name: 'hostname', short: 'h', type: 'string', valueName: 'NAME', description: 'container host name (default: the short container ID)' },
   { name: 'label', short: 'l', type: 'string', multiple: true, valueName: 'KEY=VALUE', description: 'set a label on the container' },
   { name: 'read-only', type: 'boolean', description: "mount the container's root filesystem read-only" },
+  { name: 'stop-signal', type: 'string', valueName: 'SIGNAL', description: 'signal that stops the container (default: the image\'s STOPSIGNAL, else SIGTERM)' },
+  { name: 'stop-timeout', type: 'string', valueName: 'SECONDS', description: 'seconds to wait for the stop signal before SIGKILL (default 10)' },
+  { name: 'log-opt', type: 'string', multiple: true, valueName: 'max-size=SIZE', description: 'log options: max-size (default 100m; the log is truncated past it)' },
 ];
+
+function parseSize(v: string, flag: string): number {
+  const m = /^(\d+(?:\.\d+)?)([bkmg]?)b?$/i.exec(v.trim());
+  if (!m) throw new HullError('INVALID_ARGUMENT', `Cannot use ${flag} "${v}": expected a size such as 10m or 1g`);
+  const unit = { '': 1, b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[(m[2] as string).toLowerCase()] ?? 1;
+  return Math.round(Number(m[1]) * unit);
+}
 
 export function createOptionsFrom(o: OptionValues, image: string, cmd: string[]): CreateOptions {
   const env: string[] = [];
@@ -31,7 +42,19 @@ export function createOptionsFrom(o: OptionValues, image: string, cmd: string[])
   }
   env.push(...list(o, 'env'));
   const labels = Object.fromEntries(list(o, 'label').map((l) => (l.includes('=') ? [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)] : [l, ''])));
-  const opts: CreateOptions = { image, cmd, env, labels, readOnly: bool(o, 'read-only') };
+  const opts: CreateOptions = { image, cmd, env, labels, readOnly: bool(o, 'read-only'), tty: bool(o, 'tty'), interactive: bool(o, 'interactive') };
+  const stopSignal = str(o, 'stop-signal');
+  if (stopSignal !== undefined) opts.stopSignal = stopSignal;
+  const stopTimeout = str(o, 'stop-timeout');
+  if (stopTimeout !== undefined) {
+    if (!/^-?\d+$/.test(stopTimeout)) throw new HullError('INVALID_ARGUMENT', `Cannot use --stop-timeout "${stopTimeout}": expected whole seconds`);
+    opts.stopTimeout = Number(stopTimeout);
+  }
+  for (const logOpt of list(o, 'log-opt')) {
+    const [key, value = ''] = logOpt.split('=');
+    if (key === 'max-size') opts.logSizeMax = parseSize(value, '--log-opt max-size');
+    else if (key !== 'max-file') throw new HullError('INVALID_ARGUMENT', `Cannot use --log-opt "${logOpt}": hull supports max-size (and accepts max-file)`);
+  }
   for (const [key, flag] of [['name', 'name'], ['workdir', 'workdir'], ['user', 'user'], ['entrypoint', 'entrypoint'], ['hostname', 'hostname']] as const) {
     const v = str(o, flag);
     if (v !== undefined) opts[key] = v;
@@ -41,21 +64,43 @@ export function createOptionsFrom(o: OptionValues, image: string, cmd: string[])
 
 const run: Command = {
   name: 'run',
-  summary: 'Create and run a container in the foreground',
+  summary: 'Create and run a container',
   usage: '[OPTIONS] IMAGE [COMMAND] [ARG...]',
-  description: "Create a container from IMAGE and run COMMAND (or the image's default) in it, in the foreground.\nOutput streams to this terminal; hull exits with the container's exit code (125 when hull fails, 126 when the command cannot be invoked, 127 when it is not found).",
-  examples: ['hull run --rm busybox echo hello', 'hull run --rm -e GREETING=hi -w /tmp -u nobody busybox sh -c \'echo $GREETING from $(pwd) as $(id -un)\''],
-  options: [{ name: 'rm', type: 'boolean', description: 'remove the container when it exits' }, ...CREATE_OPTIONS],
+  description:
+    "Create a container from IMAGE and run COMMAND (or the image's default) in it.\nIn the foreground, output streams to this terminal and hull exits with the container's exit code (125 when hull fails, 126 when the command cannot be invoked, 127 when it is not found). With -d, hull prints the container ID and returns; the container keeps running under its monitor (conmon).",
+  examples: [
+    'hull run --rm busybox echo hello',
+    'hull run -d --name web busybox httpd -f -p 8080',
+    'hull run -it --rm busybox sh',
+    "hull run --rm -e GREETING=hi -w /tmp -u nobody busybox sh -c 'echo $GREETING from $(pwd) as $(id -un)'",
+  ],
+  options: [
+    { name: 'detach', short: 'd', type: 'boolean', description: 'run in the background and print the container ID' },
+    { name: 'rm', type: 'boolean', description: 'remove the container when it exits' },
+    { name: 'interactive', short: 'i', type: 'boolean', description: "keep the container's standard input open and connected" },
+    { name: 'tty', short: 't', type: 'boolean', description: 'allocate a pseudo-terminal' },
+    { name: 'detach-keys', type: 'string', valueName: 'KEYS', description: 'key sequence to detach from the container (default ctrl-p,ctrl-q with -t)' },
+    ...CREATE_OPTIONS,
+  ],
   stopAtPositional: true,
   minArgs: 1,
   async run(ctx, { options, positionals }) {
     const [image, ...cmd] = positionals as [string, ...string[]];
     const engine = ctx.engine();
-    const record = await engine.containers.create({ ...createOptionsFrom(options, image, cmd), autoRemove: bool(options, 'rm') });
+    const detach = bool(options, 'detach');
+    const rm = bool(options, 'rm');
+    // Detached --rm is done by the monitor's exit command; in the foreground hull removes the
+    // container itself once it has read the exit code.
+    const record = await engine.containers.create({ ...createOptionsFrom(options, image, cmd), autoRemove: rm && detach });
+    if (detach) {
+      await engine.containers.start(record.Id);
+      ctx.stdout.write(`${record.Id}\n`);
+      return 0;
+    }
     try {
-      return await engine.containers.runForeground(record);
+      return await runAttached(engine, record.Id, { tty: bool(options, 'tty'), stdin: bool(options, 'interactive'), detachKeys: str(options, 'detach-keys') });
     } finally {
-      if (bool(options, 'rm')) await engine.containers.remove(record.Id, { force: true });
+      if (rm) await engine.containers.remove(record.Id, { force: true }).catch(() => {});
     }
   },
 };

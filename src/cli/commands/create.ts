@@ -1,0 +1,26 @@
+import type { Command } from '../command.js';
+import { CREATE_OPTIONS, createOptionsFrom } from './run.js';
+import { bool } from '../args.js';
+
+const create: Command = {
+  name: 'create',
+  summary: 'Create a container without starting it',
+  usage: '[OPTIONS] IMAGE [COMMAND] [ARG...]',
+  description: 'Create a container (its record and writable layer) and print its ID; "hull start" runs it.',
+  options: [
+    { name: 'interactive', short: 'i', type: 'boolean', description: "keep the container's standard input open" },
+    { name: 'tty', short: 't', type: 'boolean', description: 'allocate a pseudo-terminal' },
+    { name: 'rm', type: 'boolean', description: 'remove the container when it exits' },
+    ...CREATE_OPTIONS,
+  ],
+  stopAtPositional: true,
+  minArgs: 1,
+  async run(ctx, { options, positionals }) {
+    const [image, ...cmd] = positionals as [string, ...string[]];
+    const record = await ctx.engine().containers.create({ ...createOptionsFrom(options, image, cmd), autoRemove: bool(options, 'rm') });
+    ctx.stdout.write(`${record.Id}\n`);
+    return 0;
+  },
+};
+
+export default create;

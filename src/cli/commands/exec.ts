@@ -1,0 +1,32 @@
+import { bool, list, str } from '../args.js';
+import type { Command } from '../command.js';
+import type { ExecOptions } from '../../containers/exec.js';
+
+const exec: Command = {
+  name: 'exec',
+  summary: 'Run a command in a running container',
+  usage: '[OPTIONS] CONTAINER COMMAND [ARG...]',
+  description: "Run COMMAND in the container's namespaces, with its capabilities and limits; hull exits with the command's code.",
+  examples: ['hull exec web ps', 'hull exec -it web sh', 'hull exec -u nobody -w /tmp -e A=1 web env'],
+  options: [
+    { name: 'interactive', short: 'i', type: 'boolean', description: 'keep standard input open' },
+    { name: 'tty', short: 't', type: 'boolean', description: 'allocate a pseudo-terminal' },
+    { name: 'detach', short: 'd', type: 'boolean', description: 'run the command in the background' },
+    { name: 'env', short: 'e', type: 'string', multiple: true, valueName: 'KEY=VALUE', description: 'set an environment variable' },
+    { name: 'user', short: 'u', type: 'string', valueName: 'USER[:GROUP]', description: 'run as this user' },
+    { name: 'workdir', short: 'w', type: 'string', valueName: 'DIR', description: 'working directory for the command' },
+  ],
+  stopAtPositional: true,
+  minArgs: 2,
+  async run(ctx, { options, positionals }) {
+    const [container, ...cmd] = positionals as [string, ...string[]];
+    const opts: ExecOptions = { cmd, env: list(options, 'env'), tty: bool(options, 'tty'), interactive: bool(options, 'interactive'), detach: bool(options, 'detach') };
+    const user = str(options, 'user');
+    if (user !== undefined) opts.user = user;
+    const workdir = str(options, 'workdir');
+    if (workdir !== undefined) opts.workdir = workdir;
+    return ctx.engine().containers.exec(container, opts);
+  },
+};
+
+export default exec;

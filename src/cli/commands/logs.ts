@@ -1,0 +1,52 @@
+import { statSync, existsSync } from 'node:fs';
+import { HullError } from '../../errors.js';
+import { bool, str } from '../args.js';
+import type { Command } from '../command.js';
+import { followLog, formatLog, parseLogTime, readLogs, selectLogs, type LogOptions } from '../../containers/logs.js';
+import { isActive } from '../../containers/reconcile.js';
+
+const logs: Command = {
+  name: 'logs',
+  summary: "Fetch a container's logs",
+  usage: '[OPTIONS] CONTAINER',
+  description: "Print what the container wrote to stdout and stderr (kept by its monitor, including for foreground runs), each to the same stream here.",
+  examples: ['hull logs -f --tail 10 web', 'hull logs --since 5m --timestamps web'],
+  options: [
+    { name: 'follow', short: 'f', type: 'boolean', description: 'keep printing new output until the container stops' },
+    { name: 'tail', short: 'n', type: 'string', valueName: 'N', description: 'number of lines to show from the end ("all" by default)' },
+    { name: 'since', type: 'string', valueName: 'TIME', description: 'only output since TIME (RFC 3339, Unix time, or a duration such as 10m)' },
+    { name: 'until', type: 'string', valueName: 'TIME', description: 'only output before TIME' },
+    { name: 'timestamps', short: 't', type: 'boolean', description: 'prefix each line with its timestamp' },
+  ],
+  minArgs: 1,
+  maxArgs: 1,
+  async run(ctx, { options, positionals }) {
+    const containers = ctx.engine().containers;
+    const record = containers.inspect(positionals[0] as string);
+    const path = containers.lifecycle.paths(record.Id).log;
+    const o: LogOptions = {};
+    const tail = str(options, 'tail');
+    if (tail !== undefined && tail !== 'all') {
+      if (!/^\d+$/.test(tail)) throw new HullError('INVALID_ARGUMENT', `Cannot use --tail "${tail}": expected a number or "all"`);
+      o.tail = Number(tail);
+    }
+    try {
+      const since = str(options, 'since');
+      if (since !== undefined) o.since = parseLogTime(since);
+      const until = str(options, 'until');
+      if (until !== undefined) o.until = parseLogTime(until);
+    } catch (err) {
+      throw new HullError('INVALID_ARGUMENT', `Cannot read logs: ${(err as Error).message}`);
+    }
+    const timestamps = bool(options, 'timestamps');
+    const write = (r: { stream: string; time: string; text: string }) => (r.stream === 'stderr' ? ctx.stderr : ctx.stdout).write(formatLog(r as never, timestamps));
+    const offset = existsSync(path) ? statSync(path).size : 0;
+    for (const r of selectLogs(readLogs(path), o)) write(r);
+    if (bool(options, 'follow')) {
+      await followLog(path, offset, (r) => (o.until === undefined || Date.parse(r.time) <= o.until ? write(r) : undefined), () => !isActive(containers.inspect(record.Id).State.Status));
+    }
+    return 0;
+  },
+};
+
+export default logs;

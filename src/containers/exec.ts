@@ -1,0 +1,74 @@
+/**
+ * `hull exec`: a new process in a running container's namespaces, through `runc exec` with the
+ * container's own process settings (capabilities, rlimits, no-new-privileges) as the base, so an
+ * exec'd process is never more privileged than the container's init.
+ */
+import { readFileSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { HullError } from '../errors.js';
+import { writeJsonAtomic } from '../sys/atomic-write.js';
+import type { RuntimeSpec, SpecProcess } from '../oci/runtime-spec.js';
+import { checkExecutable } from '../runtime/exec-check.js';
+import { resolveUser } from '../runtime/user.js';
+import type { RuntimeOptions } from '../runtime/runc.js';
+import { requireRunning, processEnv } from './bundle.js';
+import { resolveEnvArgs, checkWorkdir } from './config.js';
+import type { ContainerPaths } from './paths.js';
+import type { ContainerRecord } from './record.js';
+
+export interface ExecOptions {
+  cmd: string[];
+  env?: string[];
+  user?: string;
+  workdir?: string;
+  tty?: boolean;
+  interactive?: boolean;
+  detach?: boolean;
+}
+
+/** Pure: the process for `runc exec`, derived from the container's spec and the exec options. */
+export function execProcess(base: SpecProcess, opts: ExecOptions, resolved: { user: SpecProcess['user']; env: string[] }): SpecProcess {
+  return {
+    ...base,
+    terminal: opts.tty ?? false,
+    args: opts.cmd,
+    env: resolved.env,
+    cwd: opts.workdir ?? base.cwd,
+    user: resolved.user,
+  };
+}
+
+/** Pure: runc exec's argv. */
+export function execArgv(o: RuntimeOptions, id: string, processFile: string, opts: Pick<ExecOptions, 'tty' | 'detach'>): string[] {
+  return [o.binary, '--root', o.stateDir, 'exec', '--process', processFile, ...(opts.tty ? ['--tty'] : []), ...(opts.detach ? ['--detach'] : []), id];
+}
+
+export async function execInContainer(runtime: RuntimeOptions, record: ContainerRecord, paths: ContainerPaths, opts: ExecOptions): Promise<number> {
+  requireRunning(record, 'exec in');
+  if (opts.cmd.length === 0) throw new HullError('INVALID_ARGUMENT', `Cannot exec in container "${record.Name}": no command given`);
+  if (opts.workdir !== undefined) checkWorkdir(opts.workdir);
+  const spec = JSON.parse(readFileSync(paths.config, 'utf8')) as RuntimeSpec;
+  const user = opts.user !== undefined ? resolveUser(paths.rootfs, opts.user) : undefined;
+  const env = user ? processEnv(record, user, resolveEnvArgs(opts.env ?? [], process.env)) : [...spec.process.env, ...resolveEnvArgs(opts.env ?? [], process.env)];
+  const proc = execProcess(spec.process, opts, { user: user ? { uid: user.uid, gid: user.gid, additionalGids: user.additionalGids } : spec.process.user, env });
+  checkExecutable(paths.rootfs, opts.cmd[0] as string, proc.env, proc.cwd);
+  const processFile = join(paths.bundle, `exec-${randomBytes(6).toString('hex')}.json`);
+  writeJsonAtomic(processFile, proc);
+  const [cmd, ...args] = execArgv(runtime, record.Id, processFile, opts);
+  try {
+    return await new Promise<number>((resolve, reject) => {
+      const child = spawn(cmd as string, args, { stdio: [opts.interactive && !opts.detach ? 'inherit' : 'ignore', opts.detach ? 'ignore' : 'inherit', 'inherit'] });
+      const forward = (signal: NodeJS.Signals) => child.kill(signal);
+      process.on('SIGTERM', forward);
+      child.on('error', reject);
+      child.on('exit', (code, signal) => {
+        process.off('SIGTERM', forward);
+        resolve(code ?? (signal === 'SIGKILL' ? 137 : 143));
+      });
+    });
+  } finally {
+    rmSync(processFile, { force: true });
+  }
+}

@@ -1,0 +1,184 @@
+/**
+ * Starting, stopping and cleaning up containers through the monitor (conmon), with no daemon.
+ *
+ *   start:   bundle -> conmon (runc create) -> [attach] -> runc start -> record running
+ *   exit:    conmon writes the exit file, then runs `hull container cleanup ID` (its exit command)
+ *   cleanup: idempotent, under the record's lock: runc delete, unmount, record exited(code)
+ * Whoever notices the exit first (the exit command, a foreground `hull run`, `hull stop`) cleans
+ * up; the others find nothing left to do.
+ */
+import { existsSync, mkdirSync, rmSync, watch } from 'node:fs';
+import { HullError } from '../errors.js';
+import { execCapture, execOrThrow } from '../sys/exec.js';
+import { unmountIfMounted } from '../sys/mount.js';
+import { startMonitor } from '../runtime/conmon.js';
+import { attachSocket, type AttachIO, type Attachment } from '../runtime/attach.js';
+import { deleteContainer, runcArgv, runtimeErrors, type RuntimeOptions } from '../runtime/runc.js';
+import type { Snapshotter } from '../snapshots/snapshotter.js';
+import { readFileSync } from 'node:fs';
+import { prepareBundle } from './bundle.js';
+import type { ContainerStore } from './container-store.js';
+import { containerPaths, type ContainerPaths } from './paths.js';
+import { ZERO_TIME, type ContainerRecord } from './record.js';
+import { initAlive, isActive, readExit, readRuntimeInit } from './reconcile.js';
+import { assertTransition } from './state-machine.js';
+
+export interface LifecycleDeps {
+  store: ContainerStore;
+  snapshotter: () => Promise<Snapshotter>;
+  runtime: RuntimeOptions;
+  root: string;
+  runroot: string;
+  conmon: string;
+  /** argv prefix that runs hull with this store (for conmon's exit command). */
+  hullArgv: string[];
+  /** Removes the container (for --rm), after cleanup. */
+  remove: (id: string) => Promise<void>;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export class Lifecycle {
+  constructor(private readonly deps: LifecycleDeps) {}
+
+  paths(id: string): ContainerPaths {
+    return containerPaths(this.deps.root, this.deps.runroot, id);
+  }
+
+  alive(id: string): boolean {
+    return initAlive(readRuntimeInit(this.deps.runtime.stateDir, id));
+  }
+
+  /** Starts a created or exited container; with `io`, attaches before starting so no output is lost. */
+  async start(record: ContainerRecord, io?: AttachIO): Promise<Attachment | undefined> {
+    assertTransition(record.Name, record.State.Status, 'running');
+    const paths = this.paths(record.Id);
+    await this.clearRuntimeState(record.Id, paths);
+    mkdirSync(paths.exitDir, { recursive: true });
+    let attachment: Attachment | undefined;
+    try {
+      await prepareBundle(await this.deps.snapshotter(), record, paths);
+      const pid = await startMonitor({
+        conmon: this.deps.conmon,
+        runtime: this.deps.runtime.binary,
+        runtimeStateDir: this.deps.runtime.stateDir,
+        id: record.Id,
+        name: record.Name,
+        bundle: paths.bundle,
+        pidFile: paths.pidFile,
+        conmonPidFile: paths.conmonPidFile,
+        exitDir: paths.exitDir,
+        logPath: paths.log,
+        logSizeMax: record.HostConfig.LogSizeMax,
+        terminal: record.Config.Tty,
+        stdin: record.Config.OpenStdin,
+        runtimeLog: paths.runtimeLog,
+        exitCommand: [...this.deps.hullArgv, 'container', 'cleanup', record.Id],
+      }).catch((err: unknown) => {
+        const runtimeError = runtimeErrors(existsSync(paths.runtimeLog) ? readFileSync(paths.runtimeLog, 'utf8') : '').join('; ');
+        throw runtimeError ? new HullError('RUNTIME_FAILED', `Cannot start container "${record.Name}": ${runtimeError}`, { cause: err }) : err;
+      });
+      if (io) attachment = await attachSocket(paths.attach, io);
+      await execOrThrow(runcArgv.start(this.deps.runtime, record.Id), `start container "${record.Name}"`);
+      await this.deps.store.update(record.Id, (r) => {
+        r.State = { ...r.State, Status: 'running', Pid: pid, ExitCode: 0, Error: '', OOMKilled: false, StartedAt: new Date().toISOString(), FinishedAt: ZERO_TIME };
+      });
+      return attachment;
+    } catch (err) {
+      attachment?.close();
+      await deleteContainer(this.deps.runtime, record.Id);
+      await unmountIfMounted(paths.rootfs);
+      await this.deps.store.update(record.Id, (r) => {
+        r.State.Error = err instanceof Error ? err.message : String(err);
+      });
+      throw err;
+    }
+  }
+
+  /** Leftovers of a previous run: runtime state, exit file, monitor sockets. */
+  private async clearRuntimeState(id: string, paths: ContainerPaths): Promise<void> {
+    if (existsSync(`${this.deps.runtime.stateDir}/${id}`)) await deleteContainer(this.deps.runtime, id);
+    for (const f of [paths.exitFile, paths.attach, paths.winsz, `${paths.bundle}/ctl`, paths.oomFile, paths.runtimeLog, paths.pidFile]) rmSync(f, { force: true });
+  }
+
+  /** Resolves with the exit code once the container has exited (and is cleaned up). */
+  async wait(id: string): Promise<ContainerRecord> {
+    const paths = this.paths(id);
+    mkdirSync(paths.exitDir, { recursive: true });
+    let wake: () => void = () => {};
+    const watcher = watch(paths.exitDir, () => wake());
+    try {
+      for (;;) {
+        const record = this.deps.store.find(id);
+        if (!record) throw new HullError('NOT_FOUND', `Cannot wait for container "${id}": it was removed`);
+        if (!isActive(record.State.Status)) return record;
+        if (existsSync(paths.exitFile) || !this.alive(id)) return (await this.cleanup(id)) ?? record;
+        await new Promise<void>((r) => {
+          wake = r;
+          setTimeout(r, 200);
+        });
+      }
+    } finally {
+      watcher.close();
+    }
+  }
+
+  /**
+   * Records the exit of a container whose init has ended: runtime state deleted, rootfs unmounted,
+   * record exited with the monitor's code. Idempotent; returns undefined when there was nothing to do.
+   */
+  async cleanup(id: string): Promise<ContainerRecord | undefined> {
+    const record = this.deps.store.find(id);
+    if (!record || !isActive(record.State.Status) || this.alive(id)) return undefined;
+    const paths = this.paths(id);
+    // The monitor writes the exit file right after the init dies; give it a moment.
+    for (let i = 0; i < 20 && !existsSync(paths.exitFile); i++) await sleep(10);
+    const exit = readExit(paths);
+    await deleteContainer(this.deps.runtime, id);
+    await unmountIfMounted(paths.rootfs);
+    let changed = false;
+    const updated = await this.deps.store.update(id, (r) => {
+      if (!isActive(r.State.Status)) return;
+      changed = true;
+      r.State = {
+        ...r.State,
+        Status: 'exited',
+        Pid: 0,
+        ExitCode: exit?.code ?? 255,
+        OOMKilled: exit?.oomKilled ?? false,
+        FinishedAt: exit?.at ?? new Date().toISOString(),
+        Error: exit ? r.State.Error : 'the monitor recorded no exit code',
+      };
+    });
+    if (changed && updated.HostConfig.AutoRemove) await this.deps.remove(id);
+    return updated;
+  }
+
+  async kill(record: ContainerRecord, signal: string): Promise<void> {
+    if (!isActive(record.State.Status) || !this.alive(record.Id)) {
+      throw new HullError('CONFLICT', `Cannot kill container "${record.Name}": it is not running`);
+    }
+    const r = await execCapture(runcArgv.kill(this.deps.runtime, record.Id, signal.replace(/^SIG/i, '').toUpperCase(), true));
+    if (r.code !== 0 && this.alive(record.Id)) throw new HullError('RUNTIME_FAILED', `Cannot kill container "${record.Name}": ${r.stderr.trim()}`);
+  }
+
+  /** docker stop: the stop signal, then SIGKILL after `timeoutSeconds`. */
+  async stop(record: ContainerRecord, timeoutSeconds: number): Promise<ContainerRecord> {
+    if (!isActive(record.State.Status) || !this.alive(record.Id)) return (await this.cleanup(record.Id)) ?? record;
+    if (record.State.Status === 'paused') await execCapture([this.deps.runtime.binary, '--root', this.deps.runtime.stateDir, 'resume', record.Id]);
+    await this.kill(record, record.Config.StopSignal ?? 'SIGTERM').catch(() => {});
+    const deadline = Date.now() + timeoutSeconds * 1000;
+    while (this.alive(record.Id) && Date.now() < deadline) await sleep(50);
+    if (this.alive(record.Id)) await this.kill(record, 'KILL').catch(() => {});
+    while (this.alive(record.Id)) await sleep(20);
+    return this.wait(record.Id);
+  }
+
+  async pause(record: ContainerRecord, pause: boolean): Promise<void> {
+    assertTransition(record.Name, record.State.Status, pause ? 'paused' : 'running');
+    await execOrThrow([this.deps.runtime.binary, '--root', this.deps.runtime.stateDir, pause ? 'pause' : 'resume', record.Id], `${pause ? 'pause' : 'unpause'} container "${record.Name}"`);
+    await this.deps.store.update(record.Id, (r) => {
+      r.State.Status = pause ? 'paused' : 'running';
+    });
+  }
+}
