@@ -29,10 +29,10 @@ export class RegistryMetrics {
         const [method, status] = k.split(' ');
         return `hull_registry_requests_total{method="${method}",status="${status}"} ${v}`;
       }),
-      '# HELP hull_registry_received_bytes_total Bytes received (headers and bodies).',
+      '# HELP hull_registry_received_bytes_total Request body bytes received.',
       '# TYPE hull_registry_received_bytes_total counter',
       `hull_registry_received_bytes_total ${this.bytesIn}`,
-      '# HELP hull_registry_sent_bytes_total Bytes sent (headers and bodies).',
+      '# HELP hull_registry_sent_bytes_total Bytes sent (headers and bodies, as written to sockets).',
       '# TYPE hull_registry_sent_bytes_total counter',
       `hull_registry_sent_bytes_total ${this.bytesOut}`,
       '# HELP hull_registry_requests_in_flight Requests being served.',

@@ -14,10 +14,13 @@ export class Registry {
   readonly manifests: ManifestStore;
   readonly uploads: UploadStore;
 
-  constructor(readonly driver: StorageDriver) {
+  constructor(
+    readonly driver: StorageDriver,
+    onUploadBytes?: (n: number) => void,
+  ) {
     this.blobs = new BlobStore(driver);
     this.manifests = new ManifestStore(driver, this.blobs);
-    this.uploads = new UploadStore(driver, this.blobs);
+    this.uploads = new UploadStore(driver, this.blobs, onUploadBytes);
   }
 
   /**

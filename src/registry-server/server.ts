@@ -31,11 +31,12 @@ export interface StartOptions {
 
 export async function startRegistryServer(config: RegistryConfig, options: StartOptions = {}): Promise<RunningRegistry> {
   const logger = options.logger ?? silentLogger;
-  const registry = new Registry(new FsStorageDriver(config.root, { fsync: config.fsync }));
+  const metrics = new RegistryMetrics();
+  const registry = new Registry(new FsStorageDriver(config.root, { fsync: config.fsync }), (n) => (metrics.bytesIn += n));
   await registry.prepare();
   const gate = await Gate.create(config);
   let closing = false;
-  const svc: Services = { registry, gate, config, metrics: new RegistryMetrics(), logger, closing: () => closing };
+  const svc: Services = { registry, gate, config, metrics, logger, closing: () => closing };
   const onRequest = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     handleRequest(svc, req, res).catch((err: unknown) => {
       logger({ level: 'error', msg: 'unhandled request error', error: errorMessage(err) });

@@ -33,10 +33,11 @@ function unknown(repo: string, id: string): HullError {
 }
 
 /** Counts bytes, feeds the digest and stops a body that runs past its declared length. */
-function meter(digester: Digester | undefined, limit: number | undefined, counter: { n: number }): Transform {
+function meter(digester: Digester | undefined, limit: number | undefined, counter: { n: number }, onBytes: (n: number) => void): Transform {
   return new Transform({
     transform(chunk: Buffer, _enc, cb): void {
       counter.n += chunk.length;
+      onBytes(chunk.length);
       if (limit !== undefined && counter.n > limit) {
         cb(new HullError('RANGE_INVALID', `Cannot append chunk: the body is longer than its Content-Range (${limit} bytes)`));
         return;
@@ -54,6 +55,8 @@ export class UploadStore {
   constructor(
     private readonly driver: StorageDriver,
     private readonly blobs: BlobStore,
+    /** Called with the size of every received chunk (metrics). */
+    private readonly onBytes: (n: number) => void = () => undefined,
   ) {}
 
   /** Number of sessions this process has touched and not yet closed (for metrics). */
@@ -145,7 +148,7 @@ export class UploadStore {
     const w = await this.driver.writer(uploadDataPath(repo, id), { append: true });
     const counter = { n: 0 };
     try {
-      await pipeline(body, meter(digester, limit, counter), w.writable());
+      await pipeline(body, meter(digester, limit, counter, this.onBytes), w.writable());
       await w.close();
     } catch (err) {
       await w.close();

@@ -59,14 +59,17 @@ function baseUrlOf(req: IncomingMessage, config: RegistryConfig): string {
 export async function handleRequest(svc: Services, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const started = process.hrtime.bigint();
   const sock = req.socket;
-  const readAtStart = sock.bytesRead;
   const writtenAtStart = sock.bytesWritten;
+  const rawUrl = req.url ?? '/';
+  const q = rawUrl.indexOf('?');
+  const rawPath = q === -1 ? rawUrl : rawUrl.slice(0, q);
   svc.metrics.inFlight++;
   let principal: Principal = { account: undefined };
   res.once('close', () => {
     svc.metrics.inFlight--;
     svc.metrics.countRequest(req.method ?? 'UNKNOWN', res.statusCode);
-    svc.metrics.bytesIn += Math.max(sock.bytesRead - readAtStart, 0);
+    // Upload bodies are counted as they stream (UploadStore); other bodies by their length.
+    if (!rawPath.includes('/blobs/uploads/')) svc.metrics.bytesIn += Number(req.headers['content-length'] ?? 0) || 0;
     const sent = Math.max(sock.bytesWritten - writtenAtStart, 0);
     svc.metrics.bytesOut += sent;
     svc.logger({
@@ -76,9 +79,6 @@ export async function handleRequest(svc: Services, req: IncomingMessage, res: Se
   });
   if (svc.closing()) res.setHeader('Connection', 'close');
   res.setHeader(API_VERSION_HEADER, API_VERSION);
-  const rawUrl = req.url ?? '/';
-  const q = rawUrl.indexOf('?');
-  const rawPath = q === -1 ? rawUrl : rawUrl.slice(0, q);
   const baseUrl = baseUrlOf(req, svc.config);
   const method = req.method ?? 'GET';
   let challengeScope: string | undefined;

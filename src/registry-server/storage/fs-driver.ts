@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { close as closeCb, createReadStream, createWriteStream, fstat as fstatCb, fsync as fsyncCb, open as openCb } from 'node:fs';
+import { once } from 'node:events';
 import { promisify } from 'node:util';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
@@ -98,6 +99,12 @@ export class FsStorageDriver implements StorageDriver {
     const close = async (): Promise<void> => {
       if (closed) return;
       closed = true;
+      // A destroyed fs stream (an error mid-pipeline) closes the fd itself, whatever autoClose
+      // says; closing it again could close an fd number already reused elsewhere.
+      if (stream?.destroyed) {
+        if (!stream.closed) await once(stream, 'close');
+        return;
+      }
       await fdClose(fd);
     };
     return {
