@@ -29,3 +29,4 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
 fi
 
 npx tsc -p tsconfig.json
+node scripts/bundle.mjs

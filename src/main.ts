@@ -2,12 +2,17 @@
  * The `hull` binary: parses global options, finds the command, builds the CLI context and runs it.
  * Errors become `Error: <message>` plus a hint on stderr, and docker's exit codes.
  */
+import { fileURLToPath } from 'node:url';
 import { HullError, errorMessage, isHullError } from './errors.js';
 import { parseArgs, formatOptions, str, type OptionSpec } from './cli/args.js';
 import { COMMANDS, GROUPS } from './cli/commands.js';
 import type { CliContext, Command } from './cli/command.js';
-import { DEFAULT_ROOT, DEFAULT_RUNROOT, openEngine, type Engine } from './engine/engine.js';
+import type { Engine } from './engine/engine.js';
 import type { SnapshotDriver } from './snapshots/snapshotter.js';
+
+// Kept here (not imported from engine/) so that `hull version` and `--help` never load the engine.
+const DEFAULT_ROOT = '/var/lib/hull';
+const DEFAULT_RUNROOT = '/run/hull';
 
 const GLOBAL_OPTIONS: OptionSpec[] = [
   { name: 'root', type: 'string', valueName: 'DIR', description: `persistent storage: images, layers, containers (default ${DEFAULT_ROOT}, or $HULL_ROOT)` },
@@ -108,14 +113,21 @@ async function main(argv: string[]): Promise<number> {
     runroot: str(globals.options, 'runroot') ?? process.env.HULL_RUNROOT ?? DEFAULT_RUNROOT,
     storageDriver: str(globals.options, 'storage-driver') as SnapshotDriver | undefined,
     runtime: str(globals.options, 'runtime'),
+    // This very file: conmon's exit command runs it to record a container's exit.
+    hullEntry: fileURLToPath(import.meta.url),
   };
   if (engineOptions.storageDriver !== undefined && !['overlay', 'copy'].includes(engineOptions.storageDriver)) {
     throw new HullError('INVALID_ARGUMENT', `Cannot use storage driver "${engineOptions.storageDriver}": expected overlay or copy`);
   }
+  // The engine module (and everything behind it) loads only for commands that use it.
+  const { openEngine } = cmd.usesEngine === false ? { openEngine: undefined } : await import('./engine/engine.js');
   let engine: Engine | undefined;
   const ctx: CliContext = {
     engineOptions,
-    engine: () => (engine ??= openEngine(engineOptions)),
+    engine: () => {
+      if (!openEngine) throw new HullError('INTERNAL', `"hull ${cmd.name}" declared that it does not use the engine`);
+      return (engine ??= openEngine(engineOptions));
+    },
     stdout: process.stdout,
     stderr: process.stderr,
   };

@@ -20,6 +20,8 @@ export interface Command {
   options: OptionSpec[];
   /** Everything after the first positional is the container's (docker's `run` grammar). */
   stopAtPositional?: boolean;
+  /** False for commands that never touch a store (version): the engine is not even loaded. */
+  usesEngine?: boolean;
   minArgs?: number;
   maxArgs?: number;
   /** Resolves to the process exit code. */

@@ -49,8 +49,14 @@ export class Lifecycle {
     return initAlive(readRuntimeInit(this.deps.runtime.stateDir, id));
   }
 
-  /** Starts a created or exited container; with `io`, attaches before starting so no output is lost. */
+  /**
+   * Starts a created or exited container; with `io`, attaches before starting so no output is lost.
+   * An attached session that cannot detach (no tty) records the exit itself, so the monitor's exit
+   * command (a second Node process) is left out; if hull dies meanwhile, reads still reconcile the
+   * state from the exit file and the next start or rm cleans up.
+   */
   async start(record: ContainerRecord, io?: AttachIO): Promise<Attachment | undefined> {
+    const watched = io !== undefined && !record.Config.Tty && !record.HostConfig.AutoRemove;
     assertTransition(record.Name, record.State.Status, 'running');
     const paths = this.paths(record.Id);
     await this.clearRuntimeState(record.Id, paths);
@@ -73,7 +79,7 @@ export class Lifecycle {
         terminal: record.Config.Tty,
         stdin: record.Config.OpenStdin,
         runtimeLog: paths.runtimeLog,
-        exitCommand: [...this.deps.hullArgv, 'container', 'cleanup', record.Id],
+        ...(watched ? {} : { exitCommand: [...this.deps.hullArgv, 'container', 'cleanup', record.Id] }),
       }).catch((err: unknown) => {
         const runtimeError = runtimeErrors(existsSync(paths.runtimeLog) ? readFileSync(paths.runtimeLog, 'utf8') : '').join('; ');
         throw runtimeError ? new HullError('RUNTIME_FAILED', `Cannot start container "${record.Name}": ${runtimeError}`, { cause: err }) : err;
@@ -113,9 +119,13 @@ export class Lifecycle {
         if (!record) throw new HullError('NOT_FOUND', `Cannot wait for container "${id}": it was removed`);
         if (!isActive(record.State.Status)) return record;
         if (existsSync(paths.exitFile) || !this.alive(id)) return (await this.cleanup(id)) ?? record;
+        // The watch wakes us at once; the timer is a safety net, cleared so it never holds the process.
         await new Promise<void>((r) => {
-          wake = r;
-          setTimeout(r, 200);
+          const timer = setTimeout(r, 200);
+          wake = () => {
+            clearTimeout(timer);
+            r();
+          };
         });
       }
     } finally {

@@ -96,8 +96,11 @@ export async function followLog(path: string, offset: number, onRecord: (r: LogR
         return;
       }
       await new Promise<void>((r) => {
-        wake = r;
-        setTimeout(r, 250);
+        const timer = setTimeout(r, 250);
+        wake = () => {
+          clearTimeout(timer);
+          r();
+        };
       });
     }
   } finally {

@@ -11,7 +11,6 @@ import { parseImageConfig, type ImageConfig } from '../oci/image-config.js';
 import { parseManifest, type ImageManifest } from '../oci/manifest.js';
 import type { FsContentStore } from '../content/store.js';
 import type { ImageStore, ImageRecord } from '../images/image-store.js';
-import { unpackImage } from '../images/unpack.js';
 import type { Snapshotter } from '../snapshots/snapshotter.js';
 import { deleteContainer, type RuntimeOptions } from '../runtime/runc.js';
 import type { AttachIO, Attachment } from '../runtime/attach.js';
@@ -93,7 +92,10 @@ export class ContainerService {
     const snapshotter = await this.deps.snapshotter();
     try {
       const top = chainIds(config.rootfs.diff_ids).at(-1);
-      if (top !== undefined && !snapshotter.hasLayer(top)) await unpackImage(this.deps.content, snapshotter, manifest, config);
+      if (top !== undefined && !snapshotter.hasLayer(top)) {
+        const { unpackImage } = await import('../images/unpack.js');
+        await unpackImage(this.deps.content, snapshotter, manifest, config);
+      }
       await snapshotter.prepareView(id, top);
       const stopSignal = opts.stopSignal ?? config.config?.StopSignal;
       const record: ContainerRecord = {

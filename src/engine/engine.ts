@@ -26,11 +26,13 @@ export interface EngineOptions {
   runtime?: string;
   /** The container monitor binary. Default conmon. */
   conmon?: string;
+  /** The hull entry script, for conmon's exit command; default: dist/src/main.js beside this file. */
+  hullEntry?: string;
 }
 
 /** argv that runs this hull with the same store: conmon's exit command calls it back. */
 function hullArgv(o: EngineOptions): string[] {
-  const main = fileURLToPath(new URL('../main.js', import.meta.url));
+  const main = o.hullEntry ?? fileURLToPath(new URL('../main.js', import.meta.url));
   return [process.execPath, main, '--root', o.root, '--runroot', o.runroot, ...(o.storageDriver ? ['--storage-driver', o.storageDriver] : []), ...(o.runtime ? ['--runtime', o.runtime] : [])];
 }
 
@@ -42,9 +44,6 @@ export interface Engine {
   readonly runtime: RuntimeOptions;
   snapshotter(): Promise<Snapshotter>;
 }
-
-export const DEFAULT_ROOT = '/var/lib/hull';
-export const DEFAULT_RUNROOT = '/run/hull';
 
 export function openEngine(options: EngineOptions): Engine {
   mkdirSync(options.root, { recursive: true, mode: 0o700 });

@@ -12,7 +12,7 @@ import { parseImageConfig, type ImageConfig } from '../oci/image-config.js';
 import { parseManifest, type ImageManifest } from '../oci/manifest.js';
 import type { Digest } from '../oci/digest.js';
 import { ImageStore, normaliseName, type ImageRecord } from './image-store.js';
-import { importRootfs, type ImportOptions } from './import.js';
+import type { ImportOptions } from './import.js';
 
 export interface ImageDeps {
   content: FsContentStore;
@@ -55,6 +55,7 @@ export class ImageService {
   }
 
   async importTarball(input: Readable, opts: ImportOptions): Promise<ImageRecord> {
+    const { importRootfs } = await import('./import.js');
     return importRootfs({ content: this.deps.content, images: this.deps.images, snapshotter: await this.deps.snapshotter() }, input, opts);
   }
 

@@ -7,7 +7,6 @@
 import { openSync, readSync, closeSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { HullError } from '../errors.js';
-import { applyLayer } from '../archive/apply-layer.js';
 import type { FsContentStore } from '../content/store.js';
 import type { Snapshotter } from '../snapshots/snapshotter.js';
 import type { ContainerDefaults, ImageConfig } from '../oci/image-config.js';
@@ -59,6 +58,7 @@ export async function importRootfs(deps: ImportDeps, input: Readable, opts: Impo
   const addBlob = (digest: Digest, existed: boolean) => {
     if (!existed) added.push(digest);
   };
+  const { applyLayer } = await import('../archive/apply-layer.js');
   const prepared = await deps.snapshotter.prepareLayer(undefined);
   try {
     const layerBlob = await deps.content.ingest(input, { what: `import "${opts.source}"` });

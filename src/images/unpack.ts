@@ -4,7 +4,6 @@
  * against the config while it is applied; a mismatch aborts that layer and nothing is committed.
  */
 import { HullError } from '../errors.js';
-import { applyLayer } from '../archive/apply-layer.js';
 import { chainIds } from '../oci/chain-id.js';
 import type { ImageConfig } from '../oci/image-config.js';
 import type { ImageManifest } from '../oci/manifest.js';
@@ -51,6 +50,8 @@ export async function applyLayerSnapshot(
   chainID: Digest,
   parent: Digest | undefined,
 ): Promise<void> {
+  // Loaded on first use: the archive code is the heaviest module, and most commands never unpack.
+  const { applyLayer } = await import('../archive/apply-layer.js');
   const prepared = await snapshotter.prepareLayer(parent);
   try {
     const result = await applyLayer(prepared.dir, blobs.openRead(layerDigest), { whiteouts: snapshotter.whiteouts, layer: layerDigest });

@@ -10,6 +10,7 @@ const version: Command = {
   usage: '[OPTIONS]',
   options: [{ name: 'format', short: 'f', type: 'string', valueName: 'FORMAT', description: 'json, or a Go-style template such as {{.Version}}' }],
   maxArgs: 0,
+  usesEngine: false,
   async run(ctx, { options }) {
     const info = { Version: hullVersion(), ApiVersion: 'none yet', NodeVersion: process.version, OsArch: formatPlatform(hostPlatform()) };
     const format = str(options, 'format');
