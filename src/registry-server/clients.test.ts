@@ -29,7 +29,7 @@ async function sh(bin: string, args: string[]): Promise<string> {
     return (await run(bin, args, { timeout: 120_000, maxBuffer: 16 * 1024 * 1024 })).stdout;
   } catch (err) {
     const e = err as { stderr?: string; message: string };
-    throw new Error(`${bin} ${args.join(' ')} failed: ${e.stderr ?? e.message}`);
+    throw new Error(`${bin} ${args.join(' ')} failed: ${e.stderr ?? e.message}`, { cause: err });
   }
 }
 
