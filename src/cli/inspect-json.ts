@@ -17,7 +17,7 @@ export function containerJson(r: ContainerRecord, runroot: string): unknown {
     Name: `/${r.Name}`,
     Driver: r.Driver,
     HostConfig: r.HostConfig,
-    Mounts: [],
+    Mounts: r.Mounts ?? [],
     Config: r.Config,
     NetworkSettings: { Networks: {} },
   };

@@ -10,6 +10,12 @@ import { applyMount, unmountIfMounted } from '../sys/mount.js';
 import { readHostLimits } from '../sys/host-limits.js';
 import { resolveInRoot } from '../sys/safe-path.js';
 import { generateSpec } from '../runtime/spec.js';
+import { applySecurity, readSecurityHost } from '../runtime/security.js';
+import { applyResources, readSwapAccounting } from '../runtime/resources.js';
+import { applyDevices, resolveDevices } from '../runtime/devices.js';
+import { populateVolume } from '../volumes/resolve.js';
+import { which } from '../sys/which.js';
+import { resourcesOf, securityOf } from './host-options.js';
 import { resolveUser, type ResolvedUser } from '../runtime/user.js';
 import { checkExecutable } from '../runtime/exec-check.js';
 import type { Snapshotter } from '../snapshots/snapshotter.js';
@@ -44,7 +50,7 @@ export async function prepareBundle(snapshotter: Snapshotter, record: ContainerR
   ensureWorkdir(paths.rootfs, c.WorkingDir, user);
   const env = processEnv(record, user);
   checkExecutable(paths.rootfs, record.Path, env, c.WorkingDir);
-  const spec = generateSpec({
+  const base = generateSpec({
     id: record.Id,
     rootfs: paths.rootfs,
     args: [record.Path, ...record.Args],
@@ -57,8 +63,30 @@ export async function prepareBundle(snapshotter: Snapshotter, record: ContainerR
     hostLimits: readHostLimits(),
     readonlyRootfs: record.HostConfig.ReadonlyRootfs,
   });
+  const hc = record.HostConfig;
+  const security = securityOf(hc);
+  let spec = applySecurity(base, security, readSecurityHost(security));
+  spec = applyResources(spec, resourcesOf(hc), { swapAccounting: readSwapAccounting() });
+  spec = applyDevices(spec, (hc.Devices ?? []).flatMap((d) => resolveDevices(d)));
+  spec = { ...spec, mounts: [...spec.mounts, ...(record.MountState?.spec ?? [])] };
+  if (hc.Init) spec = withInit(spec);
+  for (const v of record.MountState?.pendingCopies ?? []) populateVolume(v.mountpoint, paths.rootfs, v.path);
   writeJsonAtomic(paths.config, spec);
   return spec;
+}
+
+/** Where catatonit is mounted inside the container (podman uses /run/podman-init). */
+export const INIT_PATH = '/run/hull-init';
+
+/** --init: catatonit from the host becomes PID 1 and runs the command as its child. */
+function withInit(spec: RuntimeSpec): RuntimeSpec {
+  const catatonit = which('catatonit') ?? '/usr/libexec/podman/catatonit';
+  if (!existsSync(catatonit)) throw new HullError('NOT_FOUND', 'Cannot use --init: catatonit is not installed', { hint: 'apt-get install catatonit' });
+  return {
+    ...spec,
+    process: { ...spec.process, args: [INIT_PATH, '--', ...spec.process.args] },
+    mounts: [...spec.mounts, { destination: INIT_PATH, type: 'bind', source: catatonit, options: ['bind', 'ro', 'nosuid', 'nodev'] }],
+  };
 }
 
 export function requireRunning(record: ContainerRecord, action: string): void {

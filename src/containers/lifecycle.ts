@@ -88,6 +88,8 @@ export class Lifecycle {
       await execOrThrow(runcArgv.start(this.deps.runtime, record.Id), `start container "${record.Name}"`);
       await this.deps.store.update(record.Id, (r) => {
         r.State = { ...r.State, Status: 'running', Pid: pid, ExitCode: 0, Error: '', OOMKilled: false, StartedAt: new Date().toISOString(), FinishedAt: ZERO_TIME };
+        // Volumes take the image's content once, when first mounted (docker's copy-up), never again.
+        if (r.MountState) r.MountState.pendingCopies = [];
       });
       return attachment;
     } catch (err) {

@@ -7,6 +7,8 @@
  *   <runroot>/containers/<id>/              bundle (config.json), rootfs mount point, /etc files
  */
 import type { Digest } from '../oci/digest.js';
+import type { SpecMount } from '../oci/runtime-spec.js';
+import type { InspectMount } from '../volumes/resolve.js';
 
 export type ContainerStatus = 'created' | 'running' | 'paused' | 'restarting' | 'exited' | 'removing' | 'dead';
 
@@ -33,6 +35,36 @@ export interface HostConfig {
   LogSizeMax?: number;
   /** Seconds `stop` waits before SIGKILL (docker's default: 10). */
   StopTimeout?: number;
+  // Security, as docker names them; turned into SecurityOptions by host-options.ts at each start.
+  Privileged?: boolean;
+  CapAdd?: string[];
+  CapDrop?: string[];
+  SecurityOpt?: string[];
+  // Resources, in docker's units (bytes, nano-CPUs).
+  Memory?: number;
+  MemorySwap?: number;
+  NanoCpus?: number;
+  CpuShares?: number;
+  PidsLimit?: number;
+  ShmSize?: number;
+  Ulimits?: Array<{ Name: string; Soft: number; Hard: number }>;
+  /** --device flags as given. */
+  Devices?: string[];
+  /** -v flags as given, and --tmpfs. */
+  Binds?: string[];
+  Tmpfs?: Record<string, string>;
+  /** Run catatonit as PID 1 (reaps zombies, forwards signals). */
+  Init?: boolean;
+}
+
+/** hull's own bookkeeping for mounts, resolved at create time. */
+export interface MountState {
+  /** The OCI mounts added to the spec (binds, volumes' _data dirs, tmpfs). */
+  spec: SpecMount[];
+  /** Volumes still to be filled from the image's content on first start (docker's copy-up). */
+  pendingCopies: Array<{ name: string; path: string; mountpoint: string }>;
+  /** Anonymous volumes created for this container: removed with it by --rm and rm -v. */
+  anonymous: string[];
 }
 
 export interface ContainerState {
@@ -59,6 +91,9 @@ export interface ContainerRecord {
   HostConfig: HostConfig;
   State: ContainerState;
   Driver: string;
+  /** docker inspect's Mounts. */
+  Mounts: InspectMount[];
+  MountState: MountState;
 }
 
 export const ZERO_TIME = '0001-01-01T00:00:00Z';

@@ -17,6 +17,10 @@ import type { AttachIO, Attachment } from '../runtime/attach.js';
 import { checkWorkdir, mergeProcessConfig, processArgs, type ProcessOptions } from './config.js';
 import { ContainerStore } from './container-store.js';
 import { Lifecycle } from './lifecycle.js';
+import type { HostFields } from './host-options.js';
+import { resolveMounts } from '../volumes/resolve.js';
+import type { MountRequest } from '../volumes/mount-flags.js';
+import type { VolumeStore } from '../volumes/volume-store.js';
 import { execInContainer, type ExecOptions } from './exec.js';
 import { checkName, generateName } from './names.js';
 import { ZERO_TIME, type ContainerRecord } from './record.js';
@@ -34,6 +38,12 @@ export interface CreateOptions extends ProcessOptions {
   stopSignal?: string;
   stopTimeout?: number;
   logSizeMax?: number;
+  /** Security, resources, devices and --init, validated by hostFieldsFromFlags. */
+  host?: HostFields;
+  /** -v, --mount and --tmpfs, parsed. */
+  mounts?: MountRequest[];
+  binds?: string[];
+  tmpfs?: Record<string, string>;
 }
 
 export interface ContainerDeps {
@@ -46,6 +56,7 @@ export interface ContainerDeps {
   runroot: string;
   conmon: string;
   hullArgv: string[];
+  volumes: VolumeStore;
 }
 
 /** conmon truncates a log past this size unless --log-opt max-size says otherwise. */
@@ -96,6 +107,7 @@ export class ContainerService {
         const { unpackImage } = await import('../images/unpack.js');
         await unpackImage(this.deps.content, snapshotter, manifest, config);
       }
+      const mounts = await resolveMounts(opts.mounts ?? [], { volumes: this.deps.volumes, imageVolumes: Object.keys(config.config?.Volumes ?? {}) });
       await snapshotter.prepareView(id, top);
       const stopSignal = opts.stopSignal ?? config.config?.StopSignal;
       const record: ContainerRecord = {
@@ -123,7 +135,12 @@ export class ContainerService {
           Runtime: this.deps.runtime.binary,
           LogSizeMax: opts.logSizeMax ?? DEFAULT_LOG_SIZE_MAX,
           StopTimeout: opts.stopTimeout ?? 10,
+          ...(opts.host ?? {}),
+          Binds: opts.binds ?? [],
+          Tmpfs: opts.tmpfs ?? {},
         },
+        Mounts: mounts.inspectMounts,
+        MountState: { spec: mounts.specMounts, pendingCopies: mounts.volumesToPopulate, anonymous: mounts.anonymousVolumes },
         State: { Status: 'created', Pid: 0, ExitCode: 0, Error: '', StartedAt: ZERO_TIME, FinishedAt: ZERO_TIME, OOMKilled: false },
         Driver: snapshotter.driver,
       };
@@ -165,7 +182,7 @@ export class ContainerService {
     return this.lifecycle.stop(record, timeoutSeconds ?? record.HostConfig.StopTimeout ?? 10);
   }
 
-  async remove(idOrName: string, opts: { force?: boolean } = {}): Promise<ContainerRecord> {
+  async remove(idOrName: string, opts: { force?: boolean; volumes?: boolean } = {}): Promise<ContainerRecord> {
     const record = await this.refresh(idOrName);
     if (isActive(record.State.Status)) {
       if (!opts.force) {
@@ -182,6 +199,10 @@ export class ContainerService {
     rmSync(paths.bundle, { recursive: true, force: true });
     rmSync(paths.exitFile, { force: true });
     this.deps.store.remove(record);
+    // docker removes a container's anonymous volumes with --rm and rm -v; named ones stay.
+    if (opts.volumes || record.HostConfig.AutoRemove) {
+      for (const name of record.MountState?.anonymous ?? []) await this.deps.volumes.remove(name, { force: true }).catch(() => {});
+    }
     return record;
   }
 

@@ -13,6 +13,8 @@ import { ImageService } from '../images/image-service.js';
 import { ContainerStore } from '../containers/container-store.js';
 import { ContainerService } from '../containers/service.js';
 import { openSnapshotter } from '../snapshots/select.js';
+import { VolumeStore } from '../volumes/volume-store.js';
+import { volumesInUse } from '../volumes/in-use.js';
 import type { SnapshotDriver, Snapshotter } from '../snapshots/snapshotter.js';
 import type { RuntimeOptions } from '../runtime/runc.js';
 
@@ -41,6 +43,7 @@ export interface Engine {
   readonly content: FsContentStore;
   readonly images: ImageService;
   readonly containers: ContainerService;
+  readonly volumes: VolumeStore;
   readonly runtime: RuntimeOptions;
   snapshotter(): Promise<Snapshotter>;
 }
@@ -55,7 +58,9 @@ export function openEngine(options: EngineOptions): Engine {
   const snapshotter = () => (snapshotterPromise ??= openSnapshotter(options.root, options.storageDriver));
   const runtimeName = options.runtime ?? 'runc';
   const runtime: RuntimeOptions = { binary: which(runtimeName) ?? runtimeName, stateDir: join(options.runroot, 'runc') };
+  const volumes = new VolumeStore(options.root, (name) => volumesInUse(containerStore.list()).has(name));
   const containers = new ContainerService({
+    volumes,
     store: containerStore,
     images: imageStore,
     content,
@@ -72,5 +77,5 @@ export function openEngine(options: EngineOptions): Engine {
     snapshotter,
     imagesInUse: () => new Set(containerStore.list().map((c) => c.ImageId)),
   });
-  return { options, content, images, containers, runtime, snapshotter };
+  return { options, content, images, containers, volumes, runtime, snapshotter };
 }

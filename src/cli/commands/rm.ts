@@ -13,7 +13,7 @@ const rm: Command = {
   minArgs: 1,
   async run(ctx, { options, positionals }) {
     return forEach(ctx, positionals, async (name) => {
-      await ctx.engine().containers.remove(name, { force: bool(options, 'force') });
+      await ctx.engine().containers.remove(name, { force: bool(options, 'force'), volumes: bool(options, 'volumes') });
       return name;
     });
   },

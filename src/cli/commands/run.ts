@@ -5,6 +5,10 @@ import type { Command } from '../command.js';
 import { parseEnvFile } from '../../containers/config.js';
 import type { CreateOptions } from '../../containers/service.js';
 import { runAttached } from '../run-attached.js';
+import { hostFieldsFromFlags, type HostFlags } from '../../containers/host-options.js';
+import { parseMountFlag, parseTmpfsFlag, parseVolumeFlag } from '../../volumes/mount-flags.js';
+import { readHostLimits } from '../../sys/host-limits.js';
+import { parseSize } from '../../runtime/resources.js';
 
 /** Options shared by `run` and (later) `create`. */
 export const CREATE_OPTIONS: Command['options'] = [
@@ -20,14 +24,23 @@ export const CREATE_OPTIONS: Command['options'] = [
   { name: 'stop-signal', type: 'string', valueName: 'SIGNAL', description: 'signal that stops the container (default: the image\'s STOPSIGNAL, else SIGTERM)' },
   { name: 'stop-timeout', type: 'string', valueName: 'SECONDS', description: 'seconds to wait for the stop signal before SIGKILL (default 10)' },
   { name: 'log-opt', type: 'string', multiple: true, valueName: 'max-size=SIZE', description: 'log options: max-size (default 100m; the log is truncated past it)' },
+  { name: 'volume', short: 'v', type: 'string', multiple: true, valueName: '[SRC:]DST[:OPTS]', description: 'bind mount a host path, or mount a named volume (created on first use, filled from the image)' },
+  { name: 'mount', type: 'string', multiple: true, valueName: 'type=bind|volume|tmpfs,...', description: 'attach a filesystem mount' },
+  { name: 'tmpfs', type: 'string', multiple: true, valueName: 'DST[:OPTS]', description: 'mount a tmpfs' },
+  { name: 'memory', short: 'm', type: 'string', valueName: 'SIZE', description: 'memory limit (e.g. 256m)' },
+  { name: 'memory-swap', type: 'string', valueName: 'SIZE', description: 'memory plus swap limit (-1: unlimited swap)' },
+  { name: 'cpus', type: 'string', valueName: 'N', description: 'number of CPUs (fractional: 1.5)' },
+  { name: 'cpu-shares', short: 'c', type: 'string', valueName: 'N', description: 'relative CPU weight' },
+  { name: 'pids-limit', type: 'string', valueName: 'N', description: 'maximum number of processes (default 2048; -1 unlimited)' },
+  { name: 'shm-size', type: 'string', valueName: 'SIZE', description: 'size of /dev/shm (default 64m)' },
+  { name: 'ulimit', type: 'string', multiple: true, valueName: 'NAME=SOFT[:HARD]', description: 'resource limit, at most the host\'s hard limit' },
+  { name: 'cap-add', type: 'string', multiple: true, valueName: 'CAP', description: 'add a Linux capability (or ALL)' },
+  { name: 'cap-drop', type: 'string', multiple: true, valueName: 'CAP', description: 'drop a Linux capability (or ALL)' },
+  { name: 'privileged', type: 'boolean', description: 'give all capabilities and devices, lift seccomp and masked paths' },
+  { name: 'security-opt', type: 'string', multiple: true, valueName: 'OPT', description: 'no-new-privileges, seccomp=unconfined|FILE, apparmor=PROFILE' },
+  { name: 'device', type: 'string', multiple: true, valueName: 'HOST[:CONTAINER][:rwm]', description: 'add a host device' },
+  { name: 'init', type: 'boolean', description: 'run an init (catatonit) as PID 1 that reaps zombies and forwards signals' },
 ];
-
-function parseSize(v: string, flag: string): number {
-  const m = /^(\d+(?:\.\d+)?)([bkmg]?)b?$/i.exec(v.trim());
-  if (!m) throw new HullError('INVALID_ARGUMENT', `Cannot use ${flag} "${v}": expected a size such as 10m or 1g`);
-  const unit = { '': 1, b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[(m[2] as string).toLowerCase()] ?? 1;
-  return Math.round(Number(m[1]) * unit);
-}
 
 export function createOptionsFrom(o: OptionValues, image: string, cmd: string[]): CreateOptions {
   const env: string[] = [];
@@ -42,7 +55,25 @@ export function createOptionsFrom(o: OptionValues, image: string, cmd: string[])
   }
   env.push(...list(o, 'env'));
   const labels = Object.fromEntries(list(o, 'label').map((l) => (l.includes('=') ? [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)] : [l, ''])));
-  const opts: CreateOptions = { image, cmd, env, labels, readOnly: bool(o, 'read-only'), tty: bool(o, 'tty'), interactive: bool(o, 'interactive') };
+  const mounts = [...list(o, 'volume').map(parseVolumeFlag), ...list(o, 'mount').map(parseMountFlag), ...list(o, 'tmpfs').map(parseTmpfsFlag)];
+  const host: HostFlags = { privileged: bool(o, 'privileged'), capAdd: list(o, 'cap-add'), capDrop: list(o, 'cap-drop'), securityOpt: list(o, 'security-opt'), ulimits: list(o, 'ulimit'), devices: list(o, 'device'), init: bool(o, 'init') };
+  for (const [key, flag] of [['memory', 'memory'], ['memorySwap', 'memory-swap'], ['cpus', 'cpus'], ['cpuShares', 'cpu-shares'], ['pidsLimit', 'pids-limit'], ['shmSize', 'shm-size']] as const) {
+    const v = str(o, flag);
+    if (v !== undefined) host[key] = v;
+  }
+  const opts: CreateOptions = {
+    image,
+    cmd,
+    env,
+    labels,
+    readOnly: bool(o, 'read-only'),
+    tty: bool(o, 'tty'),
+    interactive: bool(o, 'interactive'),
+    host: hostFieldsFromFlags(host, readHostLimits()),
+    mounts,
+    binds: list(o, 'volume'),
+    tmpfs: Object.fromEntries(list(o, 'tmpfs').map((t) => [t.split(':')[0] as string, t.split(':').slice(1).join(':')])),
+  };
   const stopSignal = str(o, 'stop-signal');
   if (stopSignal !== undefined) opts.stopSignal = stopSignal;
   const stopTimeout = str(o, 'stop-timeout');

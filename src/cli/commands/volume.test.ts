@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createHullEnv } from '../../testing/hull-cli.js';
-import { volumesInUse } from './volume.js';
+import { volumesInUse } from '../../volumes/in-use.js';
 
 test('hull volume: create, ls, inspect, rm, prune', async () => {
   const env = createHullEnv();
@@ -75,5 +75,5 @@ test('hull volume: help, unknown subcommands, bad names and arguments', async ()
 });
 
 test('volumesInUse reads docker-shaped Mounts from container records', () => {
-  assert.deepEqual(volumesInUse([{ Mounts: [{ Type: 'volume', Name: 'a' }, { Type: 'bind', Source: '/x' }] }, { Id: 'no mounts' }, { Mounts: [{ Type: 'volume', Name: 'b' }] }]), new Set(['a', 'b']));
+  assert.deepEqual(volumesInUse([{ Mounts: [{ Type: 'volume', Name: 'a' }, { Type: 'bind' }] }, {}, { Mounts: [{ Type: 'volume', Name: 'b' }] }]), new Set(['a', 'b']));
 });

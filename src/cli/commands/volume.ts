@@ -19,20 +19,8 @@ interface Sub {
   run(ctx: CliContext, store: VolumeStore, args: ParsedArgs): Promise<number>;
 }
 
-/** Volume names that containers mount (records carry docker's Mounts once the lead wires them in). */
-export function volumesInUse(records: readonly unknown[]): Set<string> {
-  const names = new Set<string>();
-  for (const r of records) {
-    const mounts = (r as { Mounts?: Array<{ Type?: string; Name?: string }> }).Mounts ?? [];
-    for (const m of mounts) if (m.Type === 'volume' && m.Name) names.add(m.Name);
-  }
-  return names;
-}
-
 function openStore(ctx: CliContext): VolumeStore {
-  // TODO(lead): take engine.volumes once the engine owns a VolumeStore.
-  let inUse: Set<string> | undefined;
-  return new VolumeStore(ctx.engineOptions.root, (name) => (inUse ??= volumesInUse(ctx.engine().containers.list(true))).has(name));
+  return ctx.engine().volumes;
 }
 
 const labelsText = (labels: Record<string, string>) => Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(',');
