@@ -58,7 +58,8 @@ export function conmonArgv(o: MonitorOptions): string[] {
 export function startMonitor(o: MonitorOptions): Promise<number> {
   const [cmd, ...args] = conmonArgv(o);
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd as string, args, { stdio: ['ignore', 'ignore', 'pipe', 'pipe'], env: { ...process.env, _OCI_SYNCPIPE: '3' }, detached: true });
+    // cwd is the bundle: conmon also drops an "oom" marker in its working directory.
+    const child = spawn(cmd as string, args, { cwd: o.bundle, stdio: ['ignore', 'ignore', 'pipe', 'pipe'], env: { ...process.env, _OCI_SYNCPIPE: '3' }, detached: true });
     const sync = child.stdio[3] as NodeJS.ReadableStream & { destroy(): void };
     let stderr = '';
     let buffered = '';
