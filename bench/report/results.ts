@@ -1,0 +1,33 @@
+/**
+ * Raw results as JSON under bench-results/ (gitignored): one file per run, plus latest.json, which
+ * merges each scenario's most recent result so that `--only NAME` updates one row of the docs.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Machine } from '../lib/machine.js';
+import type { ScenarioResult } from '../lib/result.js';
+
+export interface StoredScenario extends ScenarioResult {
+  date: string;
+  mode: 'quick' | 'full';
+}
+
+export interface ResultsFile {
+  machine: Machine;
+  scenarios: Record<string, StoredScenario>;
+}
+
+export function saveResults(repo: string, machine: Machine, fresh: StoredScenario[]): ResultsFile {
+  const dir = join(repo, 'bench-results');
+  mkdirSync(dir, { recursive: true });
+  const run: ResultsFile = { machine, scenarios: Object.fromEntries(fresh.map((s) => [s.name, s])) };
+  writeFileSync(join(dir, `${machine.date.replace(/[:.]/g, '-')}.json`), `${JSON.stringify(run, null, 2)}\n`);
+  const latestPath = join(dir, 'latest.json');
+  let previous: ResultsFile | undefined;
+  if (existsSync(latestPath)) {
+    try { previous = JSON.parse(readFileSync(latestPath, 'utf8')) as ResultsFile; } catch { previous = undefined; }
+  }
+  const merged: ResultsFile = { machine, scenarios: { ...(previous?.scenarios ?? {}), ...run.scenarios } };
+  writeFileSync(latestPath, `${JSON.stringify(merged, null, 2)}\n`);
+  return merged;
+}
