@@ -92,8 +92,13 @@ export class WhiteoutApplier {
   private overlayOne(comps: readonly string[], target: string): void {
     const parent = this.w.resolver.resolveDir(comps, comps.length - 1, true) ?? '';
     const rel = joinRel(parent, target);
-    // Anything already there was written by this layer, which a whiteout does not hide.
-    if (fs.lstatSync(this.w.resolver.abs(rel), { throwIfNoEntry: false }) !== undefined) return;
+    // Anything already there was written by this layer, which a whiteout does not hide; but a
+    // directory this layer made must still hide the lower one's contents, so it becomes opaque.
+    const st = fs.lstatSync(this.w.resolver.abs(rel), { throwIfNoEntry: false });
+    if (st !== undefined) {
+      if (st.isDirectory()) this.w.setOpaque(rel);
+      return;
+    }
     for (;;) {
       const template = this.template ?? this.newTemplate();
       try {
