@@ -44,7 +44,9 @@ export function conmonArgv(o: MonitorOptions): string[] {
     '--full-attach', '--socket-dir-path', o.bundle,
   ];
   if (o.logSizeMax !== undefined) argv.push('--log-size-max', String(o.logSizeMax));
-  if (o.terminal) argv.push('-t');
+  // With a terminal, detaching (ctrl-p ctrl-q) must not close the container's input, so that a
+  // later `attach` can type into it; without one, a client's EOF is the container's EOF.
+  if (o.terminal) argv.push('-t', '--leave-stdin-open');
   if (o.stdin) argv.push('-i');
   const [cmd, ...args] = o.exitCommand ?? [];
   if (cmd !== undefined) {
