@@ -58,15 +58,16 @@ export class BlobStore {
     return this.driver.getContent(blobDataPath(d));
   }
 
-  /** Grants the repository read access; refreshes the blob's change time so GC's grace covers it. */
+  /** Grants the repository read access (commitFile/putBytes refreshed the blob's ctime for GC). */
   async link(repo: string, d: Digest): Promise<void> {
-    await this.driver.putContent(layerLinkPath(repo, d), d);
+    // Existence is the grant, so the link needs no fsync: after a crash it exists or not.
+    await this.driver.putContent(layerLinkPath(repo, d), d, { durable: false });
   }
 
   /** Removes the repository's access; the shared bytes stay until GC. Returns false when unlinked. */
   async unlink(repo: string, d: Digest): Promise<boolean> {
     if (!(await this.isLinked(repo, d))) return false;
-    await this.driver.delete(layerLinkPath(repo, d).replace(/\/link$/, ''));
+    await this.driver.delete(layerLinkPath(repo, d));
     return true;
   }
 }

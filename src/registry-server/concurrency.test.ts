@@ -17,7 +17,7 @@ async function verifyBlobStore(root: string): Promise<number> {
   const base = path.join(root, 'blobs', 'sha256');
   for (const prefix of await fs.readdir(base).catch(() => [])) {
     for (const hex of await fs.readdir(path.join(base, prefix))) {
-      const data = await fs.readFile(path.join(base, prefix, hex, 'data'));
+      const data = await fs.readFile(path.join(base, prefix, hex));
       assert.equal(createHash('sha256').update(data).digest('hex'), hex, `blob ${hex} is corrupt`);
       n++;
     }
@@ -128,7 +128,7 @@ describe('SIGKILL during uploads', () => {
           assert.equal(status.status, 204);
           const have = Number(/^0-(\d+)$/.exec(String(status.headers.range))![1]) + 1;
           const d = pending[i]!;
-          assert.deepEqual((await fs.readFile(path.join(root, 'repositories', 'crash', 'app', '_uploads', loc.split('/').pop()!, 'data'))).subarray(0, have), d.subarray(0, have));
+          assert.deepEqual((await fs.readFile(path.join(root, 'repositories', 'crash', 'app', '_uploads', loc.split('/').pop()!))).subarray(0, have), d.subarray(0, have));
           const rest = await request(second.url, 'PATCH', loc, { body: d.subarray(have), headers: { 'Content-Range': `${have}-${d.length - 1}` } });
           assert.equal(rest.status, 202);
           assert.equal((await request(second.url, 'PUT', `${loc}?digest=${digestOf(d)}`)).status, 201);

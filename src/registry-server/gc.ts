@@ -17,7 +17,7 @@
  */
 import type { Digest } from '../oci/digest.js';
 import { parseManifestFacts } from './manifest-rules.js';
-import { BLOBS_DIR, blobDataPath, blobDir, layersDir, revisionLinkPath } from './paths.js';
+import { BLOBS_DIR, blobDataPath, layersDir, revisionLinkPath } from './paths.js';
 import type { Registry } from './registry.js';
 
 export interface GcOptions {
@@ -139,7 +139,7 @@ export async function runGc(registry: Registry, opts: GcOptions): Promise<GcRepo
   for (const b of plan.blobs) {
     const info = await registry.driver.stat(blobDataPath(b.digest));
     if (!info || info.changeTime.getTime() > cutoff) continue; // re-linked since the plan
-    await registry.driver.delete(blobDir(b.digest));
+    await registry.driver.delete(blobDataPath(b.digest));
     swept.add(b.digest);
     report.blobsDeleted.push(b.digest);
     report.bytesFreed += b.size;

@@ -10,7 +10,7 @@ import { digestAlgorithm, sha256, type Digest } from '../oci/digest.js';
 import type { BlobStore } from './blob-store.js';
 import { parseManifestFacts, type ManifestFacts, type PointedDescriptor } from './manifest-rules.js';
 import type { ManifestRef } from './names.js';
-import { referrerPath, referrersDir, revisionLinkPath, revisionsDir, tagDir, tagLinkPath, tagsDir } from './paths.js';
+import { referrerPath, referrersDir, revisionLinkPath, revisionsDir, tagLinkPath, tagsDir } from './paths.js';
 import type { StorageDriver } from './storage/driver.js';
 
 export interface StoredManifest {
@@ -83,16 +83,16 @@ export class ManifestStore {
   async delete(repo: string, ref: ManifestRef): Promise<void> {
     if (ref.kind === 'tag') {
       if (!(await this.resolveTag(repo, ref.tag))) throw manifestUnknown(repo, ref.tag);
-      await this.driver.delete(tagDir(repo, ref.tag));
+      await this.driver.delete(tagLinkPath(repo, ref.tag));
       return;
     }
     const stored = await this.get(repo, ref);
     for (const tag of await this.tags(repo)) {
-      if ((await this.resolveTag(repo, tag)) === ref.digest) await this.driver.delete(tagDir(repo, tag));
+      if ((await this.resolveTag(repo, tag)) === ref.digest) await this.driver.delete(tagLinkPath(repo, tag));
     }
     const facts = safeFacts(stored);
     if (facts?.subject) await this.driver.delete(referrerPath(repo, facts.subject.digest, ref.digest));
-    await this.driver.delete(revisionLinkPath(repo, ref.digest).replace(/\/link$/, ''));
+    await this.driver.delete(revisionLinkPath(repo, ref.digest));
   }
 
   async tags(repo: string): Promise<string[]> {

@@ -58,7 +58,7 @@ async function measureBlobs(driver: StorageDriver): Promise<{ bytes: number; blo
   for (const alg of await driver.list(BLOBS_DIR)) {
     for (const prefix of await driver.list(`${BLOBS_DIR}/${alg}`)) {
       for (const hex of await driver.list(`${BLOBS_DIR}/${alg}/${prefix}`)) {
-        const info = await driver.stat(`${BLOBS_DIR}/${alg}/${prefix}/${hex}/data`);
+        const info = await driver.stat(`${BLOBS_DIR}/${alg}/${prefix}/${hex}`);
         if (info) {
           bytes += info.size;
           blobs++;

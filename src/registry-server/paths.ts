@@ -7,17 +7,22 @@
  *   <root>/
  *   ├── VERSION                                        "hull-registry-layout 1"
  *   ├── _tmp/                                          temp files of atomic writes (purged at start)
- *   ├── blobs/sha256/<hh>/<hex>/data                   blob and manifest bytes, shared by every
+ *   ├── blobs/sha256/<hh>/<hex>                        blob and manifest bytes, shared by every
  *   │                                                  repository (deduplicated), written once
  *   └── repositories/<name...>/                        name components match [a-z0-9]..., so they
  *       │                                              never collide with the '_'-prefixed dirs
- *       ├── _layers/sha256/<hex>/link                  "this repository may read blob <hex>"
- *       ├── _manifests/revisions/sha256/<hex>/link     manifest in this repository; holds its media type
- *       ├── _manifests/tags/<tag>/current/link         the digest the tag points at
- *       ├── _referrers/sha256/<subject-hex>/<hex>      a manifest whose `subject` is <subject-hex>;
+ *       ├── _layers/sha256/<hex>                       "this repository may read blob <hex>" (existence
+ *       │                                              is the grant; the content is the digest)
+ *       ├── _manifests/revisions/sha256/<hex>          a manifest of this repository; holds its media type
+ *       ├── _manifests/tags/<tag>                      the digest the tag points at
+ *       ├── _referrers/sha256/<subject-hex>/<alg>-<hex>  a manifest whose `subject` is <subject-hex>;
  *       │                                              holds its descriptor as JSON (for the referrers API)
- *       └── _uploads/<id>/{data,startedat}             an upload session; id is 128 random bits in hex,
- *                                                      found only under the repository it was made in
+ *       └── _uploads/<id>                              an upload session's bytes so far; id is 128 random
+ *                                                      bits in hex, found only under the repository it was
+ *                                                      made in; its mtime is the last activity (purge age)
+ *
+ * Files, not directories, per blob, link and session: creating and removing a directory costs
+ * several times a file's create or unlink, and these are on every push's path.
  *
  * A blob becomes visible only by an atomic rename of a complete, fsynced, verified file into
  * blobs/; a repository sees it only once its link file exists (also written by rename).
@@ -35,17 +40,13 @@ export const REPOSITORIES_DIR = '/repositories';
 /** Directory names inside a repository; a directory holding any of them is a repository. */
 export const REPO_MARKERS = ['_layers', '_manifests', '_uploads'] as const;
 
-function digestDir(d: Digest): string {
+function digestFile(d: Digest): string {
   const hex = digestHex(d);
   return `${digestAlgorithm(d)}/${hex.slice(0, 2)}/${hex}`;
 }
 
 export function blobDataPath(d: Digest): string {
-  return `${BLOBS_DIR}/${digestDir(d)}/data`;
-}
-
-export function blobDir(d: Digest): string {
-  return `${BLOBS_DIR}/${digestDir(d)}`;
+  return `${BLOBS_DIR}/${digestFile(d)}`;
 }
 
 export function repoDir(name: string): string {
@@ -53,7 +54,7 @@ export function repoDir(name: string): string {
 }
 
 export function layerLinkPath(name: string, d: Digest): string {
-  return `${repoDir(name)}/_layers/${digestAlgorithm(d)}/${digestHex(d)}/link`;
+  return `${repoDir(name)}/_layers/${digestAlgorithm(d)}/${digestHex(d)}`;
 }
 
 export function layersDir(name: string): string {
@@ -61,7 +62,7 @@ export function layersDir(name: string): string {
 }
 
 export function revisionLinkPath(name: string, d: Digest): string {
-  return `${repoDir(name)}/_manifests/revisions/${digestAlgorithm(d)}/${digestHex(d)}/link`;
+  return `${repoDir(name)}/_manifests/revisions/${digestAlgorithm(d)}/${digestHex(d)}`;
 }
 
 export function revisionsDir(name: string): string {
@@ -73,10 +74,6 @@ export function tagsDir(name: string): string {
 }
 
 export function tagLinkPath(name: string, tag: string): string {
-  return `${tagsDir(name)}/${tag}/current/link`;
-}
-
-export function tagDir(name: string, tag: string): string {
   return `${tagsDir(name)}/${tag}`;
 }
 
@@ -92,14 +89,6 @@ export function uploadsDir(name: string): string {
   return `${repoDir(name)}/_uploads`;
 }
 
-export function uploadDir(name: string, id: string): string {
-  return `${uploadsDir(name)}/${id}`;
-}
-
 export function uploadDataPath(name: string, id: string): string {
-  return `${uploadDir(name, id)}/data`;
-}
-
-export function uploadStartedAtPath(name: string, id: string): string {
-  return `${uploadDir(name, id)}/startedat`;
+  return `${uploadsDir(name)}/${id}`;
 }

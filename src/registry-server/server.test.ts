@@ -70,7 +70,8 @@ describe('lifecycle', () => {
     const id = loc.split('/').pop()!;
     const fresh = (await request(reg.url, 'POST', '/v2/purge/app/blobs/uploads/')).headers.location!;
     const dir = path.join(reg.root, 'repositories', 'purge', 'app', '_uploads', id);
-    await fs.writeFile(path.join(dir, 'startedat'), new Date(Date.now() - 2 * 3_600_000).toISOString());
+    const old = new Date(Date.now() - 2 * 3_600_000);
+    await fs.utimes(dir, old, old);
     await reg.close();
     const again = await startTestRegistry({ root: reg.root, uploadPurgeAge: '1h' });
     for (let i = 0; i < 100 && (await fs.stat(dir).catch(() => undefined)); i++) await new Promise((r) => setTimeout(r, 20));

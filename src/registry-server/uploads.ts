@@ -2,10 +2,10 @@
  * Upload sessions (distribution-spec spec.md#pushing-blobs): POST opens one, PATCH appends
  * chunks in order, PUT closes it with the digest, DELETE cancels it.
  *
- * Crash safety: bytes go to repositories/<name>/_uploads/<id>/data, never to blobs/. Only PUT,
+ * Crash safety: bytes go to repositories/<name>/_uploads/<id>, never to blobs/. Only PUT,
  * after hashing every byte and fsyncing, renames the file into blobs/. A SIGKILL at any point
  * leaves at most a partial upload file, which the client can resume (GET gives its size) or
- * which the purge removes after `purgeAgeMs`.
+ * which the purge removes once untouched for `purgeAgeMs`.
  *
  * Hashing: a running digest is kept in memory per session while this process lives, so finishing
  * costs no re-read; after a restart or a failed chunk it is dropped and PUT re-hashes the file.
@@ -17,7 +17,7 @@ import { HullError } from '../errors.js';
 import { Digester, digestAlgorithm, type Digest } from '../oci/digest.js';
 import type { BlobStore } from './blob-store.js';
 import { isUploadId } from './names.js';
-import { uploadDataPath, uploadDir, uploadsDir, uploadStartedAtPath } from './paths.js';
+import { uploadDataPath, uploadsDir } from './paths.js';
 import type { StorageDriver } from './storage/driver.js';
 
 export interface ChunkRange {
@@ -66,7 +66,6 @@ export class UploadStore {
 
   async create(repo: string): Promise<string> {
     const id = randomBytes(16).toString('hex');
-    await this.driver.putContent(uploadStartedAtPath(repo, id), new Date().toISOString());
     const w = await this.driver.writer(uploadDataPath(repo, id), { append: false });
     await w.close();
     this.digesters.set(key(repo, id), new Digester());
@@ -89,19 +88,18 @@ export class UploadStore {
   /** Appends an optional last chunk, verifies the digest and commits the blob into the repository. */
   async finish(repo: string, id: string, digest: Digest, body?: Readable, range?: ChunkRange): Promise<number> {
     return this.serialize(repo, id, async () => {
-      const size = body ? await this.appendNow(repo, id, body, range) : await this.size(repo, id);
-      const actual = await this.digestOf(repo, id, digestAlgorithm(digest));
+      // fsync before the rename below makes the bytes visible (on the last chunk's own fd).
+      const size = body ? await this.appendNow(repo, id, body, range, true) : await this.syncNow(repo, id);
+      const actual = await this.digestOf(repo, id, digestAlgorithm(digest), size);
       if (actual !== digest) {
         await this.cancelNow(repo, id);
         throw new HullError('INVALID_DIGEST', `Cannot finish upload "${id}": its content has digest ${actual}, not ${digest}`, {
           hint: 'the bytes were corrupted or the digest is wrong; upload again',
         });
       }
-      const w = await this.driver.writer(uploadDataPath(repo, id), { append: true });
-      await w.commit(); // fsync before the rename makes it visible
       await this.blobs.commitFile(uploadDataPath(repo, id), digest);
       await this.blobs.link(repo, digest);
-      await this.cancelNow(repo, id);
+      this.digesters.delete(key(repo, id));
       return size;
     });
   }
@@ -113,16 +111,14 @@ export class UploadStore {
     });
   }
 
-  /** Removes sessions started more than `maxAgeMs` ago in every repository; returns how many. */
+  /** Removes sessions untouched for more than `maxAgeMs` in every repository; returns how many. */
   async purge(repos: string[], maxAgeMs: number, now = Date.now()): Promise<number> {
     let purged = 0;
     for (const repo of repos) {
       for (const id of await this.driver.list(uploadsDir(repo))) {
         if (this.queues.has(key(repo, id))) continue;
-        const started = await this.driver.getContent(uploadStartedAtPath(repo, id));
-        const startedAt = started ? Date.parse(started.toString('utf8')) : NaN;
-        const age = Number.isNaN(startedAt) ? Infinity : now - startedAt;
-        if (age > maxAgeMs) {
+        const info = await this.driver.stat(uploadDataPath(repo, id));
+        if (info && now - info.modTime.getTime() > maxAgeMs) {
           await this.cancelNow(repo, id);
           purged++;
         }
@@ -131,7 +127,14 @@ export class UploadStore {
     return purged;
   }
 
-  private async appendNow(repo: string, id: string, body: Readable, range?: ChunkRange): Promise<number> {
+  private async syncNow(repo: string, id: string): Promise<number> {
+    const size = await this.size(repo, id);
+    const w = await this.driver.writer(uploadDataPath(repo, id), { append: true });
+    await w.commit();
+    return size;
+  }
+
+  private async appendNow(repo: string, id: string, body: Readable, range?: ChunkRange, sync = false): Promise<number> {
     const start = await this.size(repo, id);
     if (range && range.start !== start) {
       body.resume();
@@ -149,7 +152,8 @@ export class UploadStore {
     const counter = { n: 0 };
     try {
       await pipeline(body, meter(digester, limit, counter, this.onBytes), w.writable());
-      await w.close();
+      if (sync && (limit === undefined || counter.n === limit)) await w.commit();
+      else await w.close();
     } catch (err) {
       await w.close();
       // A chunk that overran its range is cut back, so the upload stays a prefix of what was meant.
@@ -164,9 +168,8 @@ export class UploadStore {
     return start + counter.n;
   }
 
-  private async digestOf(repo: string, id: string, algorithm: 'sha256' | 'sha512'): Promise<Digest> {
+  private async digestOf(repo: string, id: string, algorithm: 'sha256' | 'sha512', size: number): Promise<Digest> {
     const cached = this.digesters.get(key(repo, id));
-    const size = await this.size(repo, id);
     if (cached && algorithm === 'sha256' && cached.size === size) {
       this.digesters.delete(key(repo, id));
       return cached.digest();
@@ -184,7 +187,7 @@ export class UploadStore {
 
   private async cancelNow(repo: string, id: string): Promise<void> {
     this.digesters.delete(key(repo, id));
-    await this.driver.delete(uploadDir(repo, id));
+    await this.driver.delete(uploadDataPath(repo, id));
   }
 
   /** Runs one operation per session at a time; a second PATCH waits, then sees the new size. */

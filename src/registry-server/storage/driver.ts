@@ -48,8 +48,12 @@ export interface FileWriter {
 export interface StorageDriver {
   /** The whole content of a small file; undefined when it does not exist. */
   getContent(path: string): Promise<Buffer | undefined>;
-  /** Writes a small file atomically: temp, fsync, rename. Creates parent directories. */
-  putContent(path: string, data: string | Uint8Array): Promise<void>;
+  /**
+   * Writes a small file atomically: temp, fsync, rename. Creates parent directories.
+   * `durable: false` writes in place without fsync, for files whose existence is all that
+   * matters (a crash leaves them absent or present, possibly empty, never misleading).
+   */
+  putContent(path: string, data: string | Uint8Array, options?: { durable?: boolean }): Promise<void>;
   /** Opens a file for reading at any offset; undefined when it does not exist. */
   reader(path: string): Promise<BlobReader | undefined>;
   /** Opens a file for appending (creating it and its parents) or truncating. */
