@@ -28,6 +28,9 @@ export const COMMANDS: Record<string, CommandEntry> = {
   port: { summary: 'List port mappings of a container', load: lifecycle('port') },
   logs: { summary: "Fetch a container's logs", load: async () => (await import('./commands/logs.js')).default },
   exec: { summary: 'Run a command in a running container', load: async () => (await import('./commands/exec.js')).default },
+  cp: { summary: 'Copy files between a container and the host', load: async () => (await import('./commands/cp.js')).default },
+  top: { summary: 'Display the running processes of a container', load: async () => (await import('./commands/top-stats.js')).top },
+  stats: { summary: 'Display resource usage of running containers', load: async () => (await import('./commands/top-stats.js')).stats },
   attach: { summary: "Attach to a running container's input and output", load: async () => (await import('./commands/attach.js')).default },
   'container-prune': { summary: 'Remove all stopped containers', load: lifecycle('prune'), hidden: true },
   'container-cleanup': { summary: 'Record the exit of a container (run by its monitor)', load: lifecycle('cleanup'), hidden: true },
@@ -49,6 +52,6 @@ export const GROUPS: Record<string, Record<string, string>> = {
   container: {
     ls: 'ps', list: 'ps', rm: 'rm', remove: 'rm', run: 'run', inspect: 'inspect', create: 'create', start: 'start', stop: 'stop',
     restart: 'restart', kill: 'kill', wait: 'wait', pause: 'pause', unpause: 'unpause', rename: 'rename', port: 'port', logs: 'logs',
-    exec: 'exec', attach: 'attach', prune: 'container-prune', cleanup: 'container-cleanup',
+    exec: 'exec', attach: 'attach', prune: 'container-prune', cleanup: 'container-cleanup', cp: 'cp', top: 'top', stats: 'stats',
   },
 };
