@@ -37,6 +37,10 @@ export const COMMANDS: Record<string, CommandEntry> = {
   ps: { summary: 'List containers', load: async () => (await import('./commands/ps.js')).default },
   rm: { summary: 'Remove one or more containers', load: async () => (await import('./commands/rm.js')).default },
   images: { summary: 'List images', load: async () => (await import('./commands/images.js')).default },
+  pull: { summary: 'Download an image from a registry', load: async () => (await import('./commands/pull.js')).default },
+  push: { summary: 'Upload an image to a registry', load: async () => (await import('./commands/push.js')).default },
+  login: { summary: 'Log in to a registry', load: async () => (await import('./commands/login.js')).default },
+  logout: { summary: 'Log out of a registry', load: async () => (await import('./commands/logout.js')).default },
   import: { summary: 'Import a root filesystem tarball as an image', load: async () => (await import('./commands/import.js')).default },
   tag: { summary: 'Give an image another name', load: async () => (await import('./commands/tag.js')).default },
   rmi: { summary: 'Remove one or more images', load: async () => (await import('./commands/rmi.js')).default },
@@ -48,7 +52,7 @@ export const COMMANDS: Record<string, CommandEntry> = {
 
 /** `hull image ls` and `hull container rm` spell the same commands by object, as docker allows. */
 export const GROUPS: Record<string, Record<string, string>> = {
-  image: { ls: 'images', list: 'images', rm: 'rmi', remove: 'rmi', import: 'import', tag: 'tag', inspect: 'inspect' },
+  image: { ls: 'images', list: 'images', rm: 'rmi', remove: 'rmi', import: 'import', tag: 'tag', inspect: 'inspect', pull: 'pull', push: 'push' },
   container: {
     ls: 'ps', list: 'ps', rm: 'rm', remove: 'rm', run: 'run', inspect: 'inspect', create: 'create', start: 'start', stop: 'stop',
     restart: 'restart', kill: 'kill', wait: 'wait', pause: 'pause', unpause: 'unpause', rename: 'rename', port: 'port', logs: 'logs',

@@ -3,6 +3,7 @@
  * Removal plans first, then deletes: untag; if no name is left and no container uses the image,
  * drop its record, then collect the blobs and layers that no remaining image needs.
  */
+import { dirname } from 'node:path';
 import type { Readable } from 'node:stream';
 import { HullError } from '../errors.js';
 import type { FsContentStore } from '../content/store.js';
@@ -13,6 +14,8 @@ import { parseManifest, type ImageManifest } from '../oci/manifest.js';
 import type { Digest } from '../oci/digest.js';
 import { ImageStore, normaliseName, type ImageRecord } from './image-store.js';
 import type { ImportOptions } from './import.js';
+import type { PullOptions, PullResult } from './pull.js';
+import type { PushOptions, PushResult } from './push.js';
 
 export interface ImageDeps {
   content: FsContentStore;
@@ -57,6 +60,20 @@ export class ImageService {
   async importTarball(input: Readable, opts: ImportOptions): Promise<ImageRecord> {
     const { importRootfs } = await import('./import.js');
     return importRootfs({ content: this.deps.content, images: this.deps.images, snapshotter: await this.deps.snapshotter() }, input, opts);
+  }
+
+  /** `hull pull`: see pull.ts. Blob sources live beside the store (<root>/registry-sources.json). */
+  async pull(reference: string, opts: PullOptions = {}): Promise<PullResult> {
+    const [{ pullImage }, { BlobSourceStore }] = await Promise.all([import('./pull.js'), import('../registry-client/blob-sources.js')]);
+    const sources = new BlobSourceStore(dirname(this.deps.content.dir));
+    return pullImage({ content: this.deps.content, images: this.deps.images, snapshotter: await this.deps.snapshotter(), sources }, reference, opts);
+  }
+
+  /** `hull push`: see push.ts. */
+  async push(source: string, destination: string | undefined, opts: PushOptions = {}): Promise<PushResult> {
+    const [{ pushImage }, { BlobSourceStore }] = await Promise.all([import('./push.js'), import('../registry-client/blob-sources.js')]);
+    const sources = new BlobSourceStore(dirname(this.deps.content.dir));
+    return pushImage({ content: this.deps.content, images: this.deps.images, sources }, source, destination, opts);
   }
 
   async tag(source: string, target: string): Promise<ImageRecord> {

@@ -1,0 +1,27 @@
+import { HullError } from '../../errors.js';
+import { str } from '../args.js';
+import type { Command } from '../command.js';
+import { defaultAuthFile, removeCredentials } from '../../registry-client/auth-file.js';
+import { normaliseRegistryHost } from './registry-options.js';
+
+const logout: Command = {
+  name: 'logout',
+  summary: 'Log out of a registry',
+  usage: '[OPTIONS] [REGISTRY]',
+  description: 'Remove the credentials stored for REGISTRY (default docker.io) from the auth file.',
+  examples: ['hull logout localhost:5000'],
+  options: [{ name: 'authfile', type: 'string', valueName: 'FILE', description: 'auth file (default $REGISTRY_AUTH_FILE, else ${XDG_RUNTIME_DIR}/containers/auth.json)' }],
+  usesEngine: false,
+  maxArgs: 1,
+  async run(ctx, { options, positionals }) {
+    const host = normaliseRegistryHost(positionals[0] ?? 'docker.io');
+    const authFile = str(options, 'authfile') ?? defaultAuthFile();
+    if (!(await removeCredentials(authFile, host))) {
+      throw new HullError('NOT_FOUND', `Cannot log out of "${host}": not logged in (no entry in ${authFile})`, { hint: 'credentials in ~/.docker/config.json are docker\'s: remove them with "docker logout"' });
+    }
+    ctx.stdout.write(`Removed login credentials for ${host}\n`);
+    return 0;
+  },
+};
+
+export default logout;

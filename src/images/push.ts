@@ -1,0 +1,107 @@
+/**
+ * `hull push IMAGE [DESTINATION]`: the image's blobs (layers in parallel, then the config), then
+ * its manifest under the destination tag. Blobs go as stored (an imported layer stays plain tar or
+ * gzip), so the manifest's digests stay valid and the pushed manifest is byte for byte the stored
+ * one: the image keeps its digest. Mount sources: repositories on the same registry that the blob
+ * was pulled from or pushed to (BlobSourceStore), and the image's other names on that registry.
+ */
+import { createReadStream } from 'node:fs';
+import { HullError } from '../errors.js';
+import type { FsContentStore } from '../content/store.js';
+import type { Digest } from '../oci/digest.js';
+import { parseManifest } from '../oci/manifest.js';
+import { familiarString, formatReference, parseReference, parseReferenceLoose, repositoryName, type Reference } from '../oci/reference.js';
+import {
+  BlobSourceStore, DEFAULT_CHUNK_SIZE, createLimiter, openRegistryClient, pushScope, uploadBlob,
+  type EventSink, type RegistryOptions,
+} from '../registry-client/index.js';
+import type { ImageRecord, ImageStore } from './image-store.js';
+
+export interface PushDeps {
+  content: FsContentStore;
+  images: ImageStore;
+  sources?: BlobSourceStore;
+}
+
+export interface PushOptions extends RegistryOptions {
+  onEvent?: EventSink;
+  signal?: AbortSignal;
+}
+
+export interface PushResult {
+  reference: Reference;
+  /** The manifest digest, as the registry now serves it. */
+  digest: Digest;
+  size: number;
+}
+
+function destinationOf(image: ImageRecord, source: string, destination: string | undefined): Reference {
+  if (destination !== undefined) return parseReference(destination);
+  const loose = parseReferenceLoose(source);
+  if (/^(sha256:)?[a-f0-9]{3,64}$/.test(source) && !image.names.some((n) => n.startsWith(repositoryName(loose)))) {
+    throw new HullError('INVALID_ARGUMENT', `Cannot push "${source}": an image ID names no registry`, { hint: 'give a destination: hull push IMAGE REGISTRY/REPOSITORY[:TAG]' });
+  }
+  return parseReference(source);
+}
+
+/** Other repositories on `host` that may hold the image's blobs: its other names there. */
+function namesOnHost(image: ImageRecord, host: string, except: string): string[] {
+  return image.names.flatMap((n) => {
+    const r = parseReference(n);
+    return r.domain === host && r.path !== except ? [r.path] : [];
+  });
+}
+
+export async function pushImage(deps: PushDeps, source: string, destination: string | undefined, opts: PushOptions = {}): Promise<PushResult> {
+  const image = deps.images.get(source);
+  const dest = destinationOf(image, source, destination);
+  const onEvent = opts.onEvent ?? (() => {});
+  const manifestBytes = deps.content.readBytes(image.manifest);
+  const parsed = parseManifest(manifestBytes, image.manifestMediaType);
+  if (parsed.kind !== 'manifest') throw new HullError('UNSUPPORTED', `Cannot push "${source}": its stored manifest is an index`);
+  const m = parsed.manifest;
+  const blobs = [...m.layers.map((d) => ({ d, role: 'layer' as const })), { d: m.config, role: 'config' as const }];
+  for (const { d } of blobs) {
+    if (!deps.content.has(d.digest)) {
+      throw new HullError('NOT_FOUND', `Cannot push "${source}": blob ${d.digest} is not in the local content store`, { hint: `pull the image again ("hull pull ${source}") to fetch its layers` });
+    }
+  }
+  const abort = new AbortController();
+  const onOuterAbort = () => abort.abort(opts.signal?.reason);
+  opts.signal?.addEventListener('abort', onOuterAbort, { once: true });
+  const client = openRegistryClient({ ...opts, host: dest.domain, repository: dest.path, action: `push "${familiarString(dest)}"`, onEvent, signal: abort.signal });
+  try {
+    onEvent({ type: 'plan', blobs: blobs.map(({ d, role }) => ({ digest: d.digest, size: d.size, role })) });
+    const otherNames = namesOnHost(image, dest.domain, dest.path);
+    const limit = createLimiter(opts.concurrency ?? 3);
+    const uploads = blobs.map(({ d, role }) =>
+      limit(() =>
+        uploadBlob(d, {
+          client,
+          repository: dest.path,
+          open: (range) => createReadStream(deps.content.blobPath(d.digest), { highWaterMark: 1 << 20, ...(range ?? {}) }),
+          mountFrom: [...new Set([...(deps.sources?.find(d.digest, dest.domain) ?? []), ...otherNames])],
+          chunkSize: opts.chunkSize ?? DEFAULT_CHUNK_SIZE,
+          role,
+          onEvent,
+          signal: abort.signal,
+        }),
+      ),
+    );
+    const settled = await Promise.allSettled(uploads);
+    const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (failed) throw failed.reason;
+    const tag = dest.digest ?? dest.tag ?? 'latest';
+    const digest = await client.putManifest(dest.path, tag, [pushScope(dest.path)], manifestBytes, parsed.mediaType);
+    onEvent({ type: 'manifest-pushed', reference: formatReference(dest), digest, size: manifestBytes.length });
+    await deps.sources?.add(blobs.map(({ d }) => d.digest), repositoryName(dest), (d) => deps.content.has(d)).catch(() => {});
+    onEvent({ type: 'done', reference: formatReference(dest), digest, id: image.id });
+    return { reference: dest, digest, size: manifestBytes.length };
+  } catch (err) {
+    abort.abort();
+    throw err;
+  } finally {
+    opts.signal?.removeEventListener('abort', onOuterAbort);
+    client.close();
+  }
+}
