@@ -5,6 +5,7 @@ import type { Command } from '../command.js';
 import { parseEnvFile } from '../../containers/config.js';
 import type { CreateOptions } from '../../containers/service.js';
 import { runAttached } from '../run-attached.js';
+import { pullIfMissing } from './pull.js';
 import { hostFieldsFromFlags, type HostFlags } from '../../containers/host-options.js';
 import { parseMountFlag, parseTmpfsFlag, parseVolumeFlag } from '../../volumes/mount-flags.js';
 import { readHostLimits } from '../../sys/host-limits.js';
@@ -122,7 +123,8 @@ const run: Command = {
     const rm = bool(options, 'rm');
     // Detached --rm is done by the monitor's exit command; in the foreground hull removes the
     // container itself once it has read the exit code.
-    const record = await engine.containers.create({ ...createOptionsFrom(options, image, cmd), autoRemove: rm && detach });
+    const source = await pullIfMissing(ctx, image); // docker's pull-on-missing
+    const record = await engine.containers.create({ ...createOptionsFrom(options, source, cmd), autoRemove: rm && detach });
     if (detach) {
       await engine.containers.start(record.Id);
       ctx.stdout.write(`${record.Id}\n`);
