@@ -1,5 +1,8 @@
 /** Every scenario, in the order they run and appear in docs/benchmarks.md. */
 import type { Scenario } from '../lib/context.js';
+import { pull } from './pull.js';
+import { push } from './push.js';
 import { start } from './start.js';
+import { unpack } from './unpack.js';
 
-export const SCENARIOS: readonly Scenario[] = [start];
+export const SCENARIOS: readonly Scenario[] = [start, pull, push, unpack];
