@@ -40,10 +40,19 @@ hull run --rm busybox sh -c 'exit 3'
 echo "exit code: $?"
 set -e
 
+step "A detached container outlives hull under its monitor (conmon); logs, exec, stop"
+show run -d --name ticker -m 32m --pids-limit 64 busybox sh -c 'trap "echo stopping; exit 0" TERM; i=0; while true; do i=$((i+1)); echo "tick $i"; sleep 0.3; done'
+sleep 1.2
+show ps
+show logs --tail 3 ticker
+show exec ticker sh -c 'echo "inside: $(hostname), memory limit $(cat /sys/fs/cgroup/memory/memory.limit_in_bytes) bytes, pids limit $(cat /sys/fs/cgroup/pids/pids.max)"'
+show stop ticker
+show logs --tail 2 ticker
+
 step "Containers and images are listed and removed like docker's"
 hull run --name demo-exited busybox echo "a named container that exited"
 show ps -a
-show rm demo-exited
+show rm demo-exited ticker
 show rmi busybox
 show images
 
