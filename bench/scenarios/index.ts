@@ -1,8 +1,10 @@
 /** Every scenario, in the order they run and appear in docs/benchmarks.md. */
 import type { Scenario } from '../lib/context.js';
+import { build } from './build.js';
 import { pull } from './pull.js';
 import { push } from './push.js';
+import { registry } from './registry.js';
 import { start } from './start.js';
 import { unpack } from './unpack.js';
 
-export const SCENARIOS: readonly Scenario[] = [start, pull, push, unpack];
+export const SCENARIOS: readonly Scenario[] = [start, pull, push, unpack, registry, build];
