@@ -46,6 +46,7 @@ export const COMMANDS: Record<string, CommandEntry> = {
   rmi: { summary: 'Remove one or more images', load: async () => (await import('./commands/rmi.js')).default },
   inspect: { summary: 'Show low-level information on containers or images as JSON', load: async () => (await import('./commands/inspect.js')).default },
   volume: { summary: 'Manage volumes', load: async () => (await import('./commands/volume.js')).default },
+  events: { summary: 'Show what happened to containers, images and volumes', load: async () => (await import('./commands/events.js')).default },
   registry: { summary: 'Run an OCI Distribution registry (serve, gc)', load: async () => (await import('./commands/registry.js')).default },
   info: { summary: 'Show how hull is set up on this host', load: async () => (await import('./commands/info.js')).default },
   version: { summary: 'Show the hull version', load: async () => (await import('./commands/version.js')).default },

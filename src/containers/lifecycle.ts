@@ -16,6 +16,7 @@ import { attachSocket, type AttachIO, type Attachment } from '../runtime/attach.
 import { deleteContainer, runcArgv, runtimeErrors, type RuntimeOptions } from '../runtime/runc.js';
 import type { Snapshotter } from '../snapshots/snapshotter.js';
 import { readFileSync } from 'node:fs';
+import type { EventLog } from '../events/event-log.js';
 import { prepareBundle } from './bundle.js';
 import type { ContainerStore } from './container-store.js';
 import { containerPaths, type ContainerPaths } from './paths.js';
@@ -34,6 +35,7 @@ export interface LifecycleDeps {
   hullArgv: string[];
   /** Removes the container (for --rm), after cleanup. */
   remove: (id: string) => Promise<void>;
+  events: EventLog;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -91,6 +93,7 @@ export class Lifecycle {
         // Volumes take the image's content once, when first mounted (docker's copy-up), never again.
         if (r.MountState) r.MountState.pendingCopies = [];
       });
+      this.deps.events.emit('container', 'start', record.Id, { name: record.Name, image: record.Config.Image });
       return attachment;
     } catch (err) {
       attachment?.close();
@@ -162,6 +165,7 @@ export class Lifecycle {
         Error: exit ? r.State.Error : 'the monitor recorded no exit code',
       };
     });
+    if (changed) this.deps.events.emit('container', 'die', id, { name: updated.Name, image: updated.Config.Image, exitCode: String(updated.State.ExitCode) });
     if (changed && updated.HostConfig.AutoRemove) await this.deps.remove(id);
     return updated;
   }
@@ -172,6 +176,7 @@ export class Lifecycle {
     }
     const r = await execCapture(runcArgv.kill(this.deps.runtime, record.Id, signal.replace(/^SIG/i, '').toUpperCase(), true));
     if (r.code !== 0 && this.alive(record.Id)) throw new HullError('RUNTIME_FAILED', `Cannot kill container "${record.Name}": ${r.stderr.trim()}`);
+    this.deps.events.emit('container', 'kill', record.Id, { name: record.Name, signal });
   }
 
   /** docker stop: the stop signal, then SIGKILL after `timeoutSeconds`. */
@@ -183,7 +188,9 @@ export class Lifecycle {
     while (this.alive(record.Id) && Date.now() < deadline) await sleep(50);
     if (this.alive(record.Id)) await this.kill(record, 'KILL').catch(() => {});
     while (this.alive(record.Id)) await sleep(20);
-    return this.wait(record.Id);
+    const stopped = await this.wait(record.Id);
+    this.deps.events.emit('container', 'stop', record.Id, { name: record.Name });
+    return stopped;
   }
 
   async pause(record: ContainerRecord, pause: boolean): Promise<void> {
@@ -192,5 +199,6 @@ export class Lifecycle {
     await this.deps.store.update(record.Id, (r) => {
       r.State.Status = pause ? 'paused' : 'running';
     });
+    this.deps.events.emit('container', pause ? 'pause' : 'unpause', record.Id, { name: record.Name });
   }
 }

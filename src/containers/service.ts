@@ -21,6 +21,7 @@ import type { HostFields } from './host-options.js';
 import { resolveMounts } from '../volumes/resolve.js';
 import type { MountRequest } from '../volumes/mount-flags.js';
 import type { VolumeStore } from '../volumes/volume-store.js';
+import type { EventLog } from '../events/event-log.js';
 import { execInContainer, type ExecOptions } from './exec.js';
 import { checkName, generateName } from './names.js';
 import { ZERO_TIME, type ContainerRecord } from './record.js';
@@ -57,6 +58,7 @@ export interface ContainerDeps {
   conmon: string;
   hullArgv: string[];
   volumes: VolumeStore;
+  events: EventLog;
 }
 
 /** conmon truncates a log past this size unless --log-opt max-size says otherwise. */
@@ -145,6 +147,7 @@ export class ContainerService {
         Driver: snapshotter.driver,
       };
       this.deps.store.create(record);
+      this.deps.events.emit('container', 'create', id, { name, image: opts.image });
       return record;
     } catch (err) {
       await snapshotter.removeView(id);
@@ -199,6 +202,7 @@ export class ContainerService {
     rmSync(paths.bundle, { recursive: true, force: true });
     rmSync(paths.exitFile, { force: true });
     this.deps.store.remove(record);
+    this.deps.events.emit('container', 'destroy', record.Id, { name: record.Name, image: record.Config.Image });
     // docker removes a container's anonymous volumes with --rm and rm -v; named ones stay.
     if (opts.volumes || record.HostConfig.AutoRemove) {
       for (const name of record.MountState?.anonymous ?? []) await this.deps.volumes.remove(name, { force: true }).catch(() => {});
@@ -214,6 +218,7 @@ export class ContainerService {
       r.Name = name;
     });
     this.deps.store.releaseName(record.Name, record.Id);
+    this.deps.events.emit('container', 'rename', record.Id, { name, oldName: record.Name });
     return updated;
   }
 

@@ -14,6 +14,7 @@ import { ContainerStore } from '../containers/container-store.js';
 import { ContainerService } from '../containers/service.js';
 import { openSnapshotter } from '../snapshots/select.js';
 import { VolumeStore } from '../volumes/volume-store.js';
+import { EventLog } from '../events/event-log.js';
 import { volumesInUse } from '../volumes/in-use.js';
 import type { SnapshotDriver, Snapshotter } from '../snapshots/snapshotter.js';
 import type { RuntimeOptions } from '../runtime/runc.js';
@@ -44,6 +45,7 @@ export interface Engine {
   readonly images: ImageService;
   readonly containers: ContainerService;
   readonly volumes: VolumeStore;
+  readonly events: EventLog;
   readonly runtime: RuntimeOptions;
   snapshotter(): Promise<Snapshotter>;
 }
@@ -58,9 +60,11 @@ export function openEngine(options: EngineOptions): Engine {
   const snapshotter = () => (snapshotterPromise ??= openSnapshotter(options.root, options.storageDriver));
   const runtimeName = options.runtime ?? 'runc';
   const runtime: RuntimeOptions = { binary: which(runtimeName) ?? runtimeName, stateDir: join(options.runroot, 'runc') };
+  const events = new EventLog(options.root);
   const volumes = new VolumeStore(options.root, (name) => volumesInUse(containerStore.list()).has(name));
   const containers = new ContainerService({
     volumes,
+    events,
     store: containerStore,
     images: imageStore,
     content,
@@ -76,6 +80,7 @@ export function openEngine(options: EngineOptions): Engine {
     images: imageStore,
     snapshotter,
     imagesInUse: () => new Set(containerStore.list().map((c) => c.ImageId)),
+    events,
   });
-  return { options, content, images, containers, volumes, runtime, snapshotter };
+  return { options, content, images, containers, volumes, events, runtime, snapshotter };
 }

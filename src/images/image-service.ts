@@ -12,6 +12,7 @@ import { chainIds } from '../oci/chain-id.js';
 import { parseImageConfig, type ImageConfig } from '../oci/image-config.js';
 import { parseManifest, type ImageManifest } from '../oci/manifest.js';
 import type { Digest } from '../oci/digest.js';
+import type { EventLog } from '../events/event-log.js';
 import { ImageStore, normaliseName, type ImageRecord } from './image-store.js';
 import type { ImportOptions } from './import.js';
 import type { PullOptions, PullResult } from './pull.js';
@@ -23,6 +24,7 @@ export interface ImageDeps {
   snapshotter: () => Promise<Snapshotter>;
   /** Image ids that containers use: never deleted from under them. */
   imagesInUse: () => Set<string>;
+  events: EventLog;
 }
 
 export interface ImageDetails {
@@ -59,7 +61,9 @@ export class ImageService {
 
   async importTarball(input: Readable, opts: ImportOptions): Promise<ImageRecord> {
     const { importRootfs } = await import('./import.js');
-    return importRootfs({ content: this.deps.content, images: this.deps.images, snapshotter: await this.deps.snapshotter() }, input, opts);
+    const image = await importRootfs({ content: this.deps.content, images: this.deps.images, snapshotter: await this.deps.snapshotter() }, input, opts);
+    this.deps.events.emit('image', 'import', image.id, { name: opts.name ?? '' });
+    return image;
   }
 
   /** `hull pull`: see pull.ts. Blob sources live beside the store (<root>/registry-sources.json). */
@@ -79,6 +83,7 @@ export class ImageService {
   async tag(source: string, target: string): Promise<ImageRecord> {
     const image = this.deps.images.get(source);
     const name = normaliseName(target);
+    this.deps.events.emit('image', 'tag', image.id, { name });
     return this.deps.images.update((doc) => {
       const current = doc.images[image.id];
       if (!current) throw new HullError('NOT_FOUND', `Cannot tag image "${source}": it was removed`);
@@ -112,6 +117,8 @@ export class ImageService {
       delete doc.images[image.id];
       return { untagged: current.names, deleted: [image.id] };
     });
+    for (const n of result.untagged) this.deps.events.emit('image', 'untag', image.id, { name: n });
+    for (const d of result.deleted) this.deps.events.emit('image', 'delete', d, {});
     if (result.deleted.length > 0) await this.collectGarbage();
     return result;
   }
