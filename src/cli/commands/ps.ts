@@ -1,4 +1,5 @@
-import { bool, str } from '../args.js';
+import { bool, list, str } from '../args.js';
+import { matchContainer, parseFilters } from '../../containers/filters.js';
 import { FORMAT_JSON_OPTION, type Command } from '../command.js';
 import { table, timeAgo, writeFormatted } from '../output.js';
 import type { ContainerRecord } from '../../containers/record.js';
@@ -30,11 +31,18 @@ const ps: Command = {
     { name: 'all', short: 'a', type: 'boolean', description: 'show all containers (default shows just running)' },
     { name: 'quiet', short: 'q', type: 'boolean', description: 'only display container IDs' },
     { name: 'no-trunc', type: 'boolean', description: "don't truncate output" },
+    { name: 'filter', type: 'string', multiple: true, valueName: 'KEY=VALUE', description: 'id, name, status, exited, label, ancestor (same key: any; different keys: all)' },
+    { name: 'last', short: 'n', type: 'string', valueName: 'N', description: 'show the N most recently created containers (all states)' },
+    { name: 'latest', short: 'l', type: 'boolean', description: 'show the most recently created container (all states)' },
     FORMAT_JSON_OPTION,
   ],
   maxArgs: 0,
   async run(ctx, { options }) {
-    const records = ctx.engine().containers.list(bool(options, 'all'));
+    const filters = parseFilters(list(options, 'filter'));
+    const last = bool(options, 'latest') ? 1 : str(options, 'last') === undefined ? undefined : Number(str(options, 'last'));
+    // A status filter or -n looks at all containers, as docker does.
+    const all = bool(options, 'all') || last !== undefined || filters.some(([k]) => k === 'status' || k === 'exited');
+    const records = ctx.engine().containers.list(all).filter((r) => matchContainer(r, filters)).slice(0, last);
     const noTrunc = bool(options, 'no-trunc');
     const id = (r: ContainerRecord) => (noTrunc ? r.Id : r.Id.slice(0, 12));
     if (bool(options, 'quiet')) {
