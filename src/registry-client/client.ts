@@ -98,6 +98,8 @@ export class RegistryClient {
         try {
           const res = await this.transport.send({ method: 'GET', url, ...(this.signal ? { signal: this.signal } : {}) });
           discard(res);
+          // Over plain HTTP, only a registry's answer counts: a TLS server answers HTTP with a 400.
+          if (scheme === 'http' && firstError && res.status !== 200 && res.status !== 401) continue;
           if (res.status === 401) this.auth.setChallenge(header(res, 'www-authenticate'));
           return new URL(`${scheme}://${this.host.endpoint}`);
         } catch (err) {
