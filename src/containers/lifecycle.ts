@@ -174,7 +174,10 @@ export class Lifecycle {
     if (!isActive(record.State.Status) || !this.alive(record.Id)) {
       throw new HullError('CONFLICT', `Cannot kill container "${record.Name}": it is not running`);
     }
-    const r = await execCapture(runcArgv.kill(this.deps.runtime, record.Id, signal.replace(/^SIG/i, '').toUpperCase(), true));
+    const name = signal.replace(/^SIG/i, '').toUpperCase();
+    // Like docker: a signal goes to the container's PID 1 (which may trap it); only SIGKILL goes
+    // to every process, so that nothing survives a kill.
+    const r = await execCapture(runcArgv.kill(this.deps.runtime, record.Id, name, name === 'KILL' || name === '9'));
     if (r.code !== 0 && this.alive(record.Id)) throw new HullError('RUNTIME_FAILED', `Cannot kill container "${record.Name}": ${r.stderr.trim()}`);
     this.deps.events.emit('container', 'kill', record.Id, { name: record.Name, signal });
   }
