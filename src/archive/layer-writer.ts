@@ -10,7 +10,7 @@
  * layer.md "Whiteouts": see whiteouts.ts.
  */
 import * as fs from 'node:fs';
-import { isHullError } from '../errors.js';
+import { errnoCode, isHullError } from '../errors.js';
 import { layerError } from './layer-error.js';
 import { cleanPath, joinRel, PathRefusal, RootResolver } from './safe-path.js';
 import { mkfifo, mknod, setXattrs } from './special-files.js';
@@ -44,6 +44,7 @@ export class LayerWriter implements TarEntryHandler {
   private fd = -1;
   private file: TarEntry | undefined;
   private name = '';
+  private readonly umask = process.umask();
 
   constructor(private readonly opts: LayerWriterOptions) {
     const track = opts.whiteouts === 'delete';
@@ -86,7 +87,9 @@ export class LayerWriter implements TarEntryHandler {
     this.file = undefined;
     try {
       if (this.opts.privileged) fs.fchownSync(fd, e.uid, e.gid);
-      fs.fchmodSync(fd, e.mode);
+      // open() already gave the mode unless the umask cut it or it has setuid/setgid/sticky bits
+      // (which chown clears): a syscall saved per file in the common case.
+      if ((e.mode & (0o7000 | this.umask)) !== 0) fs.fchmodSync(fd, e.mode);
       fs.futimesSync(fd, e.mtime, e.mtime);
     } catch (err) {
       throw this.wrap(err);
@@ -144,27 +147,42 @@ export class LayerWriter implements TarEntryHandler {
       this.link(e, rel);
       return;
     }
-    const replaced = this.clear(rel, e.type === 'dir');
     const abs = this.resolver.abs(rel);
-    if (replaced !== 'kept') this.markCreated(rel);
+    // Create first and clear only on EEXIST: most entries land on an empty path, and O_EXCL,
+    // mkdir and symlink all fail on anything already there, a symlink included, without following it.
+    const state: { replaced: 'kept' | 'whiteout' | 'empty' } = { replaced: 'empty' };
+    const make = (create: () => void): void => {
+      try {
+        create();
+      } catch (err) {
+        if (errnoCode(err) !== 'EEXIST') throw err;
+        state.replaced = this.clear(rel, e.type === 'dir');
+        if (state.replaced !== 'kept') create();
+      }
+    };
     switch (e.type) {
       case 'file':
-        this.fd = fs.openSync(abs, O_CREATE_NEW, 0o600);
+        make(() => (this.fd = fs.openSync(abs, O_CREATE_NEW, e.mode & 0o777)));
         this.file = e;
         if (e.size === 0) this.entryEnd();
         break;
       case 'dir':
-        if (replaced !== 'kept') fs.mkdirSync(abs, 0o700);
-        if (replaced === 'whiteout') this.setOpaque(rel);
+        make(() => fs.mkdirSync(abs, 0o700));
+        if (state.replaced === 'whiteout') this.setOpaque(rel);
         this.setOwnerMode(abs, e);
         this.dirTimes.set(rel, e.mtime);
         break;
       case 'symlink':
         if (e.linkname === '') this.refuse('is a symlink with an empty target');
-        fs.symlinkSync(e.linkname, abs);
+        make(() => fs.symlinkSync(e.linkname, abs));
         if (this.opts.privileged) fs.lchownSync(abs, e.uid, e.gid);
         fs.lutimesSync(abs, e.mtime, e.mtime);
         break;
+      default:
+        this.clear(rel, false);
+    }
+    if (state.replaced !== 'kept') this.markCreated(rel);
+    switch (e.type) {
       case 'char':
       case 'block':
         if (!this.opts.privileged) this.refuse('is a device node, which only root may create');

@@ -3,10 +3,11 @@
  * synchronously with each entry (pax and GNU long-name overrides already applied), the entry's data
  * in slices of the chunks it was given (no copies), and the entry's end.
  *
- * Why not tar-stream: its extract() hands out one Readable per entry and resumes through callbacks,
- * which costs several microtask hops per entry; on a tar of /usr (~40k entries) a parse-only run
- * of this reader took a fraction of tar-stream's time (figures in apply-layer.ts). Being synchronous
- * also makes the layer writer a plain state machine: no two entries are ever in flight at once.
+ * Why not tar-stream: its extract() hands out one Readable per entry and resumes through callbacks.
+ * Parsing a gzip'd tar of /usr parts (65k entries, 1.1 GB) cost ~0.5 s of CPU over plain gunzip
+ * with this reader and ~1.0 s with tar-stream: measurably cheaper, though both are small next to
+ * gunzip and the syscalls. The stronger reason is that being synchronous makes the layer writer a
+ * plain state machine: one entry is finished before the next header is even parsed.
  *
  * Bounds are enforced here, before any byte of an entry reaches the handler: entry count, entry size,
  * path length, and the size of pax/long-name records (which must be buffered).
