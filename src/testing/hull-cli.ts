@@ -62,7 +62,8 @@ export function createHullEnv(prefix = 'hull-test-'): HullEnv {
       // Anything still mounted under the test dir (a failed test) must not survive the rm.
       const mounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4] ?? '').filter((m) => m.startsWith(dir));
       for (const m of mounts.reverse()) await new Promise((r) => spawn('umount', ['-l', m]).on('close', r));
-      rmSync(dir, { recursive: true, force: true });
+      // A monitor's exit command may still be recording a late exit: retry while it finishes.
+      rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
     },
   };
 }
