@@ -1,10 +1,13 @@
 /** Every scenario, in the order they run and appear in docs/benchmarks.md. */
 import type { Scenario } from '../lib/context.js';
 import { build } from './build.js';
+import { idleMemory } from './idle-memory.js';
+import { list } from './list.js';
+import { network } from './network.js';
 import { pull } from './pull.js';
 import { push } from './push.js';
 import { registry } from './registry.js';
 import { start } from './start.js';
 import { unpack } from './unpack.js';
 
-export const SCENARIOS: readonly Scenario[] = [start, pull, push, unpack, registry, build];
+export const SCENARIOS: readonly Scenario[] = [start, pull, push, unpack, registry, build, idleMemory, list, network];

@@ -39,7 +39,7 @@ async function measureImage(ctx: BenchContext, image: ImageName, hullReady: bool
   sides.push({ name: 'podman', measure: () => intoFreshRegistry(ctx, (host) => { const [c, ...a] = ctx.peers.podman(ps, 'push', '-q', '--tls-verify=false', pref, `docker://${dest(host)}`); return timeOk(c as string, a, { env: ctx.peers.env, quiet: true, timeoutMs: 900_000 }); }) });
   sides.push({ name: 'skopeo', measure: () => intoFreshRegistry(ctx, (host) => timeOk('skopeo', ['copy', '-q', '--dest-tls-verify=false', `oci:${layout}:latest`, `docker://${dest(host)}`], { env: ctx.peers.env, quiet: true, timeoutMs: 900_000 })) });
   const big = image === 'large';
-  const res = await interleave(sides, { warmups: big ? 0 : 1, iterations: ctx.n(big ? 3 : 5, 3), onProgress: ctx.log });
+  const res = await interleave(sides, { warmups: big || ctx.quick ? 0 : 1, iterations: ctx.n(big ? 3 : 5, 2), onProgress: ctx.log });
   const figures: Figure[] = res.map((r) => ({ case: label, subject: r.name === 'skopeo' ? 'skopeo copy from oci layout (floor)' : r.name, unit: 'ms', stats: summarize(r.samples), load1: r.load1 }));
   if (!hullReady) figures.unshift({ case: label, subject: 'hull', unit: 'ms', missing: notYet('push') });
   const hull = hullReady ? figures[0] : undefined;
@@ -59,7 +59,7 @@ export const push: Scenario = {
   title: 'Push to an empty repository',
   async run(ctx) {
     const hullReady = (await ctx.hull.has('push')) && (await ctx.hull.has('pull'));
-    const images: ImageName[] = ['busybox', 'debian', 'smallfiles', ...(ctx.corpus.images.large ? ['large' as const] : [])];
+    const images: ImageName[] = ctx.quick ? ['busybox', 'debian'] : ['busybox', 'debian', 'smallfiles', ...(ctx.corpus.images.large ? ['large' as const] : [])];
     const figures: Figure[] = [];
     const ratios: Ratio[] = [];
     for (const image of images) {
