@@ -8,7 +8,6 @@ import type { Readable } from 'node:stream';
 import { HullError } from '../errors.js';
 import type { FsContentStore } from '../content/store.js';
 import type { Snapshotter } from '../snapshots/snapshotter.js';
-import { chainIds } from '../oci/chain-id.js';
 import { parseImageConfig, type ImageConfig } from '../oci/image-config.js';
 import { parseManifest, type ImageManifest } from '../oci/manifest.js';
 import type { Digest } from '../oci/digest.js';
@@ -17,6 +16,11 @@ import { ImageStore, normaliseName, type ImageRecord } from './image-store.js';
 import type { ImportOptions } from './import.js';
 import type { PullOptions, PullResult } from './pull.js';
 import type { PushOptions, PushResult } from './push.js';
+import type { GcResult } from './gc.js';
+import type { SaveFormat } from './save.js';
+import type { LoadedImage } from './load.js';
+import type { EntrySink } from './formats/entry-sink.js';
+import { withLease } from './lease.js';
 
 export interface ImageDeps {
   content: FsContentStore;
@@ -70,7 +74,9 @@ export class ImageService {
   async pull(reference: string, opts: PullOptions = {}): Promise<PullResult> {
     const [{ pullImage }, { BlobSourceStore }] = await Promise.all([import('./pull.js'), import('../registry-client/blob-sources.js')]);
     const sources = new BlobSourceStore(dirname(this.deps.content.dir));
-    return pullImage({ content: this.deps.content, images: this.deps.images, snapshotter: await this.deps.snapshotter(), sources }, reference, opts);
+    const snapshotter = await this.deps.snapshotter();
+    // The pull cannot name its layers before it resolves the manifest: a time-only lease.
+    return withLease(this.root, 'pull', { enumerates: false }, () => pullImage({ content: this.deps.content, images: this.deps.images, snapshotter, sources }, reference, opts));
   }
 
   /** `hull push`: see push.ts. */
@@ -78,6 +84,19 @@ export class ImageService {
     const [{ pushImage }, { BlobSourceStore }] = await Promise.all([import('./push.js'), import('../registry-client/blob-sources.js')]);
     const sources = new BlobSourceStore(dirname(this.deps.content.dir));
     return pushImage({ content: this.deps.content, images: this.deps.images, sources }, source, destination, opts);
+  }
+
+  /** `hull save`: see save.ts. Every image is resolved before anything is written. */
+  async save(refs: readonly string[], format: SaveFormat, sink: EntrySink): Promise<void> {
+    const { resolveSaveImages, saveImages } = await import('./save.js');
+    const deps = { content: this.deps.content, images: this.deps.images };
+    await saveImages(deps, resolveSaveImages(deps, refs), format, sink);
+  }
+
+  /** `hull load`: see load.ts. `input` is a tar stream or an OCI layout directory. */
+  async load(input: Readable | NodeJS.ReadableStream | { dir: string }, source: string): Promise<LoadedImage[]> {
+    const { loadImages } = await import('./load.js');
+    return loadImages({ content: this.deps.content, images: this.deps.images, snapshotter: await this.deps.snapshotter(), root: this.root }, input, source);
   }
 
   async tag(source: string, target: string): Promise<ImageRecord> {
@@ -94,13 +113,21 @@ export class ImageService {
   }
 
   /**
-   * `hull rmi`: a name untags (and deletes once no name is left); an id deletes the image with all
-   * its names. Refuses while a container uses the image unless `force`.
+   * `hull rmi`, as docker: a name untags (and deletes once no name is left); an id deletes the
+   * image, refusing when it has several names unless `force`. Refuses while a container uses the
+   * image unless `force`.
    */
   async remove(nameOrId: string, opts: { force?: boolean } = {}): Promise<RemoveResult> {
     const image = this.deps.images.get(nameOrId);
-    const byName = image.names.length > 1 && !image.id.slice(7).startsWith(nameOrId.replace(/^sha256:/, ''));
+    const byId = image.id.slice(7).startsWith(nameOrId.replace(/^sha256:/, ''));
+    const byName = image.names.length > 1 && !byId;
     const inUse = this.deps.imagesInUse().has(image.id);
+    if (byId && image.names.length > 1 && !opts.force) {
+      // docker: "image is referenced in multiple repositories"
+      throw new HullError('CONFLICT', `Cannot remove image "${nameOrId}": it has ${image.names.length} names`, {
+        hint: 'remove the names one by one ("hull rmi NAME"), or use "hull rmi -f ID" to remove the image with all its names',
+      });
+    }
     const result = await this.deps.images.update((doc): RemoveResult => {
       const current = doc.images[image.id];
       if (!current) return { untagged: [], deleted: [] };
@@ -123,34 +150,14 @@ export class ImageService {
     return result;
   }
 
-  /** Plans which blobs and layers no image or container needs, then deletes them. */
-  async collectGarbage(): Promise<{ blobs: Digest[]; layers: string[] }> {
-    const snapshotter = await this.deps.snapshotter();
-    const plan = this.deps.images.update(() => {
-      const keepBlobs = new Set<string>();
-      const keepLayers = new Set<string>();
-      for (const image of this.deps.images.list()) {
-        const d = this.details(image);
-        keepBlobs.add(image.manifest);
-        keepBlobs.add(d.manifest.config.digest);
-        for (const l of d.manifest.layers) keepBlobs.add(l.digest);
-        for (const c of chainIds(d.config.rootfs.diff_ids)) keepLayers.add(c);
-      }
-      return {
-        blobs: this.deps.content.list().filter((b) => !keepBlobs.has(b)),
-        layers: snapshotter.listLayers().filter((l) => !keepLayers.has(l)),
-      };
-    });
-    const { blobs, layers } = await plan;
-    // Layers still under a container's view stay: views reference them as lowerdirs.
-    const inUseLayers = new Set<string>();
-    for (const id of this.deps.imagesInUse()) {
-      const image = this.deps.images.find(id);
-      if (image) for (const c of chainIds(this.details(image).config.rootfs.diff_ids)) inUseLayers.add(c);
-    }
-    const doomedLayers = layers.filter((l) => !inUseLayers.has(l));
-    for (const b of blobs) this.deps.content.delete(b);
-    for (const l of doomedLayers) await snapshotter.removeLayer(l);
-    return { blobs, layers: doomedLayers };
+  /** Plans which blobs and layers no image, container or live lease needs, then deletes them (gc.ts). */
+  async collectGarbage(): Promise<GcResult> {
+    const { collectGarbage } = await import('./gc.js');
+    return collectGarbage(this.deps);
+  }
+
+  /** The store's root directory (leases and scratch space live under it). */
+  get root(): string {
+    return dirname(this.deps.content.dir);
   }
 }

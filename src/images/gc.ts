@@ -1,0 +1,124 @@
+/**
+ * Garbage collection of blobs and layers: plan first (a pure function over what exists and what is
+ * held), then delete. Roots are every recorded image (its manifest, config and layer blobs, its
+ * layer chainIDs), the layers under containers' views, and what live leases hold (lease.ts).
+ * The whole run holds <root>/leases/gc.lock, so no lease appears or grows half-way through.
+ */
+import { rmSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { FsContentStore } from '../content/store.js';
+import type { Snapshotter } from '../snapshots/snapshotter.js';
+import { chainIds } from '../oci/chain-id.js';
+import { parseImageConfig } from '../oci/image-config.js';
+import { parseManifest } from '../oci/manifest.js';
+import type { Digest } from '../oci/digest.js';
+import { withLock } from '../sys/lock.js';
+import type { ImageRecord, ImageStore } from './image-store.js';
+import { gcLockPath, liveLeases, type LiveLease } from './lease.js';
+
+export interface GcDeps {
+  content: FsContentStore;
+  images: ImageStore;
+  snapshotter: () => Promise<Snapshotter>;
+  imagesInUse: () => Set<string>;
+}
+
+export interface GcResult {
+  blobs: Digest[];
+  layers: string[];
+  /** Bytes of the deleted blobs. */
+  reclaimed: number;
+}
+
+/** The blobs and layers an image needs; missing or broken metadata yields what could be read. */
+export function imageRoots(content: FsContentStore, image: ImageRecord): { blobs: Digest[]; layers: Digest[] } {
+  const blobs: Digest[] = [image.manifest, image.id];
+  try {
+    const parsed = parseManifest(content.readBytes(image.manifest), image.manifestMediaType);
+    if (parsed.kind !== 'manifest') return { blobs, layers: [] };
+    blobs.push(parsed.manifest.config.digest, ...parsed.manifest.layers.map((l) => l.digest));
+    const config = parseImageConfig(content.readBytes(parsed.manifest.config.digest));
+    return { blobs, layers: chainIds(config.rootfs.diff_ids) };
+  } catch {
+    return { blobs, layers: [] };
+  }
+}
+
+function configLayers(content: FsContentStore, id: Digest): Digest[] {
+  try {
+    return chainIds(parseImageConfig(content.readBytes(id)).rootfs.diff_ids);
+  } catch {
+    return [];
+  }
+}
+
+export interface GcInput {
+  blobs: Array<{ digest: Digest; mtimeMs: number }>;
+  layers: string[];
+  keepBlobs: ReadonlySet<string>;
+  keepLayers: ReadonlySet<string>;
+  leases: readonly LiveLease[];
+}
+
+/** Pure: what may be deleted. Anything a lease holds, or newer than the oldest live lease, stays. */
+export function planGarbage(input: GcInput): { blobs: Digest[]; layers: string[] } {
+  const leasedBlobs = new Set(input.leases.flatMap((l) => l.digests));
+  const leasedLayers = new Set(input.leases.flatMap((l) => l.chainIDs ?? []));
+  const oldest = Math.min(...input.leases.map((l) => l.created));
+  // A second of slack: file mtimes and Date.now() are not the same clock reading.
+  const cutoff = Number.isFinite(oldest) ? oldest - 1000 : Infinity;
+  const layersOpaque = input.leases.some((l) => l.chainIDs === null);
+  return {
+    blobs: input.blobs.filter((b) => !input.keepBlobs.has(b.digest) && !leasedBlobs.has(b.digest) && b.mtimeMs < cutoff).map((b) => b.digest),
+    layers: layersOpaque ? [] : input.layers.filter((l) => !input.keepLayers.has(l) && !leasedLayers.has(l)),
+  };
+}
+
+export async function collectGarbage(deps: GcDeps): Promise<GcResult> {
+  const root = dirname(deps.content.dir);
+  const snapshotter = await deps.snapshotter();
+  return withLock(gcLockPath(root), async () => {
+    const leases = liveLeases(root);
+    const plan = await deps.images.update(() => {
+      const keepBlobs = new Set<string>();
+      const keepLayers = new Set<string>();
+      for (const image of deps.images.list()) {
+        const r = imageRoots(deps.content, image);
+        for (const b of r.blobs) keepBlobs.add(b);
+        for (const l of r.layers) keepLayers.add(l);
+      }
+      // Containers' views use their image's layers as lowerdirs (the image record may be gone after rmi -f).
+      // The image id is its config's digest, so the config alone names those layers.
+      for (const id of deps.imagesInUse()) {
+        keepBlobs.add(id);
+        for (const l of configLayers(deps.content, id as Digest)) keepLayers.add(l);
+      }
+      const blobs = deps.content.list().flatMap((digest) => {
+        try {
+          return [{ digest, mtimeMs: statSync(deps.content.blobPath(digest)).mtimeMs }];
+        } catch {
+          return [];
+        }
+      });
+      return planGarbage({ blobs, layers: snapshotter.listLayers(), keepBlobs, keepLayers, leases });
+    });
+    let reclaimed = 0;
+    for (const b of plan.blobs) {
+      try {
+        reclaimed += statSync(deps.content.blobPath(b)).size;
+      } catch {
+        // gone already
+      }
+      deps.content.delete(b);
+    }
+    for (const l of plan.layers) await snapshotter.removeLayer(l);
+    removeStaleIngests(deps.content, leases);
+    return { blobs: plan.blobs, layers: plan.layers, reclaimed };
+  });
+}
+
+/** Ingest files of killed processes: older than every live lease (or a minute old when none is live). */
+function removeStaleIngests(content: FsContentStore, leases: readonly LiveLease[]): void {
+  const oldest = Math.min(Date.now() - 60_000, ...leases.map((l) => l.created - 1000));
+  for (const f of content.listIngests()) if (f.mtimeMs < oldest) rmSync(f.path, { recursive: true, force: true });
+}

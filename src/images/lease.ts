@@ -1,0 +1,141 @@
+/**
+ * Leases: what an in-progress load, import or pull holds, so that a concurrent GC (`hull image
+ * prune`, `hull rmi`) never collects the blobs and layers it is about to record as an image.
+ *
+ *   <root>/leases/                          layout version 1
+ *     gc.lock                               held by GC for plan + delete, and while a lease changes
+ *     <pid>-<starttime>-<rand>.json         { "version": 1, "operation": "load", "created": <ms>,
+ *                                             "digests": [...], "chainIDs": [...] | null }
+ *     <pid>-<starttime>-<rand>.d/           scratch space of that operation (a load's staged archive)
+ *
+ * A lease is live while its process (pid + start time, as in sys/lock.ts) is. GC treats as roots:
+ * every digest and chainID a live lease lists, every blob newer than the oldest live lease, and,
+ * while a lease with `chainIDs: null` (it cannot say which layers it will create) is live, every
+ * layer. A lease of a process killed with -9 is dead: GC removes it and its scratch directory.
+ * Leases are created and extended under gc.lock, so a GC either finished before the operation
+ * relied on anything, or sees the lease.
+ */
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { writeJsonAtomic } from '../sys/atomic-write.js';
+import { processStartTime, withLock } from '../sys/lock.js';
+
+export interface LeaseFile {
+  version: 1;
+  operation: string;
+  created: number;
+  digests: string[];
+  /** null: the holder cannot enumerate the layers it creates (GC then keeps every layer). */
+  chainIDs: string[] | null;
+}
+
+export interface LiveLease extends LeaseFile {
+  id: string;
+}
+
+export function leasesDir(root: string): string {
+  return join(root, 'leases');
+}
+
+export function gcLockPath(root: string): string {
+  return join(leasesDir(root), 'gc.lock');
+}
+
+/** Whether the process that owns lease `id` ("<pid>-<starttime>-<rand>") still runs. */
+function ownerAlive(id: string): boolean {
+  const [pid, start] = id.split('-');
+  if (pid === undefined || !/^\d+$/.test(pid)) return false;
+  return processStartTime(Number(pid)) === start;
+}
+
+export class Lease {
+  private doc: LeaseFile;
+
+  private constructor(
+    private readonly root: string,
+    readonly id: string,
+    operation: string,
+  ) {
+    this.doc = { version: 1, operation, created: Date.now(), digests: [], chainIDs: [] };
+  }
+
+  /** Takes a lease; `enumerates: false` for operations that cannot list their layers up front. */
+  static async acquire(root: string, operation: string, opts: { enumerates?: boolean } = {}): Promise<Lease> {
+    const dir = leasesDir(root);
+    mkdirSync(dir, { recursive: true });
+    const id = `${process.pid}-${processStartTime(process.pid) ?? 0}-${randomBytes(4).toString('hex')}`;
+    const lease = new Lease(root, id, operation);
+    if (opts.enumerates === false) lease.doc.chainIDs = null;
+    await withLock(gcLockPath(root), () => {
+      liveLeases(root); // removes the leases (and scratch) of killed processes
+      lease.doc.created = Date.now();
+      writeJsonAtomic(lease.path, lease.doc);
+    });
+    return lease;
+  }
+
+  private get path(): string {
+    return join(leasesDir(this.root), `${this.id}.json`);
+  }
+
+  /** A private directory for the operation's scratch files, removed with the lease. */
+  scratchDir(): string {
+    const d = join(leasesDir(this.root), `${this.id}.d`);
+    mkdirSync(d, { recursive: true });
+    return d;
+  }
+
+  /** Adds roots before the operation relies on them. */
+  async hold(digests: readonly string[], chainIDs: readonly string[] = []): Promise<void> {
+    await withLock(gcLockPath(this.root), () => {
+      this.doc.digests = [...new Set([...this.doc.digests, ...digests])];
+      if (this.doc.chainIDs !== null) this.doc.chainIDs = [...new Set([...this.doc.chainIDs, ...chainIDs])];
+      writeJsonAtomic(this.path, this.doc);
+    });
+  }
+
+  release(): void {
+    rmSync(join(leasesDir(this.root), `${this.id}.d`), { recursive: true, force: true });
+    rmSync(this.path, { force: true });
+  }
+}
+
+/** Runs `fn` under a fresh lease, released however `fn` ends. */
+export async function withLease<T>(root: string, operation: string, opts: { enumerates?: boolean }, fn: (lease: Lease) => Promise<T>): Promise<T> {
+  const lease = await Lease.acquire(root, operation, opts);
+  try {
+    return await fn(lease);
+  } finally {
+    lease.release();
+  }
+}
+
+/** Live leases; dead ones (and their scratch directories) are removed on the way. Call under gc.lock. */
+export function liveLeases(root: string): LiveLease[] {
+  const dir = leasesDir(root);
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const live: LiveLease[] = [];
+  for (const name of names) {
+    const m = /^(\d+-\d+-[a-f0-9]+)\.(json|d)$/.exec(name);
+    if (!m?.[1]) continue;
+    const id = m[1];
+    if (!ownerAlive(id)) {
+      rmSync(join(dir, name), { recursive: true, force: true });
+      continue;
+    }
+    if (m[2] !== 'json') continue;
+    try {
+      live.push({ ...(JSON.parse(readFileSync(join(dir, name), 'utf8')) as LeaseFile), id });
+    } catch {
+      // being replaced right now: its holder is alive, so be conservative
+      live.push({ version: 1, operation: 'unknown', created: 0, digests: [], chainIDs: null, id });
+    }
+  }
+  return live;
+}
