@@ -271,3 +271,24 @@ test('negative-base256: a size field with a negative base-256 number is refused'
     b.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 'latin1');
     return b;
   }, refuse('INVALID_FORMAT')));
+
+test('device-not-root: without root, device nodes are refused (fifos are fine)', { skip: process.getuid?.() !== 0 && 'needs root to switch to an unprivileged user' }, () => {
+  const s = makeSandbox();
+  try {
+    fs.chownSync(s.base, 65534, 65534);
+    fs.chownSync(s.dir, 65534, 65534);
+    fs.chmodSync(s.base, 0o755);
+    const tar = path.join(s.base, 'dev.tar');
+    fs.writeFileSync(tar, buildTar([{ name: 'ok', type: 'fifo' }, { name: 'null', type: 'char', devmajor: 1, devminor: 3 }]));
+    const script = `
+      import { applyLayer } from ${JSON.stringify(new URL('./apply-layer.js', import.meta.url).href)};
+      import * as fs from 'node:fs';
+      try { await applyLayer(${JSON.stringify(s.dir)}, fs.createReadStream(${JSON.stringify(tar)}), { whiteouts: 'overlay', layer: 'dev' }); console.log('applied'); }
+      catch (e) { console.log(e.code + ' ' + e.message); }`;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { uid: 65534, gid: 65534, encoding: 'utf8' });
+    assert.match(r.stdout, /^UNSAFE_ARCHIVE Cannot apply layer "dev": entry "null" is a device node/, r.stderr);
+    assert.ok(fs.lstatSync(path.join(s.dir, 'ok')).isFIFO());
+  } finally {
+    s.cleanup();
+  }
+});
