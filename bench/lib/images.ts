@@ -41,3 +41,8 @@ export function podmanOk(ctx: BenchContext, store: Store, args: string[], opts: 
   const [cmd, ...rest] = ctx.peers.podman(store, ...args);
   return runOk(cmd as string, rest, { env: ctx.peers.env, timeoutMs: opts.timeoutMs ?? 300_000, quiet: opts.quiet ?? false });
 }
+
+/** `--network none` for hull when its run has networks (its default became a bridge); [] before. */
+export async function hullNetworkNone(ctx: BenchContext): Promise<string[]> {
+  return (await ctx.hull.help('run')).includes('--network') ? ['--network', 'none'] : [];
+}

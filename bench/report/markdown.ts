@@ -27,20 +27,43 @@ function machineSection(r: ResultsFile): string[] {
   ];
 }
 
+/** "pass"/"FAIL", or why hull has no figure ("not yet — `hull pull` missing"). */
+function outcome(s: StoredScenario, r: Ratio): string {
+  if (r.value !== undefined) return verdict(r);
+  const hull = s.figures.find((f) => f.case === r.case && f.subject.startsWith('hull'));
+  return hull?.missing ?? s.error ?? verdict(r);
+}
+
 function ratioRows(scenarios: StoredScenario[]): string[] {
   const rows = ['| scenario | case | hull vs | ratio (hull ÷ peer, lower is better) | target | result |', '|---|---|---|---|---|---|'];
   for (const s of scenarios) {
-    for (const r of s.ratios) rows.push(`| ${s.name} | ${cell(r.case)} | ${cell(r.vs)} | ${ratioText(r)} | ≤ ${num(r.target)}× ${r.why ? `(${cell(r.why)})` : ''} | ${verdict(r)} |`);
+    for (const r of s.ratios) rows.push(`| ${s.name} | ${cell(r.case)} | ${cell(r.vs)} | ${ratioText(r)} | ≤ ${num(r.target)}× ${r.why ? `(${cell(r.why)})` : ''} | ${cell(outcome(s, r))} |`);
+    if (s.error) rows.push(`| ${s.name} | – | – | – | – | error: ${cell(s.error.slice(0, 200))} |`);
   }
   return rows;
+}
+
+function notYetSection(scenarios: StoredScenario[]): string[] {
+  const missing = new Map<string, Set<string>>();
+  for (const s of scenarios) {
+    for (const f of s.figures) {
+      if (!f.subject.startsWith('hull') || !f.missing) continue;
+      const set = missing.get(f.missing) ?? new Set<string>();
+      set.add(s.name);
+      missing.set(f.missing, set);
+    }
+  }
+  if (missing.size === 0) return [];
+  return ['## Waiting on hull', '', 'These rows show only the peers (the target) until hull has the capability; they light up on the next run once `hull <command> --help` succeeds.', '',
+    ...[...missing].map(([why, names]) => `- ${why} (${[...names].join(', ')})`), ''];
 }
 
 function figureRow(f: Figure): string {
   return `| ${cell(f.case)} | ${cell(f.subject)} | ${cell(median(f))} | ${spread(f)} | ${f.stats?.n ?? ''} | ${f.load1 === undefined ? '' : num(f.load1)} | ${cell(f.extra ?? '')} |`;
 }
 
-function ratioLine(r: Ratio): string {
-  return `- ${r.case}, hull vs ${r.vs}: **${ratioText(r)}** (target ≤ ${num(r.target)}×: ${verdict(r)})`;
+function ratioLine(r: Ratio, result: string): string {
+  return `- ${r.case}, hull vs ${r.vs}: **${ratioText(r)}** (target ≤ ${num(r.target)}×: ${result})`;
 }
 
 function scenarioSection(s: StoredScenario): string[] {
@@ -51,7 +74,7 @@ function scenarioSection(s: StoredScenario): string[] {
     for (const f of s.figures) out.push(figureRow(f));
     out.push('');
   }
-  for (const r of s.ratios) out.push(ratioLine(r));
+  for (const r of s.ratios) out.push(ratioLine(r, outcome(s, r)));
   if (s.ratios.length > 0) out.push('');
   out.push(`Bound by: ${s.bound}`, '');
   for (const n of s.notes) out.push(`- ${n}`);
@@ -77,6 +100,13 @@ export function renderMarkdown(results: ResultsFile, order: readonly Scenario[])
     'was taken. A ratio is hull\'s cost divided by the peer\'s (time, memory; for throughput the',
     'peer\'s rate divided by hull\'s): **below 1 hull leads, above 1 it trails**. A scenario whose',
     'hull command does not exist yet says so ("not yet") and still measures the peer, the target.',
+    'The machine may be shared (other builds and test suites): compare the ratios, which are taken',
+    'under the same conditions, rather than absolute figures across runs, and mind the load column.',
+    '',
+    'Corpus (built offline, cached in `/var/cache/hull-bench`): busybox (busybox-static), debian',
+    '(debootstrap minbase bookworm + iperf3 from the configured mirror), smallfiles (busybox + 40,000',
+    'files of 100 B–4 KiB), large (debian + 250 MB of host /usr/lib + 150 MB of /usr/share + 64 MB of',
+    'incompressible data; full runs only), served by Debian\'s `docker-registry` on 127.0.0.1.',
     '',
     ...machineSection(results),
     '## Ratios at a glance',
@@ -86,6 +116,7 @@ export function renderMarkdown(results: ResultsFile, order: readonly Scenario[])
     ...ratioRows(scenarios),
     '',
     ...(missing.length > 0 ? [`Not run yet on this machine: ${missing.join(', ')}.`, ''] : []),
+    ...notYetSection(scenarios),
     '## Scenarios',
     '',
     ...scenarios.flatMap(scenarioSection),

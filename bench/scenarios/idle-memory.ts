@@ -1,12 +1,12 @@
 /**
  * Memory per idle detached container: N containers running `sleep 3600`, started with
- * `hull run -d` and `podman run -d --network none`; memory = PSS of every process left behind for
+ * `hull run -d --network none` and `podman run -d --network none`; memory = PSS of every process left behind for
  * them (the monitor — conmon for both — and the container's processes), divided by N.
  */
 import { interleave, type Side } from '../lib/ab.js';
 import type { BenchContext, Scenario } from '../lib/context.js';
 import type { Store } from '../lib/hull.js';
-import { hullGetImage, podmanGetImage, podmanOk } from '../lib/images.js';
+import { hullGetImage, hullNetworkNone, podmanGetImage, podmanOk } from '../lib/images.js';
 import { groupMemory, processTree } from '../lib/procmem.js';
 import { ratioOf, type Figure } from '../lib/result.js';
 import { summarize } from '../lib/stats.js';
@@ -39,7 +39,8 @@ export const idleMemory: Scenario = {
     const sides: Side[] = [];
     if (hullDetach) {
       const { ref } = await hullGetImage(ctx, hs, 'busybox');
-      sides.push({ name: 'hull', measure: () => measureGroup(hs, n, async () => (await ctx.hull.runOk(hs, ['run', '-d', ref, 'sleep', '3600'])).stdout.trim(), (ids) => ctx.hull.run(hs, ['rm', '-f', ...ids]), seen.hull) });
+      const none = await hullNetworkNone(ctx);
+      sides.push({ name: 'hull', measure: () => measureGroup(hs, n, async () => (await ctx.hull.runOk(hs, ['run', '-d', ...none, ref, 'sleep', '3600'])).stdout.trim(), (ids) => ctx.hull.run(hs, ['rm', '-f', ...ids]), seen.hull) });
     }
     const pref = await podmanGetImage(ctx, ps, 'busybox');
     sides.push({ name: 'podman', measure: () => measureGroup(ps, n, async () => (await podmanOk(ctx, ps, ['run', '-d', '--network', 'none', pref, 'sleep', '3600'])).stdout.trim(), (ids) => podmanOk(ctx, ps, ['rm', '-f', '-t', '0', ...ids]), seen.podman) });

@@ -6,7 +6,7 @@
 import { interleave, type Side } from '../lib/ab.js';
 import type { BenchContext, Scenario } from '../lib/context.js';
 import type { Store } from '../lib/hull.js';
-import { hullGetImage, podmanGetImage, podmanOk } from '../lib/images.js';
+import { hullGetImage, hullNetworkNone, podmanGetImage, podmanOk } from '../lib/images.js';
 import { timeOk } from '../lib/proc.js';
 import { notYet, ratioOf, type Figure, type Ratio } from '../lib/result.js';
 import { summarize } from '../lib/stats.js';
@@ -18,7 +18,8 @@ async function parallel(n: number, width: number, fn: (i: number) => Promise<unk
 }
 
 async function fillHull(ctx: BenchContext, store: Store, ref: string, layer: string, hasCreate: boolean, COUNT: number): Promise<void> {
-  if (hasCreate) await parallel(COUNT, 4, (i) => ctx.hull.runOk(store, ['create', '--name', `c${i}`, ref, 'true']));
+  const none = await hullNetworkNone(ctx);
+  if (hasCreate) await parallel(COUNT, 4, (i) => ctx.hull.runOk(store, ['create', '--name', `c${i}`, ...none, ref, 'true']));
   await parallel(COUNT, 4, (i) => ctx.hull.runOk(store, ['import', '-c', `LABEL n=${i}`, layer, `bench/img${i}:latest`], { quiet: true }));
 }
 

@@ -1,14 +1,14 @@
 /**
  * Network throughput with iperf3 (from the Debian image, which includes it):
- *   loopback: server and client in one container with only loopback (hull's network today,
- *             podman --network none) — the cost of the network namespace itself;
- *   bridge:   host → container over a bridge and veth (podman: a private CNI network on its
- *             own bridge, removed afterwards), with host loopback as the floor.
+ *   loopback: server and client in one container with only loopback (`--network none` on both
+ *             sides) — the cost of the network namespace itself;
+ *   bridge:   host → container over a bridge and veth, each engine on a network of its own
+ *             created for the run and removed afterwards; host loopback is the floor.
  */
 import { interleave, type Side } from '../lib/ab.js';
 import type { BenchContext, Scenario } from '../lib/context.js';
 import type { Store } from '../lib/hull.js';
-import { hullGetImage, podmanGetImage, podmanOk } from '../lib/images.js';
+import { hullGetImage, hullNetworkNone, podmanGetImage, podmanOk } from '../lib/images.js';
 import { run, runOk } from '../lib/proc.js';
 import { freePort } from '../lib/registries.js';
 import { notYet, ratioOf, type Figure, type Ratio } from '../lib/result.js';
@@ -29,9 +29,10 @@ const inContainer = (secs: number): string[] => ['sh', '-c', `iperf3 -s -1 -D >/
 async function loopbackCase(ctx: BenchContext, hs: Store, ps: Store, secs: number): Promise<Figure[]> {
   const label = 'loopback inside one container';
   const hullRef = (await hullGetImage(ctx, hs, 'debian')).ref;
+  const none = await hullNetworkNone(ctx);
   const pRef = await podmanGetImage(ctx, ps, 'debian');
   const sides: Side[] = [
-    { name: 'hull', measure: async () => gbits((await ctx.hull.runOk(hs, ['run', '--rm', hullRef, ...inContainer(secs)], { timeoutMs: 120_000 })).stdout) },
+    { name: 'hull', measure: async () => gbits((await ctx.hull.runOk(hs, ['run', '--rm', ...none, hullRef, ...inContainer(secs)], { timeoutMs: 120_000 })).stdout) },
     { name: 'podman', measure: async () => gbits((await podmanOk(ctx, ps, ['run', '--rm', '--network', 'none', pRef, ...inContainer(secs)], { timeoutMs: 120_000 })).stdout) },
   ];
   const res = await interleave(sides, { warmups: 0, iterations: ctx.n(3, 1), onProgress: ctx.log });
@@ -58,23 +59,47 @@ async function podmanBridge(ctx: BenchContext, ps: Store, ref: string, secs: num
   }
 }
 
-async function bridgeCase(ctx: BenchContext, ps: Store, secs: number): Promise<Figure[]> {
+/** The container's first IPv4 address from docker-shaped `inspect` JSON. */
+function ipOf(inspectJson: string): string {
+  const [c] = JSON.parse(inspectJson) as { NetworkSettings?: { IPAddress?: string; Networks?: Record<string, { IPAddress?: string }> } }[];
+  const ip = c?.NetworkSettings?.IPAddress || Object.values(c?.NetworkSettings?.Networks ?? {}).map((n) => n.IPAddress).find(Boolean);
+  if (!ip) throw new Error('no IP address in inspect output');
+  return ip;
+}
+
+async function hullBridge(ctx: BenchContext, hs: Store, ref: string, secs: number): Promise<number> {
+  const id = (await ctx.hull.runOk(hs, ['run', '-d', '--network', NET, ref, 'iperf3', '-s', '-1'])).stdout.trim();
+  try {
+    const ip = ipOf((await ctx.hull.runOk(hs, ['inspect', id])).stdout);
+    await new Promise((r) => setTimeout(r, 300));
+    return gbits((await runOk('iperf3', ['-c', ip, '-t', String(secs), '-J'], { timeoutMs: 120_000 })).stdout);
+  } finally {
+    await ctx.hull.run(hs, ['rm', '-f', id]);
+  }
+}
+
+async function bridgeCase(ctx: BenchContext, hs: Store, ps: Store, secs: number): Promise<Figure[]> {
   const label = 'host → container over a bridge';
   const ref = await podmanGetImage(ctx, ps, 'debian');
+  const hullNet = (await ctx.hull.has('network create')) && (await ctx.hull.help('run')).includes('--network');
   await podmanOk(ctx, ps, ['network', 'create', '--subnet', '10.213.0.0/24', NET]);
   const bridge = (await podmanOk(ctx, ps, ['network', 'inspect', '-f', '{{.NetworkInterface}}', NET])).stdout.trim();
   try {
-    const sides: Side[] = [
-      { name: 'podman (CNI bridge)', measure: () => podmanBridge(ctx, ps, ref, secs) },
-      { name: 'host loopback (floor)', measure: () => hostLoopback(secs) },
-    ];
+    const sides: Side[] = [];
+    if (hullNet) {
+      const hullRef = (await hullGetImage(ctx, hs, 'debian')).ref;
+      await ctx.hull.runOk(hs, ['network', 'create', '--subnet', '10.214.0.0/24', NET]);
+      sides.push({ name: 'hull', measure: () => hullBridge(ctx, hs, hullRef, secs) });
+    }
+    sides.push({ name: 'podman (CNI bridge)', measure: () => podmanBridge(ctx, ps, ref, secs) });
+    sides.push({ name: 'host loopback (floor)', measure: () => hostLoopback(secs) });
     const res = await interleave(sides, { warmups: 0, iterations: ctx.n(3, 1), onProgress: ctx.log });
-    const hullNet = await ctx.hull.has('network');
     return [
-      { case: label, subject: 'hull', unit: 'Gbit/s', missing: hullNet ? 'not measured — hull networking landed; wire it into bench/scenarios/network.ts' : notYet('network') },
+      ...(hullNet ? [] : [{ case: label, subject: 'hull', unit: 'Gbit/s' as const, missing: notYet('network') }]),
       ...res.map((r): Figure => ({ case: label, subject: r.name, unit: 'Gbit/s', higherIsBetter: true, stats: summarize(r.samples), load1: r.load1 })),
     ];
   } finally {
+    if (hullNet) await ctx.hull.run(hs, ['network', 'rm', NET]);
     await podmanOk(ctx, ps, ['network', 'rm', '-f', NET]).catch(() => undefined);
     if (/^cni-podman\d+$/.test(bridge)) await run('ip', ['link', 'del', bridge]);
   }
@@ -91,7 +116,7 @@ export const network: Scenario = {
     const notes: string[] = [`iperf3 TCP, one stream, ${secs} s per measurement.`];
     try {
       figures.push(...(await loopbackCase(ctx, hs, ps, secs)));
-      figures.push(...(await bridgeCase(ctx, ps, secs).catch((e: Error) => [{ case: 'host → container over a bridge', subject: 'podman (CNI bridge)', unit: 'Gbit/s' as const, missing: `error: ${e.message.slice(-200)}` }])));
+      figures.push(...(await bridgeCase(ctx, hs, ps, secs).catch((e: Error) => [{ case: 'host → container over a bridge', subject: 'podman (CNI bridge)', unit: 'Gbit/s' as const, missing: `error: ${e.message.slice(-200)}` }])));
     } finally {
       await ctx.dropStore(hs);
       await ctx.dropStore(ps);

@@ -1,14 +1,14 @@
 /**
  * Container start: `hull run --rm IMAGE true` against `podman run --rm --network none` and against
  * bare `runc run` of a prepared bundle (the floor: no image store, no mounts, no monitor).
- * hull's network is a private loopback-only namespace, i.e. podman's `--network none`.
+ * Both with `--network none` (before hull had networks, its only mode was exactly that).
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildBusyboxRootfs } from '../../src/testing/busybox.js';
 import { interleave, type Side } from '../lib/ab.js';
 import type { BenchContext, Scenario } from '../lib/context.js';
-import { hullGetImage, podmanGetImage } from '../lib/images.js';
+import { hullGetImage, hullNetworkNone, podmanGetImage } from '../lib/images.js';
 import { runOk, timeOk } from '../lib/proc.js';
 import { ratioOf, type Figure } from '../lib/result.js';
 import { summarize } from '../lib/stats.js';
@@ -35,7 +35,7 @@ export const start: Scenario = {
     const bundle = await runcBundle(join(ctx.scratch, 'runc-bundle'));
     const runcRoot = join(ctx.scratch, 'runc-state');
     mkdirSync(runcRoot, { recursive: true });
-    const netFlag = (await ctx.hull.help('run')).includes('--network') ? ['--network', 'none'] : [];
+    const netFlag = await hullNetworkNone(ctx);
     let seq = 0;
     const [pc, ...pargs] = ctx.peers.podman(ps, 'run', '--rm', '--network', 'none', podmanRef, 'true');
     const [hc, ...hargs] = ctx.hull.argv(hs, 'run', '--rm', ...netFlag, hullImage.ref, 'true');
@@ -43,9 +43,11 @@ export const start: Scenario = {
       { name: 'hull', measure: () => timeOk(hc as string, hargs) },
       { name: 'podman', measure: () => timeOk(pc as string, pargs, { env: ctx.peers.env }) },
       { name: 'runc', measure: () => timeOk('runc', ['--root', runcRoot, 'run', '-b', bundle, `bench-${process.pid}-${seq++}`]) },
+      { name: 'hull version', measure: () => { const [c, ...a] = ctx.hull.argv(hs, 'version'); return timeOk(c as string, a, { quiet: true }); } },
     ];
     const res = await interleave(sides, { warmups: ctx.n(3, 1), iterations: ctx.n(20, 8), onProgress: ctx.log });
-    const figures: Figure[] = res.map((r) => ({ case: 'busybox true', subject: r.name === 'runc' ? 'runc run (bundle, floor)' : r.name, unit: 'ms', stats: summarize(r.samples), load1: r.load1 }));
+    const subjects: Record<string, string> = { runc: 'runc run (bundle, floor)', 'hull version': 'hull version (CLI start-up alone, for reference)' };
+    const figures: Figure[] = res.map((r) => ({ case: 'busybox true', subject: subjects[r.name] ?? r.name, unit: 'ms', stats: summarize(r.samples), load1: r.load1 }));
     const [h, p, f] = figures;
     await ctx.dropStore(hs);
     await ctx.dropStore(ps);
