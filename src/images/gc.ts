@@ -4,7 +4,7 @@
  * layer chainIDs), the layers under containers' views, and what live leases hold (lease.ts).
  * The whole run holds <root>/leases/gc.lock, so no lease appears or grows half-way through.
  */
-import { rmSync, statSync } from 'node:fs';
+import { mkdirSync, rmSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { FsContentStore } from '../content/store.js';
 import type { Snapshotter } from '../snapshots/snapshotter.js';
@@ -14,7 +14,7 @@ import { parseManifest } from '../oci/manifest.js';
 import type { Digest } from '../oci/digest.js';
 import { withLock } from '../sys/lock.js';
 import type { ImageRecord, ImageStore } from './image-store.js';
-import { gcLockPath, liveLeases, type LiveLease } from './lease.js';
+import { gcLockPath, leasesDir, liveLeases, type LiveLease } from './lease.js';
 
 export interface GcDeps {
   content: FsContentStore;
@@ -77,6 +77,7 @@ export function planGarbage(input: GcInput): { blobs: Digest[]; layers: string[]
 export async function collectGarbage(deps: GcDeps): Promise<GcResult> {
   const root = dirname(deps.content.dir);
   const snapshotter = await deps.snapshotter();
+  mkdirSync(dirname(gcLockPath(root)), { recursive: true }); // a store where no lease was ever taken
   return withLock(gcLockPath(root), async () => {
     const leases = liveLeases(root);
     const plan = await deps.images.update(() => {
