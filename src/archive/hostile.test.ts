@@ -292,3 +292,15 @@ test('device-not-root: without root, device nodes are refused (fifos are fine)',
     s.cleanup();
   }
 });
+
+test('corrupt-gzip and corrupt-zstd: damaged compressed streams are refused as invalid', async (t) => {
+  const tar = buildTar([{ name: 'f', data: Buffer.alloc(200_000, 3) }, { name: 'g', data: 'x'.repeat(50_000) }]);
+  const gz = gzip(tar);
+  gz.fill(0x55, 40, 80);
+  await attack(() => gz, refuse('INVALID_FORMAT'));
+  const z = spawnSync('zstd', ['-q', '-c'], { input: tar });
+  if (z.error) return t.skip('zstd CLI not installed');
+  const zs = Buffer.from(z.stdout);
+  zs.fill(0x55, 20, 60);
+  await attack(() => zs, refuse('INVALID_FORMAT'));
+});
