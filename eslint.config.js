@@ -17,6 +17,15 @@ export default tseslint.config(
     },
   },
   {
+    // Plain JavaScript build scripts are not in the TypeScript project: lint them without types.
+    files: ['**/*.mjs'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      ...tseslint.configs.disableTypeChecked.languageOptions,
+      globals: { console: 'readonly', process: 'readonly' },
+    },
+  },
+  {
     // node:test's test() returns a promise the runner itself awaits.
     files: ['**/*.test.ts', 'test/**/*.ts'],
     rules: { '@typescript-eslint/no-floating-promises': 'off' },
