@@ -44,6 +44,9 @@ export const COMMANDS: Record<string, CommandEntry> = {
   import: { summary: 'Import a root filesystem tarball as an image', load: async () => (await import('./commands/import.js')).default },
   save: { summary: 'Save one or more images to a tar archive', load: async () => (await import('./commands/save.js')).default },
   load: { summary: 'Load images from a tar archive or STDIN', load: async () => (await import('./commands/load.js')).default },
+  history: { summary: 'Show the history of an image', load: async () => (await import('./commands/history.js')).default },
+  'image-prune': { summary: 'Remove unused images', load: async () => (await import('./commands/image-prune.js')).default, hidden: true },
+  'system-df': { summary: 'Show disk usage', load: async () => (await import('./commands/system.js')).default, hidden: true },
   tag: { summary: 'Give an image another name', load: async () => (await import('./commands/tag.js')).default },
   rmi: { summary: 'Remove one or more images', load: async () => (await import('./commands/rmi.js')).default },
   inspect: { summary: 'Show low-level information on containers or images as JSON', load: async () => (await import('./commands/inspect.js')).default },
@@ -57,7 +60,8 @@ export const COMMANDS: Record<string, CommandEntry> = {
 /** `hull image ls` and `hull container rm` spell the same commands by object, as docker allows. */
 export const GROUPS: Record<string, Record<string, string>> = {
   image: { ls: 'images', list: 'images', rm: 'rmi', remove: 'rmi', import: 'import', tag: 'tag', inspect: 'inspect', pull: 'pull', push: 'push',
-    save: 'save', load: 'load' },
+    save: 'save', load: 'load', history: 'history', prune: 'image-prune' },
+  system: { df: 'system-df' },
   container: {
     ls: 'ps', list: 'ps', rm: 'rm', remove: 'rm', run: 'run', inspect: 'inspect', create: 'create', start: 'start', stop: 'stop',
     restart: 'restart', kill: 'kill', wait: 'wait', pause: 'pause', unpause: 'unpause', rename: 'rename', port: 'port', logs: 'logs',

@@ -14,7 +14,7 @@ import { parseManifest } from '../oci/manifest.js';
 import type { Digest } from '../oci/digest.js';
 import { withLock } from '../sys/lock.js';
 import type { ImageRecord, ImageStore } from './image-store.js';
-import { gcLockPath, leasesDir, liveLeases, type LiveLease } from './lease.js';
+import { gcLockPath, liveLeases, type LiveLease } from './lease.js';
 
 export interface GcDeps {
   content: FsContentStore;

@@ -20,6 +20,8 @@ import type { GcResult } from './gc.js';
 import type { SaveFormat } from './save.js';
 import type { LoadedImage } from './load.js';
 import type { EntrySink } from './formats/entry-sink.js';
+import type { HistoryRow } from './history.js';
+import type { ImageUsage } from './disk-usage.js';
 import { withLease } from './lease.js';
 
 export interface ImageDeps {
@@ -97,6 +99,41 @@ export class ImageService {
   async load(input: Readable | NodeJS.ReadableStream | { dir: string }, source: string): Promise<LoadedImage[]> {
     const { loadImages } = await import('./load.js');
     return loadImages({ content: this.deps.content, images: this.deps.images, snapshotter: await this.deps.snapshotter(), root: this.root }, input, source);
+  }
+
+  /** `hull history`: rows newest first (history.ts), sized by the unpacked layers. */
+  async history(nameOrId: string): Promise<HistoryRow[]> {
+    const [{ planHistory }, { layerBytes }] = await Promise.all([import('./history.js'), import('./disk-usage.js')]);
+    const d = this.details(this.get(nameOrId));
+    const snapshotter = await this.deps.snapshotter();
+    return planHistory(d.record.id, d.config, (i, chainID) => (snapshotter.hasLayer(chainID) ? layerBytes(snapshotter, chainID) : (d.manifest.layers[i]?.size ?? 0)));
+  }
+
+  /** `hull system df`, the images row. */
+  async diskUsage(): Promise<ImageUsage> {
+    const { imageDiskUsage } = await import('./disk-usage.js');
+    return imageDiskUsage(this.deps.content, await this.deps.snapshotter(), this.deps.images.list(), this.deps.imagesInUse());
+  }
+
+  /**
+   * `hull image prune`: removes dangling images (no name) that no container uses, or with `all`
+   * every image no container uses; then collects the blobs and layers nothing needs any more.
+   */
+  async prune(opts: { all?: boolean } = {}): Promise<{ untagged: string[]; deleted: Digest[]; reclaimed: number }> {
+    const inUse = this.deps.imagesInUse();
+    const removed = await this.deps.images.update((doc) => {
+      const untagged: string[] = [];
+      const deleted: Digest[] = [];
+      for (const image of Object.values(doc.images)) {
+        if (inUse.has(image.id) || (!opts.all && image.names.length > 0)) continue;
+        untagged.push(...image.names);
+        deleted.push(image.id);
+        delete doc.images[image.id];
+      }
+      return { untagged, deleted };
+    });
+    const gc = await this.collectGarbage();
+    return { ...removed, reclaimed: gc.reclaimed };
   }
 
   async tag(source: string, target: string): Promise<ImageRecord> {
