@@ -53,6 +53,7 @@ export const COMMANDS: Record<string, CommandEntry> = {
   volume: { summary: 'Manage volumes', load: async () => (await import('./commands/volume.js')).default },
   events: { summary: 'Show what happened to containers, images and volumes', load: async () => (await import('./commands/events.js')).default },
   registry: { summary: 'Run an OCI Distribution registry (serve, gc)', load: async () => (await import('./commands/registry.js')).default },
+  network: { summary: 'Manage networks', load: async () => (await import('./commands/network.js')).default },
   info: { summary: 'Show how hull is set up on this host', load: async () => (await import('./commands/info.js')).default },
   version: { summary: 'Show the hull version', load: async () => (await import('./commands/version.js')).default },
 };

@@ -2,6 +2,8 @@
 import type { ContainerRecord } from '../containers/record.js';
 import type { ImageDetails } from '../images/image-service.js';
 import { displayName } from '../images/image-store.js';
+import { networkSettingsJson } from '../network/inspect.js';
+import { readSandbox } from '../network/sandbox.js';
 
 export function containerJson(r: ContainerRecord, runroot: string): unknown {
   return {
@@ -19,7 +21,7 @@ export function containerJson(r: ContainerRecord, runroot: string): unknown {
     HostConfig: r.HostConfig,
     Mounts: r.Mounts ?? [],
     Config: r.Config,
-    NetworkSettings: { Networks: {} },
+    NetworkSettings: networkSettingsJson(r, readSandbox(runroot, r.Id)),
   };
 }
 

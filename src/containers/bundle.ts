@@ -24,6 +24,7 @@ import { mergeEnv } from './config.js';
 import { writeEtcFiles } from './etc-files.js';
 import type { ContainerPaths } from './paths.js';
 import type { ContainerRecord } from './record.js';
+import type { NetworkAttachment } from '../network/service.js';
 
 export async function mountRootfs(snapshotter: Snapshotter, record: ContainerRecord, paths: ContainerPaths): Promise<void> {
   mkdirSync(paths.rootfs, { recursive: true });
@@ -43,7 +44,7 @@ export function processEnv(record: ContainerRecord, user: ResolvedUser, extra: s
   return mergeEnv([`HOSTNAME=${record.Config.Hostname}`, `HOME=${user.home}`], record.Config.Env, extra);
 }
 
-export async function prepareBundle(snapshotter: Snapshotter, record: ContainerRecord, paths: ContainerPaths): Promise<RuntimeSpec> {
+export async function prepareBundle(snapshotter: Snapshotter, record: ContainerRecord, paths: ContainerPaths, net?: NetworkAttachment): Promise<RuntimeSpec> {
   await mountRootfs(snapshotter, record, paths);
   const c = record.Config;
   const user = resolveUser(paths.rootfs, c.User);
@@ -59,10 +60,13 @@ export async function prepareBundle(snapshotter: Snapshotter, record: ContainerR
     user: { uid: user.uid, gid: user.gid, additionalGids: user.additionalGids },
     hostname: c.Hostname,
     terminal: c.Tty,
-    etcFiles: writeEtcFiles(paths.bundle, c.Hostname),
+    etcFiles: writeEtcFiles(paths.bundle, c.Hostname, net?.etc),
     hostLimits: readHostLimits(),
     readonlyRootfs: record.HostConfig.ReadonlyRootfs,
+    ...(net?.netnsPath ? { netnsPath: net.netnsPath } : {}),
   });
+  // --network host: no network namespace at all.
+  if (net?.hostNetwork) base.linux.namespaces = base.linux.namespaces.filter((ns) => ns.type !== 'network');
   const hc = record.HostConfig;
   const security = securityOf(hc);
   let spec = applySecurity(base, security, readSecurityHost(security));

@@ -31,16 +31,17 @@ export interface EtcFiles {
   resolvConf: string;
 }
 
-export function writeEtcFiles(dir: string, hostname: string): EtcFiles {
+/** Writes the files not `provided` (the network layer writes hosts and resolv.conf of networked containers). */
+export function writeEtcFiles(dir: string, hostname: string, provided: Partial<EtcFiles> = {}): EtcFiles {
   let hostResolv = '';
   try {
     hostResolv = readFileSync('/etc/resolv.conf', 'utf8');
   } catch {
     // no resolver configured on the host: the container gets an empty file
   }
-  const files: EtcFiles = { hosts: join(dir, 'hosts'), hostname: join(dir, 'hostname'), resolvConf: join(dir, 'resolv.conf') };
-  writeFileAtomic(files.hosts, hostsFile(hostname));
+  const files: EtcFiles = { hosts: provided.hosts ?? join(dir, 'hosts'), hostname: join(dir, 'hostname'), resolvConf: provided.resolvConf ?? join(dir, 'resolv.conf') };
+  if (!provided.hosts) writeFileAtomic(files.hosts, hostsFile(hostname));
   writeFileAtomic(files.hostname, `${hostname}\n`);
-  writeFileAtomic(files.resolvConf, resolvConf(hostResolv));
+  if (!provided.resolvConf) writeFileAtomic(files.resolvConf, resolvConf(hostResolv));
   return files;
 }

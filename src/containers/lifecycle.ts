@@ -23,6 +23,7 @@ import { containerPaths, type ContainerPaths } from './paths.js';
 import { ZERO_TIME, type ContainerRecord } from './record.js';
 import { initAlive, isActive, readExit, readRuntimeInit } from './reconcile.js';
 import { assertTransition } from './state-machine.js';
+import type { ContainerNetworking, JoinTarget, NetworkAttachment } from '../network/service.js';
 
 export interface LifecycleDeps {
   store: ContainerStore;
@@ -36,6 +37,8 @@ export interface LifecycleDeps {
   /** Removes the container (for --rm), after cleanup. */
   remove: (id: string) => Promise<void>;
   events: EventLog;
+  /** Networks; without it every container gets a loopback-only namespace. */
+  network?: ContainerNetworking;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -65,7 +68,8 @@ export class Lifecycle {
     mkdirSync(paths.exitDir, { recursive: true });
     let attachment: Attachment | undefined;
     try {
-      await prepareBundle(await this.deps.snapshotter(), record, paths);
+      const net = await this.attachNetwork(record, paths);
+      await prepareBundle(await this.deps.snapshotter(), record, paths, net);
       const pid = await startMonitor({
         conmon: this.deps.conmon,
         runtime: this.deps.runtime.binary,
@@ -99,11 +103,26 @@ export class Lifecycle {
       attachment?.close();
       await deleteContainer(this.deps.runtime, record.Id);
       await unmountIfMounted(paths.rootfs);
+      await this.deps.network?.detach(record.Id).catch(() => {});
       await this.deps.store.update(record.Id, (r) => {
         r.State.Error = err instanceof Error ? err.message : String(err);
       });
       throw err;
     }
+  }
+
+  /** The network namespace and /etc files, before the bundle (which joins them) is written. */
+  private async attachNetwork(record: ContainerRecord, paths: ContainerPaths): Promise<NetworkAttachment | undefined> {
+    if (!this.deps.network) return undefined;
+    let join: JoinTarget | undefined;
+    if (record.HostConfig.NetworkMode.startsWith('container:')) {
+      const target = this.deps.store.get(record.HostConfig.NetworkMode.slice('container:'.length));
+      if (target.State.Status !== 'running' || !this.alive(target.Id)) {
+        throw new HullError('CONFLICT', `Cannot start container "${record.Name}": it shares the network of container "${target.Name}", which is not running`, { hint: `start it first ("hull start ${target.Name}")` });
+      }
+      join = { pid: target.State.Pid, bundleDir: this.paths(target.Id).bundle };
+    }
+    return this.deps.network.attach(record, paths.bundle, join);
   }
 
   /** Leftovers of a previous run: runtime state, exit file, monitor sockets. */
@@ -151,6 +170,7 @@ export class Lifecycle {
     const exit = readExit(paths);
     await deleteContainer(this.deps.runtime, id);
     await unmountIfMounted(paths.rootfs);
+    await this.deps.network?.detach(id).catch(() => {});
     let changed = false;
     const updated = await this.deps.store.update(id, (r) => {
       if (!isActive(r.State.Status)) return;

@@ -9,6 +9,8 @@
 import type { Digest } from '../oci/digest.js';
 import type { SpecMount } from '../oci/runtime-spec.js';
 import type { InspectMount } from '../volumes/resolve.js';
+import type { DockerPortBindings } from '../network/ports.js';
+import type { EndpointSettings } from '../network/service.js';
 
 export type ContainerStatus = 'created' | 'running' | 'paused' | 'restarting' | 'exited' | 'removing' | 'dead';
 
@@ -28,7 +30,14 @@ export interface ContainerConfig {
 
 export interface HostConfig {
   AutoRemove: boolean;
+  /** none | host | bridge | NETWORK | container:ID (network/flags.ts). */
   NetworkMode: string;
+  /** -p and -P; a HostPort of "" is chosen when the container starts. */
+  PortBindings?: DockerPortBindings;
+  PublishAllPorts?: boolean;
+  Dns?: string[];
+  /** --add-host NAME:IP. */
+  ExtraHosts?: string[];
   ReadonlyRootfs: boolean;
   Runtime: string;
   /** Bytes after which conmon truncates the log (so logs never fill the disk). */
@@ -94,6 +103,8 @@ export interface ContainerRecord {
   /** docker inspect's Mounts. */
   Mounts: InspectMount[];
   MountState: MountState;
+  /** The networks joined besides NetworkMode's, with --network-alias and --ip (docker's shape). */
+  NetworkSettings?: { Networks: Record<string, EndpointSettings> };
 }
 
 export const ZERO_TIME = '0001-01-01T00:00:00Z';

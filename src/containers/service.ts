@@ -26,6 +26,10 @@ import { execInContainer, type ExecOptions } from './exec.js';
 import { checkName, generateName } from './names.js';
 import { ZERO_TIME, type ContainerRecord } from './record.js';
 import { isActive, reconcile } from './reconcile.js';
+import { hostname as hostHostname } from 'node:os';
+import { parseNetworkMode } from '../network/flags.js';
+import { bindingsFromExposed, checkBindings, toDockerBindings, type PortBinding } from '../network/ports.js';
+import type { ContainerNetworking, EndpointSettings } from '../network/service.js';
 
 export interface CreateOptions extends ProcessOptions {
   image: string;
@@ -45,6 +49,15 @@ export interface CreateOptions extends ProcessOptions {
   mounts?: MountRequest[];
   binds?: string[];
   tmpfs?: Record<string, string>;
+  /** --network (default: bridge when networking is wired, else none), --network-alias, --ip. */
+  network?: string;
+  networkAliases?: string[];
+  ip?: string;
+  /** -p, parsed; -P adds the image's EXPOSE on random host ports. */
+  publish?: PortBinding[];
+  publishAll?: boolean;
+  dns?: string[];
+  addHosts?: string[];
 }
 
 export interface ContainerDeps {
@@ -59,6 +72,7 @@ export interface ContainerDeps {
   hullArgv: string[];
   volumes: VolumeStore;
   events: EventLog;
+  network?: ContainerNetworking;
 }
 
 /** conmon truncates a log past this size unless --log-opt max-size says otherwise. */
@@ -94,9 +108,33 @@ export class ContainerService {
     }
   }
 
+  /** --network and friends -> the record's fields; refuses combinations docker refuses. */
+  private planNetwork(opts: CreateOptions, exposed: Record<string, object> | undefined): Pick<ContainerRecord['HostConfig'], 'NetworkMode' | 'PortBindings' | 'PublishAllPorts' | 'Dns' | 'ExtraHosts'> & { networks?: Record<string, EndpointSettings> } {
+    const net = this.deps.network;
+    const mode = parseNetworkMode(opts.network ?? (net ? 'bridge' : 'none'));
+    const ports = [...(opts.publish ?? []), ...(opts.publishAll ? bindingsFromExposed(exposed) : [])];
+    checkBindings(ports);
+    const extra = { ...(opts.dns?.length ? { Dns: opts.dns } : {}), ...(opts.addHosts?.length ? { ExtraHosts: opts.addHosts } : {}) };
+    const refuse = (what: string) => new HullError('INVALID_ARGUMENT', `Cannot use ${what} with --network ${opts.network}`, { hint: 'they need a bridge network' });
+    if (mode.kind !== 'network' || !net) {
+      if (ports.length > 0 && mode.kind !== 'host') throw refuse('-p/-P');
+      if (opts.networkAliases?.length || opts.ip) throw refuse('--network-alias/--ip');
+      if (mode.kind === 'container') return { NetworkMode: `container:${this.deps.store.get(mode.ref).Id}`, ...extra };
+      return { NetworkMode: mode.kind === 'network' ? 'none' : mode.kind, ...extra };
+    }
+    const name = net.networkName(mode.name);
+    if (name === 'bridge' && (opts.networkAliases?.length || opts.ip)) {
+      throw new HullError('INVALID_ARGUMENT', 'Cannot use --network-alias or --ip on the default bridge network', { hint: 'create a network ("hull network create NAME") and use --network NAME' });
+    }
+    const settings: EndpointSettings = { Aliases: opts.networkAliases ?? [], ...(opts.ip ? { IPAMConfig: { IPv4Address: opts.ip } } : {}) };
+    return { NetworkMode: name, PortBindings: toDockerBindings(ports), PublishAllPorts: opts.publishAll ?? false, ...extra, networks: { [name]: settings } };
+  }
+
   async create(opts: CreateOptions): Promise<ContainerRecord> {
+    await this.deps.network?.reconcile((id) => this.lifecycle.alive(id)).catch(() => []);
     const image = this.deps.images.get(opts.image);
     const { manifest, config } = this.loadImage(image);
+    const { networks, ...network } = this.planNetwork(opts, config.config?.ExposedPorts);
     const proc = mergeProcessConfig(config.config, opts);
     checkWorkdir(proc.WorkingDir);
     const id = randomId();
@@ -124,7 +162,7 @@ export class ContainerService {
         Config: {
           Image: opts.image,
           ...proc,
-          Hostname: opts.hostname ?? id.slice(0, 12),
+          Hostname: opts.hostname ?? (network.NetworkMode === 'host' ? hostHostname() : id.slice(0, 12)),
           Labels: { ...(config.config?.Labels ?? {}), ...(opts.labels ?? {}) },
           Tty: opts.tty ?? false,
           OpenStdin: opts.interactive ?? false,
@@ -132,7 +170,7 @@ export class ContainerService {
         },
         HostConfig: {
           AutoRemove: opts.autoRemove ?? false,
-          NetworkMode: 'none',
+          ...network,
           ReadonlyRootfs: opts.readOnly ?? false,
           Runtime: this.deps.runtime.binary,
           LogSizeMax: opts.logSizeMax ?? DEFAULT_LOG_SIZE_MAX,
@@ -145,6 +183,7 @@ export class ContainerService {
         MountState: { spec: mounts.specMounts, pendingCopies: mounts.volumesToPopulate, anonymous: mounts.anonymousVolumes },
         State: { Status: 'created', Pid: 0, ExitCode: 0, Error: '', StartedAt: ZERO_TIME, FinishedAt: ZERO_TIME, OOMKilled: false },
         Driver: snapshotter.driver,
+        ...(networks ? { NetworkSettings: { Networks: networks } } : {}),
       };
       this.deps.store.create(record);
       this.deps.events.emit('container', 'create', id, { name, image: opts.image });
@@ -197,6 +236,7 @@ export class ContainerService {
     const paths = this.lifecycle.paths(record.Id);
     await deleteContainer(this.deps.runtime, record.Id);
     await unmountIfMounted(paths.rootfs);
+    await this.deps.network?.detach(record.Id).catch(() => {});
     const snapshotter = await this.deps.snapshotter();
     await snapshotter.removeView(record.Id);
     rmSync(paths.bundle, { recursive: true, force: true });
@@ -235,6 +275,36 @@ export class ContainerService {
   async exec(idOrName: string, opts: ExecOptions): Promise<number> {
     const record = this.inspect(idOrName);
     return execInContainer(this.deps.runtime, record, this.lifecycle.paths(record.Id), opts);
+  }
+
+  /** `network connect`: recorded for every later start, and joined now if the container runs. */
+  async connectNetwork(idOrName: string, network: string, settings: EndpointSettings): Promise<void> {
+    const { record, name, net } = await this.networkTarget(idOrName, network, 'connect');
+    if (record.NetworkSettings?.Networks[name]) throw new HullError('CONFLICT', `Cannot connect container "${record.Name}" to network "${name}": it is already connected`);
+    if (record.State.Status === 'running') await net.connect(record.Id, name, settings);
+    await this.deps.store.update(record.Id, (r) => {
+      r.NetworkSettings = { Networks: { ...(r.NetworkSettings?.Networks ?? {}), [name]: settings } };
+    });
+  }
+
+  async disconnectNetwork(idOrName: string, network: string): Promise<void> {
+    const { record, name, net } = await this.networkTarget(idOrName, network, 'disconnect');
+    if (!record.NetworkSettings?.Networks[name]) throw new HullError('CONFLICT', `Cannot disconnect container "${record.Name}" from network "${name}": it is not connected`);
+    if (record.State.Status === 'running') await net.disconnect(record.Id, name);
+    await this.deps.store.update(record.Id, (r) => {
+      const rest = Object.fromEntries(Object.entries(r.NetworkSettings?.Networks ?? {}).filter(([n]) => n !== name));
+      r.NetworkSettings = { Networks: rest };
+      if (r.HostConfig.NetworkMode === name) r.HostConfig.NetworkMode = Object.keys(rest)[0] ?? 'none';
+    });
+  }
+
+  private async networkTarget(idOrName: string, network: string, action: string) {
+    const net = this.deps.network;
+    if (!net) throw new HullError('UNSUPPORTED', `Cannot ${action} networks: networking is not set up`);
+    const record = await this.refresh(idOrName);
+    const mode = parseNetworkMode(record.HostConfig.NetworkMode);
+    if (mode.kind === 'host' || mode.kind === 'container' || (mode.kind === 'none' && action === 'connect')) throw new HullError('CONFLICT', `Cannot ${action} container "${record.Name}": it uses --network ${record.HostConfig.NetworkMode}`);
+    return { record, name: net.networkName(network), net };
   }
 
   /** Containers that use an image (rmi refuses to delete it from under them). */

@@ -15,6 +15,7 @@ import { ContainerService } from '../containers/service.js';
 import { openSnapshotter } from '../snapshots/select.js';
 import { VolumeStore } from '../volumes/volume-store.js';
 import { EventLog } from '../events/event-log.js';
+import { NetworkService } from '../network/service.js';
 import { volumesInUse } from '../volumes/in-use.js';
 import type { SnapshotDriver, Snapshotter } from '../snapshots/snapshotter.js';
 import type { RuntimeOptions } from '../runtime/runc.js';
@@ -48,6 +49,7 @@ export interface Engine {
   readonly events: EventLog;
   readonly runtime: RuntimeOptions;
   snapshotter(): Promise<Snapshotter>;
+  readonly networks: NetworkService;
 }
 
 export function openEngine(options: EngineOptions): Engine {
@@ -62,9 +64,15 @@ export function openEngine(options: EngineOptions): Engine {
   const runtime: RuntimeOptions = { binary: which(runtimeName) ?? runtimeName, stateDir: join(options.runroot, 'runc') };
   const events = new EventLog(options.root);
   const volumes = new VolumeStore(options.root, (name) => volumesInUse(containerStore.list()).has(name));
+  const networks = new NetworkService({
+    root: options.root,
+    runroot: options.runroot,
+    containersUsing: (name) => containerStore.list().filter((r) => r.HostConfig.NetworkMode === name || r.NetworkSettings?.Networks[name] !== undefined).map((r) => r.Name),
+  });
   const containers = new ContainerService({
     volumes,
     events,
+    network: networks,
     store: containerStore,
     images: imageStore,
     content,
@@ -82,5 +90,5 @@ export function openEngine(options: EngineOptions): Engine {
     imagesInUse: () => new Set(containerStore.list().map((c) => c.ImageId)),
     events,
   });
-  return { options, content, images, containers, volumes, events, runtime, snapshotter };
+  return { options, content, images, containers, volumes, events, runtime, snapshotter, networks };
 }

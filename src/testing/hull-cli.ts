@@ -59,6 +59,9 @@ export function createHullEnv(prefix = 'hull-test-'): HullEnv {
     async cleanup() {
       const ids = (await hull(['ps', '-aq', '--no-trunc'])).stdout.split('\n').filter(Boolean);
       if (ids.length > 0) await hull(['rm', '-f', ...ids]);
+      // Bridges and iptables rules are host-wide: remove this store's networks, the default one too.
+      await hull(['network', 'prune', '-f']);
+      await hull(['network', 'rm', '-f', 'bridge']);
       // Anything still mounted under the test dir (a failed test) must not survive the rm.
       const mounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4] ?? '').filter((m) => m.startsWith(dir));
       for (const m of mounts.reverse()) await new Promise((r) => spawn('umount', ['-l', m]).on('close', r));

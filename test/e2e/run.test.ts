@@ -81,8 +81,8 @@ test('the container is isolated: PID 1, hidden host processes, own hostname, mas
   assert.notEqual(ro.code, 0, '/proc/sys is read-only');
 });
 
-test('network: only loopback, up', async () => {
-  const out = await env.ok(['run', '--rm', 'busybox', 'sh', '-c', 'ls /sys/class/net; ip -o addr show lo']);
+test('--network none: only loopback, up', async () => {
+  const out = await env.ok(['run', '--rm', '--network', 'none', 'busybox', 'sh', '-c', 'ls /sys/class/net; ip -o addr show lo']);
   assert.match(out, /^lo\n/);
   assert.match(out, /inet 127\.0\.0\.1\/8/);
 });

@@ -135,12 +135,18 @@ export const port: Command = {
   name: 'port',
   summary: 'List port mappings of a container',
   usage: 'CONTAINER [PRIVATE_PORT[/PROTO]]',
-  description: 'List port mappings. Containers have a loopback-only network for now, so there are none yet.',
+  description: 'List the published ports of a running container (with -p or -P), or the host addresses of one PRIVATE_PORT.',
   options: [],
   minArgs: 1,
   maxArgs: 2,
   async run(ctx, { positionals }) {
-    ctx.engine().containers.inspect(positionals[0] as string);
+    const engine = ctx.engine();
+    const record = engine.containers.inspect(positionals[0] as string);
+    const { livePorts } = await import('../../network/inspect.js');
+    const { formatPortLines } = await import('../../network/ports.js');
+    const lines = formatPortLines(livePorts(engine.networks.sandbox(record.Id)), positionals[1]);
+    if (positionals[1] !== undefined && lines.length === 0) throw new HullError('NOT_FOUND', `Cannot find a mapping for port ${positionals[1]} of container "${record.Name}"`, { hint: `see "hull port ${record.Name}"` });
+    ctx.stdout.write(lines.map((l) => `${l}\n`).join(''));
     return 0;
   },
 };

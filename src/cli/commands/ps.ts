@@ -42,7 +42,10 @@ const ps: Command = {
     const last = bool(options, 'latest') ? 1 : str(options, 'last') === undefined ? undefined : Number(str(options, 'last'));
     // A status filter or -n looks at all containers, as docker does.
     const all = bool(options, 'all') || last !== undefined || filters.some(([k]) => k === 'status' || k === 'exited');
-    const records = ctx.engine().containers.list(all).filter((r) => matchContainer(r, filters)).slice(0, last);
+    const engine = ctx.engine();
+    // Releases network namespaces and leases of containers that died with their hull (kill -9).
+    await engine.networks.reconcile((id) => engine.containers.lifecycle.alive(id)).catch(() => []);
+    const records = engine.containers.list(all).filter((r) => matchContainer(r, filters)).slice(0, last);
     const noTrunc = bool(options, 'no-trunc');
     const id = (r: ContainerRecord) => (noTrunc ? r.Id : r.Id.slice(0, 12));
     if (bool(options, 'quiet')) {

@@ -10,6 +10,8 @@ import { hostFieldsFromFlags, type HostFlags } from '../../containers/host-optio
 import { parseMountFlag, parseTmpfsFlag, parseVolumeFlag } from '../../volumes/mount-flags.js';
 import { readHostLimits } from '../../sys/host-limits.js';
 import { parseSize } from '../../runtime/resources.js';
+import { checkIpFlag, parseAddHost } from '../../network/flags.js';
+import { parsePublishFlag } from '../../network/ports.js';
 
 /** Options shared by `run` and (later) `create`. */
 export const CREATE_OPTIONS: Command['options'] = [
@@ -41,6 +43,13 @@ export const CREATE_OPTIONS: Command['options'] = [
   { name: 'security-opt', type: 'string', multiple: true, valueName: 'OPT', description: 'no-new-privileges, seccomp=unconfined|FILE, apparmor=PROFILE' },
   { name: 'device', type: 'string', multiple: true, valueName: 'HOST[:CONTAINER][:rwm]', description: 'add a host device' },
   { name: 'init', type: 'boolean', description: 'run an init (catatonit) as PID 1 that reaps zombies and forwards signals' },
+  { name: 'network', type: 'string', valueName: 'MODE', description: 'bridge (default), none, host, container:NAME, or a network from "hull network create"' },
+  { name: 'network-alias', type: 'string', multiple: true, valueName: 'ALIAS', description: 'another name for the container on a user network' },
+  { name: 'ip', type: 'string', valueName: 'IPV4', description: 'fixed address on a user network' },
+  { name: 'publish', short: 'p', type: 'string', multiple: true, valueName: '[IP:][HOST_PORT:]PORT[/PROTO]', description: 'publish container ports on the host (ranges: 8000-8001:80-81)' },
+  { name: 'publish-all', short: 'P', type: 'boolean', description: "publish the image's EXPOSEd ports on random host ports" },
+  { name: 'dns', type: 'string', multiple: true, valueName: 'IP', description: 'nameserver for the container (replaces the host\'s)' },
+  { name: 'add-host', type: 'string', multiple: true, valueName: 'NAME:IP', description: 'add a line to /etc/hosts' },
 ];
 
 export function createOptionsFrom(o: OptionValues, image: string, cmd: string[]): CreateOptions {
@@ -75,6 +84,15 @@ export function createOptionsFrom(o: OptionValues, image: string, cmd: string[])
     binds: list(o, 'volume'),
     tmpfs: Object.fromEntries(list(o, 'tmpfs').map((t) => [t.split(':')[0] as string, t.split(':').slice(1).join(':')])),
   };
+  const network = str(o, 'network');
+  if (network !== undefined) opts.network = network;
+  opts.networkAliases = list(o, 'network-alias');
+  const ip = str(o, 'ip');
+  if (ip !== undefined) opts.ip = checkIpFlag(ip);
+  opts.publish = list(o, 'publish').flatMap(parsePublishFlag);
+  opts.publishAll = bool(o, 'publish-all');
+  opts.dns = list(o, 'dns').map((d) => checkIpFlag(d, '--dns'));
+  opts.addHosts = list(o, 'add-host').map((h) => (parseAddHost(h), h));
   const stopSignal = str(o, 'stop-signal');
   if (stopSignal !== undefined) opts.stopSignal = stopSignal;
   const stopTimeout = str(o, 'stop-timeout');

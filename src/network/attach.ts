@@ -1,0 +1,215 @@
+/**
+ * Attaching a container to its networks and detaching it, as one checklist each:
+ *   attach: plan endpoints -> choose host ports -> write state (intent) -> create netns -> CNI ADD
+ *           per network -> write state (result) -> hosts files (own and peers'), under the lock
+ *   detach: CNI DEL per endpoint (reverse) -> remove netns -> drop state -> peers' hosts files
+ * Both are safe to repeat; detach of a container with no sandbox costs one failed stat.
+ */
+import { createServer } from 'node:net';
+import { createSocket } from 'node:dgram';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { HullError } from '../errors.js';
+import { withLock } from '../sys/lock.js';
+import { cniAdd, cniDel, planConflist, type CniResult } from './cni.js';
+import type { NetworkRecord } from './network-store.js';
+import type { PortBinding } from './ports.js';
+import { resolvConfContent } from './flags.js';
+import { createNetns, listSandboxes, netnsPath, readSandbox, refreshHosts, removeNetns, removeSandboxState, sandboxDir, selfToken, writeInPlace, writeSandbox, type Endpoint, type HostEntry, type SandboxState } from './sandbox.js';
+
+export interface AttachContext {
+  runroot: string;
+  cniPath: () => string;
+}
+
+export interface EndpointRequest {
+  network: NetworkRecord;
+  aliases: string[];
+  ip?: string;
+}
+
+export interface SandboxRequest {
+  id: string;
+  name: string;
+  hostname: string;
+  bundleDir: string;
+  endpoints: EndpointRequest[];
+  ports: PortBinding[];
+  extraHosts: HostEntry[];
+  dns: string[];
+}
+
+export const ipamDir = (runroot: string) => join(runroot, 'networks', 'ipam');
+const lockPath = (runroot: string) => join(sandboxDir(runroot), '.lock');
+
+export function withSandboxLock<T>(runroot: string, fn: () => T | Promise<T>): Promise<T> {
+  mkdirSync(sandboxDir(runroot), { recursive: true, mode: 0o700 });
+  return withLock(lockPath(runroot), fn);
+}
+
+function listen(p: PortBinding): Promise<number> {
+  const host = p.hostIp || '0.0.0.0';
+  return new Promise((resolve, reject) => {
+    if (p.protocol === 'udp') {
+      const s = createSocket('udp4');
+      s.once('error', reject);
+      s.bind(p.hostPort, host, () => {
+        const port = s.address().port;
+        s.close(() => resolve(port));
+      });
+      return;
+    }
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(p.hostPort, host, () => {
+      const addr = s.address();
+      s.close(() => resolve(typeof addr === 'object' && addr ? addr.port : 0));
+    });
+  });
+}
+
+/**
+ * Random host ports for port 0; fixed ones must be free on the host and not published by another
+ * container of this runroot (iptables DNAT would silently shadow one of them).
+ */
+async function choosePorts(runroot: string, name: string, ports: PortBinding[]): Promise<PortBinding[]> {
+  const taken = listSandboxes(runroot).flatMap((s) => s.endpoints.flatMap((e) => e.ports));
+  const out: PortBinding[] = [];
+  for (const p of ports) {
+    const clash = taken.find((t) => p.hostPort !== 0 && t.hostPort === p.hostPort && t.protocol === p.protocol && (t.hostIp === '' || p.hostIp === '' || t.hostIp === p.hostIp));
+    let port: number;
+    try {
+      if (clash) throw new Error('published by another container');
+      port = await listen(p);
+    } catch (err) {
+      throw new HullError('CONFLICT', `Cannot publish port ${p.hostIp || '0.0.0.0'}:${p.hostPort}/${p.protocol} for container "${name}": ${(err as Error).message}`, { hint: 'choose another host port, or -p CONTAINER_PORT for a free one' });
+    }
+    out.push({ ...p, hostPort: port });
+  }
+  return out;
+}
+
+function resultFacts(result: CniResult): Pick<Endpoint, 'ip' | 'prefixLen' | 'gateway' | 'mac'> {
+  const ip = result.ips?.find((i) => i.address.includes('.'));
+  const iface = ip?.interface !== undefined ? result.interfaces?.[ip.interface] : result.interfaces?.find((i) => i.sandbox);
+  const [addr, prefix] = (ip?.address ?? '').split('/');
+  return { ...(addr ? { ip: addr, prefixLen: Number(prefix) } : {}), ...(ip?.gateway ? { gateway: ip.gateway } : {}), ...(iface?.mac ? { mac: iface.mac } : {}) };
+}
+
+function planEndpoint(ctx: AttachContext, req: EndpointRequest, ifname: string, ports: PortBinding[]): Endpoint {
+  return {
+    network: req.network.Name,
+    networkId: req.network.Id,
+    ifname,
+    aliases: req.aliases,
+    dns: !req.network.Default,
+    conflist: planConflist(req.network, { ipamDir: ipamDir(ctx.runroot), ports }),
+    ...(req.ip ? { cniArgs: `IgnoreUnknown=1;IP=${req.ip}` } : {}),
+    ports,
+  };
+}
+
+async function addEndpoint(ctx: AttachContext, state: SandboxState, e: Endpoint): Promise<void> {
+  const result = await cniAdd(e.conflist, { path: ctx.cniPath(), containerId: state.id, netns: state.netns, ifname: e.ifname, ...(e.cniArgs ? { args: e.cniArgs } : {}) });
+  Object.assign(e, { result }, resultFacts(result));
+}
+
+async function delEndpoint(ctx: AttachContext, state: SandboxState, e: Endpoint): Promise<void> {
+  await cniDel(e.conflist, { path: ctx.cniPath(), containerId: state.id, netns: existsSync(state.netns) ? state.netns : '', ifname: e.ifname, ...(e.cniArgs ? { args: e.cniArgs } : {}) }, e.result);
+}
+
+export async function attachSandbox(ctx: AttachContext, req: SandboxRequest): Promise<SandboxState> {
+  mkdirSync(req.bundleDir, { recursive: true });
+  const ports = await choosePorts(ctx.runroot, req.name, req.ports);
+  const state: SandboxState = {
+    version: 1,
+    id: req.id,
+    name: req.name,
+    hostname: req.hostname,
+    setupBy: selfToken(),
+    netns: netnsPath(ctx.runroot, req.id),
+    hostsPath: join(req.bundleDir, 'hosts'),
+    extraHosts: req.extraHosts,
+    // Published ports go to the first network, as docker does.
+    endpoints: req.endpoints.map((r, i) => planEndpoint(ctx, r, `eth${i}`, i === 0 ? ports : [])),
+  };
+  writeSandbox(ctx.runroot, state);
+  try {
+    await createNetns(state.netns);
+    for (const e of state.endpoints) await addEndpoint(ctx, state, e);
+    await withSandboxLock(ctx.runroot, () => {
+      writeSandbox(ctx.runroot, state);
+      refreshHosts(ctx.runroot, new Set(state.endpoints.map((e) => e.network)), state);
+    });
+    writeResolvConf(req.bundleDir, req.dns);
+    return state;
+  } catch (err) {
+    await detachSandbox(ctx, req.id).catch(() => {});
+    throw err;
+  }
+}
+
+export function writeResolvConf(bundleDir: string, dns: string[]): string {
+  let host = '';
+  try {
+    host = readFileSync('/etc/resolv.conf', 'utf8');
+  } catch {
+    // no resolver on the host
+  }
+  const path = join(bundleDir, 'resolv.conf');
+  // In place too: a restarted container's old bind mount is gone, but `connect` may run while it lives.
+  writeInPlace(path, resolvConfContent(host, dns));
+  return path;
+}
+
+export async function detachSandbox(ctx: AttachContext, id: string): Promise<boolean> {
+  const state = readSandbox(ctx.runroot, id);
+  if (!state) return false;
+  let first: unknown;
+  for (const e of [...state.endpoints].reverse()) await delEndpoint(ctx, state, e).catch((err: unknown) => (first ??= err));
+  await removeNetns(state.netns);
+  await withSandboxLock(ctx.runroot, () => {
+    removeSandboxState(ctx.runroot, id);
+    refreshHosts(ctx.runroot, new Set(state.endpoints.filter((e) => e.dns).map((e) => e.network)));
+  });
+  if (first !== undefined) throw first;
+  return true;
+}
+
+/** `network connect` on a running container: one more endpoint in its existing namespace. */
+export async function connectSandbox(ctx: AttachContext, id: string, req: EndpointRequest): Promise<SandboxState> {
+  const state = readSandbox(ctx.runroot, id);
+  if (!state) throw new HullError('CONFLICT', `Cannot connect container ${id.slice(0, 12)} to network "${req.network.Name}": it has no network namespace of its own`, { hint: 'containers with --network none, host or container: cannot join networks' });
+  const used = new Set(state.endpoints.map((e) => e.ifname));
+  let n = 0;
+  while (used.has(`eth${n}`)) n++;
+  const e = planEndpoint(ctx, req, `eth${n}`, []);
+  await withSandboxLock(ctx.runroot, () => writeSandbox(ctx.runroot, { ...state, endpoints: [...state.endpoints, e] }));
+  try {
+    await addEndpoint(ctx, state, e);
+  } catch (err) {
+    await delEndpoint(ctx, state, e).catch(() => {});
+    await withSandboxLock(ctx.runroot, () => writeSandbox(ctx.runroot, state));
+    throw err;
+  }
+  return withSandboxLock(ctx.runroot, () => {
+    const now = readSandbox(ctx.runroot, id) ?? state;
+    const updated = { ...now, endpoints: [...now.endpoints.filter((x) => x.network !== e.network), e] };
+    writeSandbox(ctx.runroot, updated);
+    refreshHosts(ctx.runroot, new Set([e.network]), updated);
+    return updated;
+  });
+}
+
+export async function disconnectSandbox(ctx: AttachContext, id: string, network: string): Promise<void> {
+  const state = readSandbox(ctx.runroot, id);
+  const e = state?.endpoints.find((x) => x.network === network);
+  if (!state || !e) return;
+  await delEndpoint(ctx, state, e);
+  await withSandboxLock(ctx.runroot, () => {
+    const now = readSandbox(ctx.runroot, id) ?? state;
+    const updated = { ...now, endpoints: now.endpoints.filter((x) => x.network !== network) };
+    writeSandbox(ctx.runroot, updated);
+    refreshHosts(ctx.runroot, new Set([network]), updated);
+  });
+}

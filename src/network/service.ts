@@ -1,0 +1,299 @@
+/**
+ * NetworkService: networks (create, ls, inspect, rm, prune) and the network side of a container's
+ * life (attach before its bundle is written, detach at cleanup and rm, connect/disconnect while it
+ * runs, reconcile after a crash). Containers reach it through the narrow ContainerNetworking
+ * interface; it never reads container records, only the fields handed to it.
+ */
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { HullError, isHullError } from '../errors.js';
+import { execCapture } from '../sys/exec.js';
+import { randomId } from '../sys/ids.js';
+import { withLock } from '../sys/lock.js';
+import { findCniPath } from './cni.js';
+import { parseAddHost, parseNetworkMode } from './flags.js';
+import { HOST_LOCK, applyNetworkOnHost, bridgeExists, ensureLockDir, removeNetworkFromHost } from './host-rules.js';
+import { DEFAULT_NETWORK, NetworkStore, checkNetworkName, type NetworkRecord } from './network-store.js';
+import { fromDockerBindings, type DockerPortBindings } from './ports.js';
+import { attachSandbox, connectSandbox, detachSandbox, disconnectSandbox, ipamDir, writeResolvConf, type AttachContext } from './attach.js';
+import { hostsContent, listSandboxes, readSandbox, tokenAlive, writeInPlace, type SandboxState } from './sandbox.js';
+import { contains, formatCidr, gatewayOf, hostNetworks, overlaps, parseCidr, parseIp, planSubnet } from './subnet.js';
+
+/** Docker's EndpointSettings, the part a user chooses (--network-alias, --ip). */
+export interface EndpointSettings {
+  Aliases?: string[];
+  IPAMConfig?: { IPv4Address?: string };
+}
+
+/** What the network layer needs of a container record (ContainerRecord fits it). */
+export interface ContainerNetworkView {
+  Id: string;
+  Name: string;
+  Config: { Hostname: string };
+  HostConfig: { NetworkMode: string; PortBindings?: DockerPortBindings; Dns?: string[]; ExtraHosts?: string[] };
+  NetworkSettings?: { Networks: Record<string, EndpointSettings> };
+}
+
+export interface NetworkAttachment {
+  /** Join this namespace; undefined with hostNetwork false = a fresh loopback-only one (runc's). */
+  netnsPath?: string;
+  /** --network host: no network namespace at all. */
+  hostNetwork: boolean;
+  /** /etc files the network layer wrote (or shares); the bundle writes the others. */
+  etc: { hosts?: string; resolvConf?: string };
+}
+
+/** For --network container:X: the running container whose namespace and /etc files are shared. */
+export interface JoinTarget {
+  pid: number;
+  bundleDir: string;
+}
+
+/** The part of NetworkService that containers use. */
+export interface ContainerNetworking {
+  /** The network's name, from a name or id prefix; "bridge" resolves before it exists. */
+  networkName(nameOrId: string): string;
+  attach(c: ContainerNetworkView, bundleDir: string, join?: JoinTarget): Promise<NetworkAttachment>;
+  detach(id: string): Promise<void>;
+  connect(id: string, network: string, settings: EndpointSettings): Promise<void>;
+  disconnect(id: string, network: string): Promise<void>;
+  reconcile(isAlive: (id: string) => boolean): Promise<string[]>;
+}
+
+export interface CreateNetworkOptions {
+  subnet?: string;
+  gateway?: string;
+  internal?: boolean;
+  labels?: Record<string, string>;
+}
+
+export interface NetworkDeps {
+  root: string;
+  runroot: string;
+  /** Names of containers whose records refer to a network (rm refuses while there are any). */
+  containersUsing: (network: string) => string[];
+}
+
+const DEFAULT_ROOT = '/var/lib/hull';
+
+export class NetworkService implements ContainerNetworking {
+  readonly store: NetworkStore;
+  private readonly ctx: AttachContext;
+
+  constructor(private readonly deps: NetworkDeps) {
+    this.store = new NetworkStore(deps.root);
+    let cni: string | undefined;
+    this.ctx = { runroot: deps.runroot, cniPath: () => (cni ??= findCniPath()) };
+  }
+
+  list(): NetworkRecord[] {
+    return this.store.list();
+  }
+
+  get(nameOrId: string): NetworkRecord {
+    return this.store.get(nameOrId);
+  }
+
+  networkName(nameOrId: string): string {
+    return nameOrId === DEFAULT_NETWORK ? DEFAULT_NETWORK : this.store.get(nameOrId).Name;
+  }
+
+  /** Host-wide lock (bridges, subnets and iptables are shared by every --root), then this root's. */
+  private async locked<T>(fn: () => Promise<T>): Promise<T> {
+    ensureLockDir();
+    this.store.ensureDir();
+    return withLock(HOST_LOCK, () => withLock(this.store.lockPath, fn));
+  }
+
+  async create(name: string, opts: CreateNetworkOptions = {}): Promise<NetworkRecord> {
+    checkNetworkName(name);
+    return this.locked(async () => {
+      if (this.store.has(name)) throw new HullError('CONFLICT', `Cannot create network "${name}": it already exists`, { hint: 'choose another name, or "hull network rm" it first' });
+      const used = [...(await this.hostNetworks()), ...this.store.list().map((n) => parseCidr(n.Subnet))];
+      const subnet = opts.subnet !== undefined ? parseCidr(opts.subnet) : planSubnet(used);
+      const clash = opts.subnet !== undefined ? used.find((u) => overlaps(u, subnet)) : undefined;
+      if (clash) throw new HullError('CONFLICT', `Cannot create network "${name}": subnet ${formatCidr(subnet)} overlaps ${formatCidr(clash)}, already in use on this host`, { hint: 'choose another --subnet, or leave it out to have one chosen' });
+      const gateway = opts.gateway ?? gatewayOf(subnet);
+      const gw = parseIp(gateway);
+      if (gw === undefined || !contains(subnet, gw) || gw === subnet.base) throw new HullError('INVALID_ARGUMENT', `Cannot use gateway "${gateway}": it is not a host address of ${formatCidr(subnet)}`);
+      const id = randomId();
+      const isDefault = name === DEFAULT_NETWORK;
+      const record: NetworkRecord = {
+        version: 1,
+        Name: name,
+        Id: id,
+        Created: new Date().toISOString(),
+        Driver: 'bridge',
+        Scope: 'local',
+        // Bridge names are host-global: only the default store's default network is "hull0".
+        Bridge: isDefault && this.deps.root === DEFAULT_ROOT ? 'hull0' : `hull-${id.slice(0, 10)}`,
+        Subnet: formatCidr(subnet),
+        Gateway: gateway,
+        Internal: opts.internal ?? false,
+        Labels: opts.labels ?? {},
+        Default: isDefault,
+      };
+      // Record first: a crash before the bridge exists is repaired by the next attach (ensure).
+      this.store.write(record);
+      try {
+        await applyNetworkOnHost(record);
+      } catch (err) {
+        await removeNetworkFromHost(record).catch(() => {});
+        this.store.remove(name);
+        throw err;
+      }
+      return record;
+    });
+  }
+
+  private async hostNetworks() {
+    const [routes, addrs] = await Promise.all([execCapture(['ip', '-j', 'route']), execCapture(['ip', '-j', '-4', 'addr'])]);
+    return hostNetworks(routes.stdout, addrs.stdout);
+  }
+
+  /** The network, created on first use if it is the default one, with its bridge on the host. */
+  async ensure(name: string): Promise<NetworkRecord> {
+    let net = this.store.find(name);
+    if (!net && name === DEFAULT_NETWORK) {
+      net = await this.create(DEFAULT_NETWORK).catch((err: unknown) => {
+        if (isHullError(err, 'CONFLICT') && this.store.has(DEFAULT_NETWORK)) return this.store.get(DEFAULT_NETWORK); // created meanwhile
+        throw err;
+      });
+    }
+    if (!net) throw new HullError('NOT_FOUND', `Cannot find network "${name}": no such network`, { hint: `create it first ("hull network create ${name}")` });
+    if (!bridgeExists(net.Bridge)) {
+      const n = net;
+      await this.locked(() => applyNetworkOnHost(n)); // after a reboot: bridges and rules are gone
+    }
+    return net;
+  }
+
+  async remove(nameOrId: string): Promise<NetworkRecord> {
+    const net = this.store.get(nameOrId);
+    const users = this.deps.containersUsing(net.Name);
+    if (users.length > 0) {
+      throw new HullError('CONFLICT', `Cannot remove network "${net.Name}": containers ${users.join(', ')} use it`, { hint: `remove them, or "hull network disconnect ${net.Name} CONTAINER"` });
+    }
+    return this.locked(async () => {
+      await removeNetworkFromHost(net);
+      rmSync(join(ipamDir(this.deps.runroot), net.Name), { recursive: true, force: true });
+      this.store.remove(net.Name);
+      return net;
+    });
+  }
+
+  /** Removes user networks no container refers to (the default network stays). */
+  async prune(): Promise<string[]> {
+    const removed: string[] = [];
+    for (const n of this.store.list()) {
+      if (n.Default || this.deps.containersUsing(n.Name).length > 0) continue;
+      await this.remove(n.Name);
+      removed.push(n.Name);
+    }
+    return removed;
+  }
+
+  async attach(c: ContainerNetworkView, bundleDir: string, join?: JoinTarget): Promise<NetworkAttachment> {
+    const mode = parseNetworkMode(c.HostConfig.NetworkMode);
+    const extraHosts = (c.HostConfig.ExtraHosts ?? []).map(parseAddHost);
+    const dns = c.HostConfig.Dns ?? [];
+    switch (mode.kind) {
+      case 'none': {
+        // Exactly as before networking existed, unless --add-host or --dns ask for /etc files.
+        if (extraHosts.length === 0 && dns.length === 0) return { hostNetwork: false, etc: {} };
+        return { hostNetwork: false, etc: this.writeLocalEtc(c, bundleDir, extraHosts, dns) };
+      }
+      case 'host': {
+        mkdirSync(bundleDir, { recursive: true });
+        const hosts = `${bundleDir}/hosts`;
+        copyFileSync('/etc/hosts', hosts);
+        if (extraHosts.length > 0) writeInPlace(hosts, readFileSync(hosts, 'utf8') + extraHosts.map((h) => `${h.ip}\t${h.names.join(' ')}\n`).join(''));
+        return { hostNetwork: true, etc: { hosts, resolvConf: dns.length > 0 ? writeResolvConf(bundleDir, dns) : copyTo('/etc/resolv.conf', `${bundleDir}/resolv.conf`) } };
+      }
+      case 'container': {
+        if (!join) throw new HullError('INTERNAL', `Cannot join the network of "${mode.ref}": no running container given`);
+        return { netnsPath: `/proc/${join.pid}/ns/net`, hostNetwork: false, etc: { hosts: `${join.bundleDir}/hosts`, resolvConf: `${join.bundleDir}/resolv.conf` } };
+      }
+      case 'network': {
+        const settings = c.NetworkSettings?.Networks ?? {};
+        const names = [mode.name, ...Object.keys(settings).filter((n) => n !== mode.name)];
+        const endpoints = [];
+        for (const name of names) {
+          const s = settings[name] ?? {};
+          endpoints.push({ network: await this.ensure(name), aliases: s.Aliases ?? [], ...(s.IPAMConfig?.IPv4Address ? { ip: s.IPAMConfig.IPv4Address } : {}) });
+        }
+        const state = await attachSandbox(this.ctx, { id: c.Id, name: c.Name, hostname: c.Config.Hostname, bundleDir, endpoints, ports: fromDockerBindings(c.HostConfig.PortBindings), extraHosts, dns });
+        return { netnsPath: state.netns, hostNetwork: false, etc: { hosts: state.hostsPath, resolvConf: `${bundleDir}/resolv.conf` } };
+      }
+    }
+  }
+
+  private writeLocalEtc(c: ContainerNetworkView, bundleDir: string, extraHosts: SandboxState['extraHosts'], dns: string[]): NetworkAttachment['etc'] {
+    mkdirSync(bundleDir, { recursive: true });
+    const self: SandboxState = { version: 1, id: c.Id, name: c.Name, hostname: c.Config.Hostname, setupBy: '', netns: '', hostsPath: `${bundleDir}/hosts`, extraHosts, endpoints: [] };
+    writeInPlace(self.hostsPath, hostsContent(self, []));
+    return { hosts: self.hostsPath, resolvConf: writeResolvConf(bundleDir, dns) };
+  }
+
+  async detach(id: string): Promise<void> {
+    await detachSandbox(this.ctx, id);
+  }
+
+  /** docker network inspect's shape, with the containers attached right now. */
+  inspectJson(net: NetworkRecord): Record<string, unknown> {
+    const containers: Record<string, unknown> = {};
+    for (const s of listSandboxes(this.deps.runroot)) {
+      const e = s.endpoints.find((x) => x.network === net.Name);
+      if (e) containers[s.id] = { Name: s.name, EndpointID: '', MacAddress: e.mac ?? '', IPv4Address: e.ip ? `${e.ip}/${e.prefixLen}` : '', IPv6Address: '' };
+    }
+    return {
+      Name: net.Name,
+      Id: net.Id,
+      Created: net.Created,
+      Scope: net.Scope,
+      Driver: net.Driver,
+      EnableIPv6: false,
+      IPAM: { Driver: 'default', Options: {}, Config: [{ Subnet: net.Subnet, Gateway: net.Gateway }] },
+      Internal: net.Internal,
+      Attachable: false,
+      Containers: containers,
+      Options: { 'com.docker.network.bridge.name': net.Bridge },
+      Labels: net.Labels,
+    };
+  }
+
+  /** Live endpoints of a running container (undefined when it has no sandbox). */
+  sandbox(id: string): SandboxState | undefined {
+    return readSandbox(this.deps.runroot, id);
+  }
+
+  async connect(id: string, network: string, settings: EndpointSettings): Promise<void> {
+    const net = await this.ensure(network);
+    await connectSandbox(this.ctx, id, { network: net, aliases: settings.Aliases ?? [], ...(settings.IPAMConfig?.IPv4Address ? { ip: settings.IPAMConfig.IPv4Address } : {}) });
+  }
+
+  async disconnect(id: string, network: string): Promise<void> {
+    await disconnectSandbox(this.ctx, id, network);
+  }
+
+  /**
+   * Releases the sandboxes of containers that no longer run and whose setting-up hull process is
+   * gone (a kill -9 anywhere in run, start or cleanup): CNI DEL (lease, veth, DNAT), netns, state.
+   * Costs one readdir when nothing leaked.
+   */
+  async reconcile(isAlive: (id: string) => boolean): Promise<string[]> {
+    const released: string[] = [];
+    for (const s of listSandboxes(this.deps.runroot)) {
+      if (isAlive(s.id) || tokenAlive(s.setupBy)) continue;
+      await detachSandbox(this.ctx, s.id).catch(() => {});
+      released.push(s.id);
+    }
+    return released;
+  }
+}
+
+function copyTo(src: string, dst: string): string {
+  if (existsSync(src)) copyFileSync(src, dst);
+  else writeInPlace(dst, '');
+  return dst;
+}
