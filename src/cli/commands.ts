@@ -31,6 +31,9 @@ export const COMMANDS: Record<string, CommandEntry> = {
   cp: { summary: 'Copy files between a container and the host', load: async () => (await import('./commands/cp.js')).default },
   top: { summary: 'Display the running processes of a container', load: async () => (await import('./commands/top-stats.js')).top },
   stats: { summary: 'Display resource usage of running containers', load: async () => (await import('./commands/top-stats.js')).stats },
+  commit: { summary: "Create a new image from a container's changes", load: async () => (await import('./commands/commit-export.js')).commit },
+  export: { summary: "Export a container's filesystem as a tar archive", load: async () => (await import('./commands/commit-export.js')).exportCmd },
+  diff: { summary: "List the changes to a container's filesystem", load: async () => (await import('./commands/commit-export.js')).diff },
   attach: { summary: "Attach to a running container's input and output", load: async () => (await import('./commands/attach.js')).default },
   'container-prune': { summary: 'Remove all stopped containers', load: lifecycle('prune'), hidden: true },
   'container-cleanup': { summary: 'Record the exit of a container (run by its monitor)', load: lifecycle('cleanup'), hidden: true },
@@ -50,10 +53,10 @@ export const COMMANDS: Record<string, CommandEntry> = {
   tag: { summary: 'Give an image another name', load: async () => (await import('./commands/tag.js')).default },
   rmi: { summary: 'Remove one or more images', load: async () => (await import('./commands/rmi.js')).default },
   inspect: { summary: 'Show low-level information on containers or images as JSON', load: async () => (await import('./commands/inspect.js')).default },
+  network: { summary: 'Manage networks', load: async () => (await import('./commands/network.js')).default },
   volume: { summary: 'Manage volumes', load: async () => (await import('./commands/volume.js')).default },
   events: { summary: 'Show what happened to containers, images and volumes', load: async () => (await import('./commands/events.js')).default },
   registry: { summary: 'Run an OCI Distribution registry (serve, gc)', load: async () => (await import('./commands/registry.js')).default },
-  network: { summary: 'Manage networks', load: async () => (await import('./commands/network.js')).default },
   info: { summary: 'Show how hull is set up on this host', load: async () => (await import('./commands/info.js')).default },
   version: { summary: 'Show the hull version', load: async () => (await import('./commands/version.js')).default },
 };
@@ -66,6 +69,6 @@ export const GROUPS: Record<string, Record<string, string>> = {
   container: {
     ls: 'ps', list: 'ps', rm: 'rm', remove: 'rm', run: 'run', inspect: 'inspect', create: 'create', start: 'start', stop: 'stop',
     restart: 'restart', kill: 'kill', wait: 'wait', pause: 'pause', unpause: 'unpause', rename: 'rename', port: 'port', logs: 'logs',
-    exec: 'exec', attach: 'attach', prune: 'container-prune', cleanup: 'container-cleanup', cp: 'cp', top: 'top', stats: 'stats',
+    exec: 'exec', attach: 'attach', prune: 'container-prune', cleanup: 'container-cleanup', cp: 'cp', top: 'top', stats: 'stats', commit: 'commit', export: 'export', diff: 'diff',
   },
 };

@@ -23,6 +23,8 @@ import type { MountRequest } from '../volumes/mount-flags.js';
 import type { VolumeStore } from '../volumes/volume-store.js';
 import type { EventLog } from '../events/event-log.js';
 import { execInContainer, type ExecOptions } from './exec.js';
+import { commitContainer, diffContainer, type CommitOptions } from './commit.js';
+import type { Change } from '../archive/diff.js';
 import { checkName, generateName } from './names.js';
 import { ZERO_TIME, type ContainerRecord } from './record.js';
 import { isActive, reconcile } from './reconcile.js';
@@ -305,6 +307,16 @@ export class ContainerService {
     const mode = parseNetworkMode(record.HostConfig.NetworkMode);
     if (mode.kind === 'host' || mode.kind === 'container' || (mode.kind === 'none' && action === 'connect')) throw new HullError('CONFLICT', `Cannot ${action} container "${record.Name}": it uses --network ${record.HostConfig.NetworkMode}`);
     return { record, name: net.networkName(network), net };
+  }
+
+  async commit(record: ContainerRecord, opts: CommitOptions): Promise<ImageRecord> {
+    const image = await commitContainer({ content: this.deps.content, images: this.deps.images, snapshotter: await this.deps.snapshotter(), loadImage: (i) => this.loadImage(i) }, record, opts);
+    this.deps.events.emit('container', 'commit', record.Id, { name: record.Name, image: image.id });
+    return image;
+  }
+
+  async diff(idOrName: string): Promise<Change[]> {
+    return diffContainer(await this.deps.snapshotter(), this.inspect(idOrName));
   }
 
   /** Containers that use an image (rmi refuses to delete it from under them). */
