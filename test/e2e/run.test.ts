@@ -30,9 +30,10 @@ test('a missing command exits 127, a non-executable one 126, a missing image 125
   assert.match(missing.stderr, /no-such-command.*not found/);
   const notExec = await env.hull(['run', '--rm', 'busybox', '/etc/passwd']);
   assert.equal(notExec.code, 126);
-  const noImage = await env.hull(['run', '--rm', 'no-such-image', 'true']);
+  // A missing image is pulled first, as docker does; here from a loopback port nothing listens on.
+  const noImage = await env.hull(['run', '--rm', '127.0.0.1:1/no-such-image', 'true']);
   assert.equal(noImage.code, 125);
-  assert.match(noImage.stderr, /Cannot find image "no-such-image"/);
+  assert.match(noImage.stderr, /Cannot pull "127\.0\.0\.1:1\/no-such-image:latest"/);
 });
 
 test('env, workdir and user are applied', async () => {
