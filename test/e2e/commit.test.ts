@@ -37,3 +37,25 @@ test('export writes the container filesystem as a tarball that import reads back
   await env.ok(['import', file, 'reimported']);
   assert.equal(await env.ok(['run', '--rm', 'reimported', 'cat', '/added']), 'new\n');
 });
+
+test('SIGKILL during commit at several points leaves a usable store and no partial image; commit then succeeds', async () => {
+  // Enough changed data that a commit takes a while to stream and compress.
+  await env.ok(['run', '--name', 'big', 'busybox', 'sh', '-c', 'mkdir /data; for i in $(seq 1 40); do head -c 500000 /dev/urandom > /data/f$i; done']);
+  const { spawn } = await import('node:child_process');
+  const { HULL_BIN } = await import('../../src/testing/hull-cli.js');
+  const before = (await env.ok(['images', '-q', '--no-trunc'])).trim().split('\n').sort();
+  for (const delay of [30, 120, 300, 700]) {
+    const child = spawn(process.execPath, [HULL_BIN, '--root', env.root, '--runroot', env.runroot, 'commit', 'big', `crash:${delay}`], { stdio: 'ignore' });
+    await new Promise((r) => setTimeout(r, delay));
+    child.kill('SIGKILL');
+    await new Promise((r) => child.on('close', r));
+    const images = (await env.ok(['images', '--format', '{{.Repository}}:{{.Tag}}'])).trim().split('\n');
+    // Either the commit finished before the kill (a whole image) or nothing of it is listed.
+    for (const name of images.filter((n) => n.startsWith('crash:'))) assert.equal(await env.ok(['run', '--rm', name, 'sh', '-c', 'ls /data | wc -l']), '40\n');
+    assert.equal((await env.hull(['ps', '-a'])).code, 0);
+  }
+  const id = (await env.ok(['commit', 'big', 'crash:final'])).trim();
+  assert.match(id, /^sha256:/);
+  assert.equal(await env.ok(['run', '--rm', 'crash:final', 'sh', '-c', 'ls /data | wc -l']), '40\n');
+  assert.ok(before.length > 0);
+});
