@@ -20,7 +20,7 @@ import { resolveUser, type ResolvedUser } from '../runtime/user.js';
 import { checkExecutable } from '../runtime/exec-check.js';
 import type { Snapshotter } from '../snapshots/snapshotter.js';
 import type { RuntimeSpec } from '../oci/runtime-spec.js';
-import { mergeEnv } from './config.js';
+import { mergeEnv } from '../oci/env.js';
 import { writeEtcFiles } from './etc-files.js';
 import type { ContainerPaths } from './paths.js';
 import type { ContainerRecord } from './record.js';

@@ -9,6 +9,7 @@
 import { HullError } from '../errors.js';
 import type { ContainerDefaults } from '../oci/image-config.js';
 import { DEFAULT_PATH } from '../runtime/defaults.js';
+import { envKey, mergeEnv } from '../oci/env.js';
 
 export interface ProcessOptions {
   cmd?: string[];
@@ -16,18 +17,6 @@ export interface ProcessOptions {
   env?: string[];
   workdir?: string;
   user?: string;
-}
-
-export function envKey(entry: string): string {
-  const eq = entry.indexOf('=');
-  return eq === -1 ? entry : entry.slice(0, eq);
-}
-
-/** Merges env lists: later entries replace earlier ones with the same key, keeping first position. */
-export function mergeEnv(...lists: string[][]): string[] {
-  const out = new Map<string, string>();
-  for (const list of lists) for (const entry of list) out.set(envKey(entry), entry);
-  return [...out.values()];
 }
 
 export function resolveEnvArgs(args: string[], hostEnv: NodeJS.ProcessEnv): string[] {

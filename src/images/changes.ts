@@ -5,7 +5,7 @@
  */
 import { HullError } from '../errors.js';
 import type { ContainerDefaults } from '../oci/image-config.js';
-import { mergeEnv } from '../containers/config.js';
+import { mergeEnv } from '../oci/env.js';
 
 function invalid(change: string, why: string): HullError {
   return new HullError('INVALID_ARGUMENT', `Cannot apply change "${change}": ${why}`, {
