@@ -13,7 +13,7 @@ import { execCapture, execOrThrow } from '../sys/exec.js';
 import { unmountIfMounted } from '../sys/mount.js';
 import { startMonitor } from '../runtime/conmon.js';
 import { attachSocket, type AttachIO, type Attachment } from '../runtime/attach.js';
-import { deleteContainer, runcArgv, runtimeErrors, type RuntimeOptions } from '../runtime/runc.js';
+import { deleteContainer, deleteStoppedState, runcArgv, runtimeErrors, type RuntimeOptions } from '../runtime/runc.js';
 import type { Snapshotter } from '../snapshots/snapshotter.js';
 import { readFileSync } from 'node:fs';
 import type { EventLog } from '../events/event-log.js';
@@ -168,7 +168,7 @@ export class Lifecycle {
     // The monitor writes the exit file right after the init dies; give it a moment.
     for (let i = 0; i < 20 && !existsSync(paths.exitFile); i++) await sleep(10);
     const exit = readExit(paths);
-    await deleteContainer(this.deps.runtime, id);
+    if (!deleteStoppedState(this.deps.runtime, id)) await deleteContainer(this.deps.runtime, id);
     await unmountIfMounted(paths.rootfs);
     await this.deps.network?.detach(id).catch(() => {});
     let changed = false;

@@ -3,7 +3,7 @@
  * running anything); the driver only executes them. Works with any runc-compatible runtime binary
  * (runc, crun) chosen by path.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { execCapture, execOrThrow } from '../sys/exec.js';
 
@@ -47,6 +47,31 @@ export async function runtimeState(o: RuntimeOptions, id: string): Promise<Runti
   const r = await execCapture(runcArgv.state(o, id));
   if (r.code !== 0) return undefined;
   return JSON.parse(r.stdout) as RuntimeState;
+}
+
+/**
+ * Deletes the runtime state of a container whose init has exited. Its pid namespace died with
+ * its init, so nothing runs in its cgroups: removing them and the state directory is all that
+ * `runc delete` would do, without starting a runc process (~20 ms of every container's exit).
+ * Returns false when anything is unexpected, for the caller to fall back to `runc delete`.
+ */
+export function deleteStoppedState(o: RuntimeOptions, id: string): boolean {
+  const dir = join(o.stateDir, id);
+  try {
+    const state = JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) as { cgroup_paths?: Record<string, string> };
+    // Children before parents does not matter: each container has one leaf per hierarchy.
+    for (const path of new Set(Object.values(state.cgroup_paths ?? {}))) {
+      try {
+        rmdirSync(path);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') return false;
+      }
+    }
+    rmSync(dir, { recursive: true, force: true });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export async function deleteContainer(o: RuntimeOptions, id: string): Promise<void> {
