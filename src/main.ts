@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { HullError, errorMessage, isHullError } from './errors.js';
 import { parseArgs, formatOptions, str, type OptionSpec } from './cli/args.js';
 import { COMMANDS, GROUPS } from './cli/commands.js';
+import { checkArgCount } from './cli/group.js';
 import type { CliContext, Command } from './cli/command.js';
 import type { Engine } from './engine/engine.js';
 import type { SnapshotDriver } from './snapshots/snapshotter.js';
@@ -101,13 +102,7 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(commandHelp(cmd));
     return 0;
   }
-  const n = parsed.positionals.length;
-  if ((cmd.minArgs !== undefined && n < cmd.minArgs) || (cmd.maxArgs !== undefined && n > cmd.maxArgs)) {
-    const want = cmd.minArgs === cmd.maxArgs ? `exactly ${cmd.minArgs}` : cmd.maxArgs === undefined ? `at least ${cmd.minArgs}` : `${cmd.minArgs ?? 0} to ${cmd.maxArgs}`;
-    throw new HullError('INVALID_ARGUMENT', `"hull ${cmd.name}" requires ${want} argument${want.endsWith('1') ? '' : 's'}, got ${n}`, {
-      hint: `usage: hull ${cmd.name} ${cmd.usage}`,
-    });
-  }
+  checkArgCount(cmd.name, cmd.usage, parsed.positionals.length, cmd.minArgs, cmd.maxArgs);
   const engineOptions = {
     root: str(globals.options, 'root') ?? process.env.HULL_ROOT ?? DEFAULT_ROOT,
     runroot: str(globals.options, 'runroot') ?? process.env.HULL_RUNROOT ?? DEFAULT_RUNROOT,

@@ -88,7 +88,7 @@ test('prune without -f asks, and does nothing when not confirmed', async () => {
   const before = blobs();
   const r = await env.hull(['image', 'prune'], { input: 'n\n' });
   assert.equal(r.code, 0);
-  assert.match(r.stderr, /Are you sure you want to continue\? \[y\/N\]/);
+  assert.match(r.stdout, /Are you sure you want to continue\? \[y\/N\]/);
   assert.deepEqual(blobs(), before);
   assert.match((await env.hull(['image', 'prune'], { input: 'y\n' })).stdout, /deleted: sha256:/);
   await env.ok(['rmi', 'y']);

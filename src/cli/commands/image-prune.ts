@@ -1,20 +1,8 @@
-import { createInterface } from 'node:readline';
 import { bool } from '../args.js';
 import type { Command } from '../command.js';
 import { humanSize } from '../output.js';
 import { displayName } from '../../images/image-store.js';
-
-/** Reads one line of STDIN (the answer to docker's "Are you sure?"); EOF means no. */
-export async function confirm(ctx: { stderr: NodeJS.WriteStream }, question: string): Promise<boolean> {
-  ctx.stderr.write(`${question}\nAre you sure you want to continue? [y/N] `);
-  const rl = createInterface({ input: process.stdin });
-  const answer = await new Promise<string>((resolve) => {
-    rl.once('line', resolve);
-    rl.once('close', () => resolve(''));
-  });
-  rl.close();
-  return /^y(es)?$/i.test(answer.trim());
-}
+import { confirm } from '../prompt.js';
 
 const imagePrune: Command = {
   name: 'image prune',

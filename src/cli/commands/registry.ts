@@ -4,15 +4,10 @@
  * server itself never prints. See docs/registry.md.
  */
 import { HullError } from '../../errors.js';
-import { bool, formatOptions, parseArgs, str, type OptionSpec, type ParsedArgs } from '../args.js';
-import type { CliContext, Command } from '../command.js';
+import { bool, str, type OptionSpec, type ParsedArgs } from '../args.js';
+import { groupCommand, type Subcommand } from '../group.js';
 import { jsonLineLogger, loadRegistryConfig, runRegistryGc, startRegistryServer, type RegistryConfigOverrides } from '../../registry-server/index.js';
 
-interface Sub {
-  summary: string;
-  options: OptionSpec[];
-  run(ctx: CliContext, args: ParsedArgs): Promise<number>;
-}
 
 const COMMON: OptionSpec[] = [
   { name: 'config', short: 'c', type: 'string', valueName: 'FILE', description: 'YAML config file (flags override it)' },
@@ -40,8 +35,10 @@ function overrides(options: ParsedArgs['options']): RegistryConfigOverrides {
   return o;
 }
 
-const SUBS: Record<string, Sub> = {
+const SUBS: Record<string, Subcommand> = {
   serve: {
+    usage: '[OPTIONS]',
+    maxArgs: 0,
     summary: 'Serve an OCI Distribution v1.1 registry until interrupted',
     options: [
       ...COMMON,
@@ -76,6 +73,8 @@ const SUBS: Record<string, Sub> = {
     },
   },
   gc: {
+    usage: '[OPTIONS]',
+    maxArgs: 0,
     summary: 'Delete blobs (and with --delete-untagged, manifests) nothing references',
     options: [
       ...COMMON,
@@ -99,35 +98,12 @@ const SUBS: Record<string, Sub> = {
   },
 };
 
-function groupHelp(): string {
-  return ['Usage:  hull registry COMMAND', '', 'Run an OCI Distribution registry', '', 'Commands:', ...Object.entries(SUBS).map(([n, s]) => `  ${n.padEnd(6)}   ${s.summary}`), '', 'Run "hull registry COMMAND --help" for more information on a command.', ''].join('\n');
-}
-
-const registry: Command = {
+const registry = groupCommand({
   name: 'registry',
-  summary: 'Run an OCI Distribution registry (serve, gc)',
-  usage: 'COMMAND',
-  description: groupHelp().split('\n').slice(2).join('\n').trimEnd(),
-  examples: ['hull registry serve --root /srv/registry --addr 0.0.0.0:5000 --htpasswd users.htpasswd --tls-cert tls.crt --tls-key tls.key', 'hull registry gc --root /srv/registry --dry-run'],
-  options: [],
-  stopAtPositional: true,
+  summary: 'Run an OCI Distribution registry',
+  subs: SUBS,
   usesEngine: false,
-  async run(ctx, { positionals }) {
-    const [name, ...rest] = positionals;
-    if (name === undefined) {
-      ctx.stdout.write(groupHelp());
-      return 0;
-    }
-    const sub = SUBS[name];
-    if (!sub) throw new HullError('INVALID_ARGUMENT', `Cannot run "hull registry ${name}": unknown command`, { hint: `commands: ${Object.keys(SUBS).join(', ')}` });
-    if (rest.includes('--help') || rest.includes('-h')) {
-      ctx.stdout.write(`Usage:  hull registry ${name} [OPTIONS]\n\n${sub.summary}\n\nOptions:\n${formatOptions([...sub.options, { name: 'help', type: 'boolean', description: 'show this help' }])}\n`);
-      return 0;
-    }
-    const args = parseArgs(rest, sub.options, `registry ${name}`);
-    if (args.positionals.length > 0) throw new HullError('INVALID_ARGUMENT', `"hull registry ${name}" accepts no arguments, got ${args.positionals.length}`);
-    return sub.run(ctx, args);
-  },
-};
+  examples: ['hull registry serve --root /srv/registry --addr 0.0.0.0:5000 --htpasswd users.htpasswd --tls-cert tls.crt --tls-key tls.key', 'hull registry gc --root /srv/registry --dry-run'],
+});
 
 export default registry;

@@ -3,19 +3,16 @@
  * table keeps one entry and `hull --help` one line. Each subcommand parses its own options with
  * the shared parser, after `volume` stopped at the first positional.
  */
-import { createInterface } from 'node:readline';
 import { HullError, errorMessage, isHullError } from '../../errors.js';
-import { bool, formatOptions, list, parseArgs, str, type OptionSpec, type ParsedArgs } from '../args.js';
-import { FORMAT_JSON_OPTION, FORMAT_OPTION, type CliContext, type Command } from '../command.js';
+import { bool, list, str, type ParsedArgs } from '../args.js';
+import { FORMAT_JSON_OPTION, FORMAT_OPTION, type CliContext } from '../command.js';
 import { humanSize, renderTemplate, table, writeFormatted } from '../output.js';
-import { VolumeStore, type Volume } from '../../volumes/volume-store.js';
+import type { VolumeStore, Volume } from '../../volumes/volume-store.js';
+import { groupCommand, type Subcommand } from '../group.js';
+import { confirm } from '../prompt.js';
 
-interface Sub {
-  usage: string;
-  summary: string;
-  options: OptionSpec[];
-  minArgs?: number;
-  maxArgs?: number;
+/** A volume subcommand: like any subcommand, given the engine's volume store. */
+interface Sub extends Omit<Subcommand, 'run'> {
   run(ctx: CliContext, store: VolumeStore, args: ParsedArgs): Promise<number>;
 }
 
@@ -25,18 +22,7 @@ function openStore(ctx: CliContext): VolumeStore {
 
 const labelsText = (labels: Record<string, string>) => Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(',');
 
-async function confirm(ctx: CliContext, question: string): Promise<boolean> {
-  ctx.stdout.write(question);
-  const rl = createInterface({ input: process.stdin });
-  const answer = await new Promise<string>((resolve) => {
-    rl.once('line', resolve);
-    rl.once('close', () => resolve(''));
-  });
-  rl.close();
-  return /^y(es)?$/i.test(answer.trim());
-}
-
-const SUBS: Record<string, Sub> = {
+const VOLUME_SUBS: Record<string, Sub> = {
   create: {
     usage: '[OPTIONS] [VOLUME]',
     summary: 'Create a volume (a random name when none is given)',
@@ -140,47 +126,16 @@ const SUBS: Record<string, Sub> = {
     },
   },
 };
-const ALIASES: Record<string, string> = { list: 'ls', remove: 'rm' };
+const SUBS: Record<string, Subcommand> = Object.fromEntries(
+  Object.entries(VOLUME_SUBS).map(([name, sub]) => [name, { ...sub, run: (ctx: CliContext, args: ParsedArgs) => sub.run(ctx, openStore(ctx), args) }]),
+);
 
-function groupHelp(): string {
-  const width = Math.max(...Object.keys(SUBS).map((n) => n.length));
-  return ['Usage:  hull volume COMMAND', '', 'Manage volumes', '', 'Commands:', ...Object.entries(SUBS).map(([n, s]) => `  ${n.padEnd(width)}   ${s.summary}`), '', 'Run "hull volume COMMAND --help" for more information on a command.', ''].join('\n');
-}
-
-function subHelp(name: string, sub: Sub): string {
-  const options = formatOptions([...sub.options, { name: 'help', type: 'boolean', description: 'show this help' }]);
-  return [`Usage:  hull volume ${name} ${sub.usage}`, '', sub.summary, '', 'Options:', options, ''].join('\n');
-}
-
-const volume: Command = {
+const volume = groupCommand({
   name: 'volume',
   summary: 'Manage volumes',
-  usage: 'COMMAND',
-  description: groupHelp().split('\n').slice(2).join('\n').trimEnd(),
+  subs: SUBS,
+  aliases: { list: 'ls', remove: 'rm' },
   examples: ['hull volume create data', 'hull run --rm -v data:/data busybox sh -c "echo hi > /data/f"', 'hull volume ls', 'hull volume rm data'],
-  options: [],
-  stopAtPositional: true,
-  async run(ctx, { positionals }) {
-    const [given, ...rest] = positionals;
-    if (given === undefined) {
-      ctx.stdout.write(groupHelp());
-      return 0;
-    }
-    const name = ALIASES[given] ?? given;
-    const sub = SUBS[name];
-    if (!sub) throw new HullError('INVALID_ARGUMENT', `Cannot run "hull volume ${given}": unknown command`, { hint: `commands: ${Object.keys(SUBS).join(', ')}` });
-    if (rest.includes('--help') || rest.includes('-h')) {
-      ctx.stdout.write(subHelp(name, sub));
-      return 0;
-    }
-    const args = parseArgs(rest, sub.options, `volume ${name}`);
-    const n = args.positionals.length;
-    if ((sub.minArgs !== undefined && n < sub.minArgs) || (sub.maxArgs !== undefined && n > sub.maxArgs)) {
-      const want = sub.maxArgs === undefined ? `at least ${sub.minArgs}` : sub.maxArgs === 0 ? 'no' : `at most ${sub.maxArgs}`;
-      throw new HullError('INVALID_ARGUMENT', `"hull volume ${name}" accepts ${want} argument${want === 'at least 1' || want === 'at most 1' ? '' : 's'}, got ${n}`, { hint: `usage: hull volume ${name} ${sub.usage}` });
-    }
-    return sub.run(ctx, openStore(ctx), args);
-  },
-};
+});
 
 export default volume;
