@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import type { Mount } from '../sys/mount.js';
 import { execOrThrow } from '../sys/exec.js';
 import { HullError, errnoCode } from '../errors.js';
-import { layerKey, type PreparedLayer, type Snapshotter } from './snapshotter.js';
+import { layerKey, removeCommittedDir, type PreparedLayer, type Snapshotter } from './snapshotter.js';
 
 /** cp -a keeps owners, modes, times, xattrs, hardlinks and device nodes; reflinks where the fs can. */
 async function copyTree(from: string, to: string): Promise<void> {
@@ -61,14 +61,7 @@ export class CopySnapshotter implements Snapshotter {
   }
 
   async removeLayer(chainID: string): Promise<void> {
-    const doomed = join(this.dir, 'tmp', `rm-${randomBytes(6).toString('hex')}`);
-    try {
-      renameSync(join(this.dir, 'layers', layerKey(chainID)), doomed);
-    } catch (err) {
-      if (errnoCode(err) === 'ENOENT') return;
-      throw err;
-    }
-    rmSync(doomed, { recursive: true, force: true });
+    removeCommittedDir(join(this.dir, 'layers', layerKey(chainID)), join(this.dir, 'tmp'));
   }
 
   listLayers(): string[] {

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import type { Mount } from '../sys/mount.js';
 import { HullError, errnoCode } from '../errors.js';
 import { fsyncDir } from '../sys/atomic-write.js';
-import { layerKey, type PreparedLayer, type Snapshotter } from './snapshotter.js';
+import { layerKey, removeCommittedDir, type PreparedLayer, type Snapshotter } from './snapshotter.js';
 
 export class OverlaySnapshotter implements Snapshotter {
   readonly driver = 'overlay' as const;
@@ -70,15 +70,7 @@ export class OverlaySnapshotter implements Snapshotter {
     } catch {
       // no link: a layer from an interrupted commit
     }
-    // Rename first so that a half-deleted layer is never mistaken for a complete one.
-    const doomed = join(this.dir, 'tmp', `rm-${randomBytes(6).toString('hex')}`);
-    try {
-      renameSync(dir, doomed);
-    } catch (err) {
-      if (errnoCode(err) === 'ENOENT') return;
-      throw err;
-    }
-    rmSync(doomed, { recursive: true, force: true });
+    removeCommittedDir(dir, join(this.dir, 'tmp'));
   }
 
   listLayers(): string[] {

@@ -9,6 +9,10 @@
  * Lifecycle of a container's writable view:
  *   prepareView(id, parent) -> Mount[] (data, mounted by the caller) ; removeView(id)
  */
+import { renameSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { errnoCode } from '../errors.js';
 import type { Mount } from '../sys/mount.js';
 
 export type SnapshotDriver = 'overlay' | 'copy';
@@ -42,4 +46,19 @@ export interface Snapshotter {
 /** The key under which a layer is stored on disk: the chainID's hex. */
 export function layerKey(chainID: string): string {
   return chainID.slice(chainID.indexOf(':') + 1);
+}
+
+/**
+ * Removes a committed directory so that a half-deleted one is never mistaken for a complete one:
+ * rename it into the store's tmp/ first (atomic), then delete. A missing directory is success.
+ */
+export function removeCommittedDir(dir: string, tmpDir: string): void {
+  const doomed = join(tmpDir, `rm-${randomBytes(6).toString('hex')}`);
+  try {
+    renameSync(dir, doomed);
+  } catch (err) {
+    if (errnoCode(err) === 'ENOENT') return;
+    throw err;
+  }
+  rmSync(doomed, { recursive: true, force: true });
 }
