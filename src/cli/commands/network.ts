@@ -2,54 +2,21 @@
  * `hull network create|ls|inspect|rm|prune|connect|disconnect`: one command with subcommands, like
  * `hull volume`. Each subcommand parses its own options with the shared parser.
  */
-import { createInterface } from 'node:readline';
-import { HullError, errorMessage, isHullError } from '../../errors.js';
-import { bool, formatOptions, list, parseArgs, str, type OptionSpec, type ParsedArgs } from '../args.js';
-import { FORMAT_JSON_OPTION, FORMAT_OPTION, type CliContext, type Command } from '../command.js';
+import { HullError } from '../../errors.js';
+import { bool, list, str } from '../args.js';
+import { FORMAT_JSON_OPTION, FORMAT_OPTION } from '../command.js';
+import { forEach } from '../each.js';
+import { groupCommand, type Subcommand } from '../group.js';
+import { confirm } from '../prompt.js';
 import { renderTemplate, table, writeFormatted } from '../output.js';
 import { checkIpFlag } from '../../network/flags.js';
 import type { NetworkRecord } from '../../network/network-store.js';
 
-interface Sub {
-  usage: string;
-  summary: string;
-  options: OptionSpec[];
-  minArgs?: number;
-  maxArgs?: number;
-  run(ctx: CliContext, args: ParsedArgs): Promise<number>;
-}
 
 const labelsOf = (items: string[]) => Object.fromEntries(items.map((l) => (l.includes('=') ? [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)] : [l, ''])));
 const labelsText = (labels: Record<string, string>) => Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(',');
 
-async function confirm(ctx: CliContext, question: string): Promise<boolean> {
-  ctx.stdout.write(question);
-  const rl = createInterface({ input: process.stdin });
-  const answer = await new Promise<string>((resolve) => {
-    rl.once('line', resolve);
-    rl.once('close', () => resolve(''));
-  });
-  rl.close();
-  return /^y(es)?$/i.test(answer.trim());
-}
-
-/** Runs fn for each name, reports the failures at the end (docker's way for rm). */
-async function eachName(ctx: CliContext, names: string[], fn: (name: string) => Promise<void>): Promise<number> {
-  const failures: unknown[] = [];
-  for (const name of names) {
-    try {
-      await fn(name);
-      ctx.stdout.write(`${name}\n`);
-    } catch (err) {
-      failures.push(err);
-    }
-  }
-  if (failures.length === 1) throw failures[0];
-  if (failures.length > 1) throw new HullError(isHullError(failures[0]) ? failures[0].code : 'INTERNAL', failures.map(errorMessage).join('\n'));
-  return 0;
-}
-
-const SUBS: Record<string, Sub> = {
+const SUBS: Record<string, Subcommand> = {
   create: {
     usage: '[OPTIONS] NETWORK',
     summary: 'Create a bridge network (a free /24 from 10.88.0.0 upward unless --subnet)',
@@ -121,7 +88,10 @@ const SUBS: Record<string, Sub> = {
     async run(ctx, { options, positionals }) {
       const networks = ctx.engine().networks;
       const names = bool(options, 'force') ? positionals.filter((p) => networks.store.find(p)) : positionals;
-      return eachName(ctx, names, async (name) => void (await networks.remove(name)));
+      return forEach(ctx, names, async (name) => {
+        await networks.remove(name);
+        return name;
+      });
     },
   },
   prune: {
@@ -130,7 +100,7 @@ const SUBS: Record<string, Sub> = {
     options: [{ name: 'force', short: 'f', type: 'boolean', description: 'do not prompt for confirmation' }],
     maxArgs: 0,
     async run(ctx, { options }) {
-      if (!bool(options, 'force') && !(await confirm(ctx, 'WARNING! This will remove all custom networks not used by at least one container.\nAre you sure you want to continue? [y/N] '))) return 0;
+      if (!bool(options, 'force') && !(await confirm(ctx, 'WARNING! This will remove all custom networks not used by at least one container.'))) return 0;
       const removed = await ctx.engine().networks.prune();
       if (removed.length > 0) ctx.stdout.write(`Deleted Networks:\n${removed.map((n) => `${n}\n`).join('')}`);
       return 0;
@@ -165,46 +135,12 @@ const SUBS: Record<string, Sub> = {
     },
   },
 };
-const ALIASES: Record<string, string> = { list: 'ls', remove: 'rm' };
-
-function groupHelp(): string {
-  const width = Math.max(...Object.keys(SUBS).map((n) => n.length));
-  return ['Usage:  hull network COMMAND', '', 'Manage networks', '', 'Commands:', ...Object.entries(SUBS).map(([n, s]) => `  ${n.padEnd(width)}   ${s.summary}`), '', 'Run "hull network COMMAND --help" for more information on a command.', ''].join('\n');
-}
-
-function subHelp(name: string, sub: Sub): string {
-  const options = formatOptions([...sub.options, { name: 'help', type: 'boolean', description: 'show this help' }]);
-  return [`Usage:  hull network ${name} ${sub.usage}`, '', sub.summary, '', 'Options:', options, ''].join('\n');
-}
-
-const network: Command = {
+const network = groupCommand({
   name: 'network',
   summary: 'Manage networks',
-  usage: 'COMMAND',
-  description: groupHelp().split('\n').slice(2).join('\n').trimEnd(),
+  subs: SUBS,
+  aliases: { list: 'ls', remove: 'rm' },
   examples: ['hull network create app', 'hull run -d --network app --name web busybox httpd -f -p 80 -h /var/www', 'hull run --rm --network app busybox wget -qO- http://web/', 'hull network rm app'],
-  options: [],
-  stopAtPositional: true,
-  async run(ctx, { positionals }) {
-    const [given, ...rest] = positionals;
-    if (given === undefined) {
-      ctx.stdout.write(groupHelp());
-      return 0;
-    }
-    const name = ALIASES[given] ?? given;
-    const sub = SUBS[name];
-    if (!sub) throw new HullError('INVALID_ARGUMENT', `Cannot run "hull network ${given}": unknown command`, { hint: `commands: ${Object.keys(SUBS).join(', ')}` });
-    if (rest.includes('--help') || rest.includes('-h')) {
-      ctx.stdout.write(subHelp(name, sub));
-      return 0;
-    }
-    const args = parseArgs(rest, sub.options, `network ${name}`);
-    const n = args.positionals.length;
-    if ((sub.minArgs !== undefined && n < sub.minArgs) || (sub.maxArgs !== undefined && n > sub.maxArgs)) {
-      throw new HullError('INVALID_ARGUMENT', `"hull network ${name}" takes ${sub.minArgs ?? 0}${sub.maxArgs === sub.minArgs ? '' : `-${sub.maxArgs ?? 'n'}`} arguments, got ${n}`, { hint: `usage: hull network ${name} ${sub.usage}` });
-    }
-    return sub.run(ctx, args);
-  },
-};
+});
 
 export default network;

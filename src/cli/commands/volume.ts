@@ -117,7 +117,7 @@ const VOLUME_SUBS: Record<string, Sub> = {
       const all = bool(options, 'all');
       if (!bool(options, 'force')) {
         const what = all ? 'all local volumes' : 'anonymous local volumes';
-        if (!(await confirm(ctx, `WARNING! This will remove ${what} not used by at least one container.\nAre you sure you want to continue? [y/N] `))) return 0;
+        if (!(await confirm(ctx, `WARNING! This will remove ${what} not used by at least one container.`))) return 0;
       }
       const { removed, spaceReclaimed } = await store.prune({ all });
       if (removed.length > 0) ctx.stdout.write(`Deleted Volumes:\n${removed.map((n) => `${n}\n`).join('')}\n`);
