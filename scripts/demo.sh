@@ -8,7 +8,11 @@ bash scripts/setup.sh
 work=$(mktemp -d /tmp/hull-demo.XXXXXX)
 hull() { node bin/hull --root "$work/root" --runroot "$work/run" "$@"; }
 cleanup() {
+  [ -n "${registry_pid:-}" ] && kill "$registry_pid" 2>/dev/null || true
   hull ps -aq --no-trunc 2>/dev/null | xargs -r node bin/hull --root "$work/root" --runroot "$work/run" rm -f >/dev/null 2>&1 || true
+  # Bridges and their firewall rules are host-wide: remove this store's before deleting it.
+  hull network prune -f >/dev/null 2>&1 || true
+  hull network rm -f bridge >/dev/null 2>&1 || true
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -49,11 +53,47 @@ show exec ticker sh -c 'echo "inside: $(hostname), memory limit $(cat /sys/fs/cg
 show stop ticker
 show logs --tail 2 ticker
 
+step "Serve a page from a container on a published port, and fetch it from the host"
+webport=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
+show run -d --name web -p "127.0.0.1:$webport:80" busybox httpd -f -p 80 -h /var/www
+show port web
+for _ in $(seq 50); do node -e "fetch('http://127.0.0.1:$webport/').then(()=>process.exit(0),()=>process.exit(1))" && break; sleep 0.1; done
+printf '$ curl http://127.0.0.1:%s/\n' "$webport"
+node -e "fetch('http://127.0.0.1:$webport/').then(r=>r.text()).then(t=>process.stdout.write(t))"
+
+step "Containers on a user network find each other by name"
+show network create demo-net
+show run -d --name api --network demo-net --network-alias backend busybox httpd -f -p 80 -h /var/www
+show run --rm --network demo-net busybox wget -qO- http://api/
+show run --rm --network demo-net busybox wget -qO- http://backend/
+show rm -f web api
+show network rm demo-net
+
+step "Save the image to a docker-archive (it is loaded back below)"
+show save -o "$work/busybox-saved.tar" busybox
+ls -l "$work/busybox-saved.tar"
+
 step "Containers and images are listed and removed like docker's"
 hull run --name demo-exited busybox echo "a named container that exited"
 show ps -a
 show rm demo-exited ticker
+
+step "Serve a registry with hull itself, push the image to it, remove it locally, pull it back"
+port=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
+hull registry serve --addr "127.0.0.1:$port" --root "$work/registry" > "$work/registry.log" 2>&1 &
+registry_pid=$!
+for _ in $(seq 50); do node -e "fetch('http://127.0.0.1:$port/v2/').then(()=>process.exit(0),()=>process.exit(1))" && break; sleep 0.1; done
+show tag busybox "127.0.0.1:$port/demo/busybox:1"
+show push "127.0.0.1:$port/demo/busybox:1"
+show rmi busybox "127.0.0.1:$port/demo/busybox:1"
+show images
+show load -i "$work/busybox-saved.tar"
+show images
 show rmi busybox
+show pull "127.0.0.1:$port/demo/busybox:1"
+show run --rm "127.0.0.1:$port/demo/busybox:1" echo "pulled from the registry hull serves"
+
+show rmi "127.0.0.1:$port/demo/busybox:1"
 show images
 
 step "Done: the demo store in $work is removed"
