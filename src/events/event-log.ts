@@ -30,7 +30,8 @@ export class EventLog {
   }
 
   emit(type: EventType, action: string, id: string, attributes: Record<string, string> = {}): void {
-    const nanos = BigInt(Date.now()) * 1_000_000n + (process.hrtime.bigint() % 1_000_000n);
+    // timeOrigin + now() is monotonic within a process (Date.now() plus an hrtime fraction was not).
+    const nanos = BigInt(Math.round((performance.timeOrigin + performance.now()) * 1000)) * 1000n;
     const event: HullEvent = { Type: type, Action: action, Actor: { ID: id, Attributes: attributes }, time: Math.floor(Number(nanos / 1_000_000_000n)), timeNano: Number(nanos) };
     try {
       if (existsSync(this.path) && statSync(this.path).size > MAX_BYTES) renameSync(this.path, `${this.path}.1`);
