@@ -65,17 +65,20 @@ async function main(): Promise<void> {
     dropStore: (store) => removeTree(dirname(store.root)),
     log,
   };
+  const machine = await describeMachine(join(repo, 'dist/src/main.js'), filesystem);
   const results: StoredScenario[] = [];
   try {
     log(`corpus: ${Object.keys(corpus.images).join(', ')}; pushing to ${registry.host}`);
     await pushCorpus(ctx, registry);
-    for (const s of selected) results.push(await runScenario(s, ctx));
+    for (const s of selected) {
+      results.push(await runScenario(s, ctx));
+      // Saved after every scenario, so an interrupted run keeps what it measured.
+      const merged = saveResults(repo, machine, results);
+      if (opts.docs) writeDocs(repo, merged, SCENARIOS);
+    }
   } finally {
     await registry.stop();
   }
-  const machine = await describeMachine(join(repo, 'dist/src/main.js'), filesystem);
-  const merged = saveResults(repo, machine, results);
-  if (opts.docs) writeDocs(repo, merged, SCENARIOS);
   await removeTree(scratch);
   log(`\nwrote bench-results/latest.json${opts.docs ? ', docs/benchmarks.md, docs/benchmarks-ratios.svg' : ''}`);
 }

@@ -1,5 +1,6 @@
 /**
- * Raw results as JSON under bench-results/ (gitignored): one file per run, plus latest.json, which
+ * Raw results as JSON under bench-results/ (gitignored): one file per run (rewritten as each
+ * scenario finishes), plus latest.json, which
  * merges each scenario's most recent result so that `--only NAME` updates one row of the docs.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';

@@ -14,7 +14,8 @@ function chartRows(results: ResultsFile, order: readonly Scenario[]): ChartRow[]
     for (const r of s.ratios) {
       const hullFig = s.figures.find((f) => f.case === r.case && f.subject.startsWith('hull'));
       const reason = hullFig?.missing ?? s.error ?? 'not measured';
-      rows.push({ label: `${s.name} · ${r.case} vs ${r.vs}`, ratio: r, reason: reason.length > 70 ? `${reason.slice(0, 67)}...` : reason });
+      const short = r.case.replace(/ \(.*\)$/, '');
+      rows.push({ label: `${s.name} · ${short} vs ${r.vs}`.slice(0, 64), ratio: r, reason: reason.length > 70 ? `${reason.slice(0, 67)}...` : reason });
     }
   }
   return rows;

@@ -51,7 +51,7 @@ export const build: Scenario = {
     const dir = writeContext(ctx);
     const engines = await builders(ctx, dir);
     const samples: Record<string, { cold: number[]; cached: number[]; load1: number }> = {};
-    const rounds = ctx.n(5, 2);
+    const rounds = ctx.n(4, 2);
     for (let i = -1; i < rounds; i++) {
       for (const [name, b] of Object.entries(engines)) {
         const store = ctx.freshStore(`build-${name}`);

@@ -53,7 +53,7 @@ export const list: Scenario = {
       if (c.ok) { const [hc, ...ha] = ctx.hull.argv(hs, ...c.hull); sides.push({ name: 'hull', measure: () => timeOk(hc as string, ha, { quiet: true }) }); }
       const [pc, ...pa] = ctx.peers.podman(ps, ...c.podman);
       sides.push({ name: 'podman', measure: () => timeOk(pc as string, pa, { env: ctx.peers.env, quiet: true }) });
-      const res = await interleave(sides, { warmups: 2, iterations: ctx.n(15, 6), onProgress: ctx.log });
+      const res = await interleave(sides, { warmups: 1, iterations: ctx.n(10, 5), onProgress: ctx.log });
       const figs: Figure[] = res.map((r) => ({ case: c.name, subject: r.name, unit: 'ms', stats: summarize(r.samples), load1: r.load1 }));
       if (!c.ok) figs.unshift({ case: c.name, subject: 'hull', unit: 'ms', missing: notYet(c.hull[0] === 'ps' ? 'create' : 'images') });
       figures.push(...figs);

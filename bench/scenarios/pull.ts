@@ -31,7 +31,8 @@ async function measureImage(ctx: BenchContext, image: ImageName, hasPull: boolea
   sides.push(coldSide('podman', (dir) => { const [c, ...a] = ctx.peers.podman({ root: join(dir, 'root'), runroot: join(dir, 'runroot') }, 'pull', '-q', '--tls-verify=false', ref); return timeOk(c as string, a, { env: ctx.peers.env, quiet: true, timeoutMs: 900_000 }); }));
   sides.push(coldSide('skopeo', (dir) => timeOk('skopeo', ['copy', '-q', '--src-tls-verify=false', `docker://${ref}`, `oci:${join(dir, `layout-${seq++}`)}:latest`], { env: ctx.peers.env, quiet: true, timeoutMs: 900_000 })));
   const big = image === 'large';
-  const res = await interleave(sides, { warmups: big || ctx.quick ? 0 : 1, iterations: ctx.n(big ? 3 : 5, 2), onProgress: ctx.log });
+  const heavy = image !== 'busybox';
+  const res = await interleave(sides, { warmups: heavy || ctx.quick ? 0 : 1, iterations: ctx.n(big ? 2 : heavy ? 3 : 5, 2), onProgress: ctx.log });
   const figures: Figure[] = res.map((r) => ({ case: label, subject: r.name === 'skopeo' ? 'skopeo copy → oci layout (fetch only)' : r.name, unit: 'ms', stats: summarize(r.samples), load1: r.load1 }));
   const hull = hasPull ? figures[0] : undefined;
   if (!hasPull) figures.unshift({ case: label, subject: 'hull', unit: 'ms', missing: notYet('pull') });

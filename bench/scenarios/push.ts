@@ -39,7 +39,8 @@ async function measureImage(ctx: BenchContext, image: ImageName, hullReady: bool
   sides.push({ name: 'podman', measure: () => intoFreshRegistry(ctx, (host) => { const [c, ...a] = ctx.peers.podman(ps, 'push', '-q', '--tls-verify=false', pref, `docker://${dest(host)}`); return timeOk(c as string, a, { env: ctx.peers.env, quiet: true, timeoutMs: 900_000 }); }) });
   sides.push({ name: 'skopeo', measure: () => intoFreshRegistry(ctx, (host) => timeOk('skopeo', ['copy', '-q', '--dest-tls-verify=false', `oci:${layout}:latest`, `docker://${dest(host)}`], { env: ctx.peers.env, quiet: true, timeoutMs: 900_000 })) });
   const big = image === 'large';
-  const res = await interleave(sides, { warmups: big || ctx.quick ? 0 : 1, iterations: ctx.n(big ? 3 : 5, 2), onProgress: ctx.log });
+  const heavy = image !== 'busybox';
+  const res = await interleave(sides, { warmups: heavy || ctx.quick ? 0 : 1, iterations: ctx.n(big ? 2 : heavy ? 3 : 5, 2), onProgress: ctx.log });
   const figures: Figure[] = res.map((r) => ({ case: label, subject: r.name === 'skopeo' ? 'skopeo copy from oci layout (floor)' : r.name, unit: 'ms', stats: summarize(r.samples), load1: r.load1 }));
   if (!hullReady) figures.unshift({ case: label, subject: 'hull', unit: 'ms', missing: notYet('push') });
   const hull = hullReady ? figures[0] : undefined;

@@ -28,7 +28,7 @@ function counter(): (n: number) => number[] {
 }
 
 async function measureSize(ctx: BenchContext, size: Size, servers: RunningRegistry[]): Promise<Figure[]> {
-  const rounds = ctx.n(3, 1);
+  const rounds = ctx.n(2, 1);
   const scale = ctx.quick ? 0.5 : 1;
   const opsOf = (c: number): number => Math.max(c, Math.round(size.ops(c) * scale));
   const perServer = rounds * CONCURRENCY.reduce((a, c) => a + opsOf(c), 0) + 4;

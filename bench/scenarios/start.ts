@@ -45,7 +45,7 @@ export const start: Scenario = {
       { name: 'runc', measure: () => timeOk('runc', ['--root', runcRoot, 'run', '-b', bundle, `bench-${process.pid}-${seq++}`]) },
       { name: 'hull version', measure: () => { const [c, ...a] = ctx.hull.argv(hs, 'version'); return timeOk(c as string, a, { quiet: true }); } },
     ];
-    const res = await interleave(sides, { warmups: ctx.n(3, 1), iterations: ctx.n(20, 8), onProgress: ctx.log });
+    const res = await interleave(sides, { warmups: ctx.n(2, 1), iterations: ctx.n(15, 8), onProgress: ctx.log });
     const subjects: Record<string, string> = { runc: 'runc run (bundle, floor)', 'hull version': 'hull version (CLI start-up alone, for reference)' };
     const figures: Figure[] = res.map((r) => ({ case: 'busybox true', subject: subjects[r.name] ?? r.name, unit: 'ms', stats: summarize(r.samples), load1: r.load1 }));
     const [h, p, f] = figures;

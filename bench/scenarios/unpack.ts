@@ -38,7 +38,7 @@ async function measureCase(ctx: BenchContext, c: Case, driver: string, hullOk: b
   if (hullOk) sides.push({ name: 'hull applyLayer', measure: () => into('hull', (d) => timeOk(process.execPath, [driver, c.layer.path, d])) });
   sides.push({ name: 'GNU tar -xzf (floor)', measure: () => into('tar', async (d) => { await run('mkdir', ['-p', d]); return timeOk('tar', ['-xzf', c.layer.path, '-C', d]); }) });
   sides.push({ name: 'umoci unpack', measure: () => into('umoci', (d) => timeOk('umoci', ['unpack', '--image', `${layout}:latest`, d])) });
-  const res = await interleave(sides, { warmups: ctx.n(1, 0), iterations: ctx.n(5, 2), onProgress: ctx.log });
+  const res = await interleave(sides, { warmups: 0, iterations: ctx.n(3, 2), onProgress: ctx.log });
   const figures: Figure[] = res.map((r) => ({ case: c.label, subject: r.name, unit: 'ms', stats: summarize(r.samples), load1: r.load1 }));
   if (!hullOk) figures.unshift({ case: c.label, subject: 'hull applyLayer', unit: 'ms', missing: 'not yet — hull archive.applyLayer missing' });
   const hull = hullOk ? figures[0] : undefined;
