@@ -6,10 +6,10 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 
 work=$(mktemp -d /tmp/hull-demo.XXXXXX)
-hull() { node bin/hull --root "$work/root" --runroot "$work/run" "$@"; }
+hull() { bin/hull --root "$work/root" --runroot "$work/run" "$@"; }
 cleanup() {
   [ -n "${registry_pid:-}" ] && kill "$registry_pid" 2>/dev/null || true
-  hull ps -aq --no-trunc 2>/dev/null | xargs -r node bin/hull --root "$work/root" --runroot "$work/run" rm -f >/dev/null 2>&1 || true
+  hull ps -aq --no-trunc 2>/dev/null | xargs -r bin/hull --root "$work/root" --runroot "$work/run" rm -f >/dev/null 2>&1 || true
   # Bridges and their firewall rules are host-wide: remove this store's before deleting it.
   hull network prune -f >/dev/null 2>&1 || true
   hull network rm -f bridge >/dev/null 2>&1 || true

@@ -1,5 +1,5 @@
 /**
- * The hull CLI as the benchmarks drive it: the built binary (bin/hull → dist/src/main.js), a
+ * The hull CLI as the benchmarks drive it: the built binary as a user runs it (bin/hull → the dist/bundle/ esbuild bundle), a
  * private store per use, and capability detection by `hull <command> --help` exit codes, so
  * scenarios light up as commands land.
  */
@@ -12,7 +12,7 @@ export interface Store {
 }
 
 export interface HullCli {
-  /** argv to start hull with a store: [node, main.js, --root, ..., --runroot, ...]. */
+  /** argv to start hull with a store: [bin/hull, --root, ..., --runroot, ...]. */
   argv(store: Store, ...args: string[]): string[];
   run(store: Store, args: readonly string[], opts?: { quiet?: boolean; timeoutMs?: number }): Promise<RunResult>;
   runOk(store: Store, args: readonly string[], opts?: { quiet?: boolean; timeoutMs?: number }): Promise<RunResult>;
@@ -23,17 +23,17 @@ export interface HullCli {
 }
 
 export function hullCli(repo: string): HullCli {
-  const main = join(repo, 'dist/src/main.js');
+  const bin = join(repo, 'bin/hull');
   const helpCache = new Map<string, Promise<RunResult>>();
   const helpOf = (words: string): Promise<RunResult> => {
     let p = helpCache.get(words);
     if (!p) {
-      p = run(process.execPath, [main, ...words.split(' ').filter(Boolean), '--help'], { timeoutMs: 20_000 });
+      p = run(bin, [...words.split(' ').filter(Boolean), '--help'], { timeoutMs: 20_000 });
       helpCache.set(words, p);
     }
     return p;
   };
-  const argv = (store: Store, ...args: string[]): string[] => [process.execPath, main, '--root', store.root, '--runroot', store.runroot, ...args];
+  const argv = (store: Store, ...args: string[]): string[] => [bin, '--root', store.root, '--runroot', store.runroot, ...args];
   return {
     argv,
     run: (store, args, opts = {}) => { const [cmd, ...rest] = argv(store, ...args); return run(cmd as string, rest, opts); },

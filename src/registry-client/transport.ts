@@ -71,6 +71,20 @@ function systemCas(): string[] {
   return [...rootCertificates];
 }
 
+/**
+ * NODE_EXTRA_CA_CERTS, which bin/hull hands over as HULL_EXTRA_CA_CERTS so that Node does not parse
+ * it at every start-up: as with Node's own handling, these CAs are added to the default roots.
+ */
+function extraCas(): string[] {
+  const file = process.env['HULL_EXTRA_CA_CERTS'];
+  if (!file) return [];
+  try {
+    return [readFileSync(file, 'utf8')];
+  } catch {
+    return []; // Node too only warns when the file cannot be read
+  }
+}
+
 /** Keep-alive agents per origin, with the registry's TLS material; closed with the transport. */
 export class Transport {
   private readonly agents = new Map<string, http.Agent>();
@@ -84,9 +98,13 @@ export class Transport {
     if (agent) return agent;
     if (url.protocol === 'https:') {
       const own = url.host === this.host.endpoint;
-      // Node's built-in roots unless the registry has its own CA files; then the system bundle
-      // plus those (a CA list costs ~300 ms to parse, so it is built only when needed).
-      if (this.host.tls.ca.length > 0) this.caList ??= [...systemCas(), ...this.host.tls.ca];
+      // Node's built-in roots unless the registry has its own CA files (then the system bundle plus
+      // those) or extra CAs were given; a CA list costs ~300 ms to parse, so it is built only then.
+      if (!this.caList) {
+        const extra = extraCas();
+        if (this.host.tls.ca.length > 0) this.caList = [...systemCas(), ...this.host.tls.ca, ...extra];
+        else if (extra.length > 0) this.caList = [...rootCertificates, ...extra];
+      }
       agent = new https.Agent({
         keepAlive: true,
         maxSockets: this.maxSockets,

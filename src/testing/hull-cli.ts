@@ -30,7 +30,7 @@ export interface HullEnv {
 
 export function runHull(root: string, runroot: string, args: string[], opts: { input?: string | Buffer; env?: NodeJS.ProcessEnv } = {}): Promise<HullResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [HULL_BIN, '--root', root, '--runroot', runroot, ...args], { env: { ...process.env, ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(HULL_BIN, ['--root', root, '--runroot', runroot, ...args], { env: { ...process.env, ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (b: Buffer) => out.push(b));

@@ -45,7 +45,7 @@ test('SIGKILL during commit at several points leaves a usable store and no parti
   const { HULL_BIN } = await import('../../src/testing/hull-cli.js');
   const before = (await env.ok(['images', '-q', '--no-trunc'])).trim().split('\n').sort();
   for (const delay of [30, 120, 300, 700]) {
-    const child = spawn(process.execPath, [HULL_BIN, '--root', env.root, '--runroot', env.runroot, 'commit', 'big', `crash:${delay}`], { stdio: 'ignore' });
+    const child = spawn(HULL_BIN, ['--root', env.root, '--runroot', env.runroot, 'commit', 'big', `crash:${delay}`], { stdio: 'ignore' });
     await new Promise((r) => setTimeout(r, delay));
     child.kill('SIGKILL');
     await new Promise((r) => child.on('close', r));

@@ -34,7 +34,7 @@ after(async () => env.cleanup());
 
 function killedLoad(afterMs: number): Promise<void> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [HULL_BIN, '--root', env.root, '--runroot', env.runroot, 'load', '-i', archive], { stdio: 'ignore' });
+    const child = spawn(HULL_BIN, ['--root', env.root, '--runroot', env.runroot, 'load', '-i', archive], { stdio: 'ignore' });
     const timer = setTimeout(() => child.kill('SIGKILL'), afterMs);
     child.on('close', () => {
       clearTimeout(timer);

@@ -180,7 +180,7 @@ test('after a SIGKILL during run, or of the monitor and container, one hull comm
   const facts = await networkFacts('crash');
   // 1. hull run killed while it sets up the network (the state file appears before the first ADD).
   const before = new Set(existsSync(join(env.runroot, 'netns')) ? readdirSync(join(env.runroot, 'netns')) : []);
-  const child = spawn(process.execPath, [HULL_BIN, '--root', env.root, '--runroot', env.runroot, 'run', '--name', 'victim', '--network', 'crash', '-p', '80', 'busybox', 'sleep', '600'], { stdio: 'ignore' });
+  const child = spawn(HULL_BIN, ['--root', env.root, '--runroot', env.runroot, 'run', '--name', 'victim', '--network', 'crash', '-p', '80', 'busybox', 'sleep', '600'], { stdio: 'ignore' });
   await waitFor(() => existsSync(join(env.runroot, 'netns')) && readdirSync(join(env.runroot, 'netns')).some((f) => f.endsWith('.json') && !before.has(f)), 'the sandbox state');
   child.kill('SIGKILL');
   await new Promise((r) => child.on('close', r));

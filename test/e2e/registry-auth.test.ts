@@ -146,6 +146,7 @@ describe('Bearer tokens from a token server', { skip }, () => {
 describe('TLS with a CA made by the test', { skip: skip || (which('openssl') ? false : 'openssl is not installed') }, () => {
   let reg: ReferenceRegistry;
   let certDir: string;
+  let caFile: string;
   let isolated: NodeJS.ProcessEnv;
   before(async () => {
     const port = await freePort();
@@ -153,6 +154,7 @@ describe('TLS with a CA made by the test', { skip: skip || (which('openssl') ? f
     mkdirSync(dir);
     const certs = await makeTestCerts(dir, `127.0.0.1:${port}`);
     certDir = certs.certDir;
+    caFile = certs.ca;
     reg = await startReferenceRegistry({ port, tls: certs, htpasswd: { username: 'tls', password: 'secret' } });
     isolated = { REGISTRY_AUTH_FILE: join(env.dir, 'tls-auth.json'), DOCKER_CONFIG: join(env.dir, 'no-docker') };
   });
@@ -178,6 +180,17 @@ describe('TLS with a CA made by the test', { skip: skip || (which('openssl') ? f
       const insecure = await fresh.hull(['pull', '-q', '--tls-verify=false', name], { env: isolated });
       assert.equal(insecure.code, 0, insecure.stderr);
       assert.equal(await fresh.ok(['run', '--rm', name, 'echo', 'tls']), 'tls\n');
+    } finally {
+      await fresh.cleanup();
+    }
+  });
+
+  test('NODE_EXTRA_CA_CERTS is honoured (bin/hull defers it to the registry client)', async () => {
+    const name = `${reg.host}/tls/bb:1`;
+    const fresh = createHullEnv();
+    try {
+      const pulled = await fresh.hull(['pull', '-q', name], { env: { ...isolated, NODE_EXTRA_CA_CERTS: caFile } });
+      assert.equal(pulled.code, 0, pulled.stderr);
     } finally {
       await fresh.cleanup();
     }

@@ -10,7 +10,7 @@ before(async () => {
 });
 after(async () => env.cleanup());
 
-const hullCommand = (args: string) => `${process.execPath} ${HULL_BIN} --root ${env.root} --runroot ${env.runroot} ${args}`;
+const hullCommand = (args: string) => `${HULL_BIN} --root ${env.root} --runroot ${env.runroot} ${args}`;
 
 test('run -it gives a real terminal that follows resizes, and returns the exit code', async () => {
   const t = startTmux(`${hullCommand('run -it --rm busybox sh')}; echo EXITED $?; sleep 30`, 80, 24);

@@ -58,7 +58,7 @@ async function main(): Promise<void> {
     const pulls: Record<string, number[]> = { hull: [], 'podman (overlay)': [], 'skopeo -> oci:': [], 'skopeo -> containers-storage (overlay)': [] };
     for (let i = 0; i < n; i++) {
       const s = join(dir, `s${i}`);
-      pulls.hull?.push(time(process.execPath, [HULL_BIN, '--root', `${s}/hull`, '--runroot', `${s}/hullrun`, 'pull', '-q', ref]));
+      pulls.hull?.push(time(HULL_BIN, ['--root', `${s}/hull`, '--runroot', `${s}/hullrun`, 'pull', '-q', ref]));
       pulls['podman (overlay)']?.push(time('podman', ['--root', `${s}/pod`, '--runroot', `${s}/podrun`, '--storage-driver', 'overlay', 'pull', '-q', '--tls-verify=false', ref]));
       pulls['skopeo -> oci:']?.push(time('skopeo', ['copy', '-q', '--src-tls-verify=false', `docker://${ref}`, `oci:${s}/oci:latest`]));
       pulls['skopeo -> containers-storage (overlay)']?.push(time('skopeo', ['copy', '-q', '--src-tls-verify=false', `docker://${ref}`, `containers-storage:[overlay@${s}/sk+${s}/skrun]${ref}`]));
@@ -69,7 +69,7 @@ async function main(): Promise<void> {
     const s0 = join(dir, 's0');
     for (let i = 0; i < n; i++) {
       for (const [name, run] of [
-        ['hull', (host: string) => time(process.execPath, [HULL_BIN, '--root', `${s0}/hull`, '--runroot', `${s0}/hullrun`, 'push', '-q', ref, `${host}/pushed/app:1`])],
+        ['hull', (host: string) => time(HULL_BIN, ['--root', `${s0}/hull`, '--runroot', `${s0}/hullrun`, 'push', '-q', ref, `${host}/pushed/app:1`])],
         ['podman', (host: string) => time('podman', ['--root', `${s0}/pod`, '--runroot', `${s0}/podrun`, '--storage-driver', 'overlay', 'push', '-q', '--tls-verify=false', ref, `docker://${host}/pushed/app:1`])],
         ['skopeo oci: ->', (host: string) => time('skopeo', ['copy', '-q', '--dest-tls-verify=false', `oci:${layout}:latest`, `docker://${host}/pushed/app:1`])],
       ] as const) {
