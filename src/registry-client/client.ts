@@ -90,7 +90,7 @@ export class RegistryClient {
   }
 
   private async ping(): Promise<URL> {
-    let firstError: { err: unknown; url: URL } | undefined;
+    let reported: { err: unknown; url: URL } | undefined;
     for (let attempt = 1; ; attempt++) {
       let retryable = false;
       for (const scheme of this.host.schemes) {
@@ -98,18 +98,20 @@ export class RegistryClient {
         try {
           const res = await this.transport.send({ method: 'GET', url, ...(this.signal ? { signal: this.signal } : {}) });
           discard(res);
-          // Over plain HTTP, only a registry's answer counts: a TLS server answers HTTP with a 400.
-          if (scheme === 'http' && firstError && res.status !== 200 && res.status !== 401) continue;
+          // Over plain HTTP, only a registry's answer counts when https is an option: a TLS
+          // server answers HTTP with a 400.
+          if (scheme === 'http' && this.host.schemes.length > 1 && res.status !== 200 && res.status !== 401) continue;
           if (res.status === 401) this.auth.setChallenge(header(res, 'www-authenticate'));
           return new URL(`${scheme}://${this.host.endpoint}`);
         } catch (err) {
           if (this.signal?.aborted) throw err;
-          firstError ??= { err, url };
+          // The https failure explains more (an unknown CA, say) than a refused plain-HTTP try.
+          if (!reported || scheme === 'https') reported = { err, url };
           retryable ||= isRetryableError(err);
         }
       }
-      if (!retryable || attempt >= this.retry.attempts) throw connectionError(firstError?.err, firstError?.url ?? new URL(`https://${this.host.endpoint}`), this.ctx);
-      await this.wait('ping', attempt, backoffDelay(attempt, this.retry), errorMessage(firstError?.err));
+      if (!retryable || attempt >= this.retry.attempts) throw connectionError(reported?.err, reported?.url ?? new URL(`https://${this.host.endpoint}`), this.ctx);
+      await this.wait('ping', attempt, backoffDelay(attempt, this.retry), errorMessage(reported?.err));
     }
   }
 

@@ -65,7 +65,7 @@ test('hosts: https only, except loopback, insecure registries and --tls-verify=f
     assert.ok(!isLoopbackHost('registry.local:5000'));
     const none = { certDirs: [dir], insecureRegistries: [] };
     assert.deepEqual(resolveHost('quay.io', none).schemes, ['https']);
-    assert.deepEqual(resolveHost('localhost:5000', none).schemes, ['https', 'http']);
+    assert.deepEqual(resolveHost('localhost:5000', none).schemes, ['http', 'https']);
     assert.equal(resolveHost('localhost:5000', none).tls.rejectUnauthorized, true);
     assert.deepEqual(resolveHost('quay.io', { ...none, tlsVerify: false }).schemes, ['https', 'http']);
     assert.equal(resolveHost('r:1', { ...none, insecureRegistries: ['r:1'] }).tls.rejectUnauthorized, false);

@@ -125,7 +125,10 @@ export function resolveHost(host: string, opts: RegistryOptions = {}): HostConfi
   return {
     host,
     endpoint,
-    schemes: allowHttp ? ['https', 'http'] : ['https'],
+    // Loopback is tried over http first: plain HTTP is allowed there anyway, and a TLS attempt
+    // costs ~30 ms of CPU (a secure context with the CA roots) before docker's https-first order
+    // would fall back; a TLS registry on loopback answers the http ping with 400 and is used next.
+    schemes: isLoopbackHost(host) ? ['http', 'https'] : allowHttp ? ['https', 'http'] : ['https'],
     tls: { ca, ...(cert ? { cert } : {}), ...(key ? { key } : {}), rejectUnauthorized: verify },
   };
 }
