@@ -17,6 +17,7 @@ import { VolumeStore } from '../volumes/volume-store.js';
 import { EventLog } from '../events/event-log.js';
 import { NetworkService } from '../network/service.js';
 import { volumesInUse } from '../volumes/in-use.js';
+import { BuildService } from '../build/service.js';
 import type { SnapshotDriver, Snapshotter } from '../snapshots/snapshotter.js';
 import type { RuntimeOptions } from '../runtime/runc.js';
 
@@ -50,6 +51,7 @@ export interface Engine {
   readonly runtime: RuntimeOptions;
   snapshotter(): Promise<Snapshotter>;
   readonly networks: NetworkService;
+  readonly builds: BuildService;
 }
 
 export function openEngine(options: EngineOptions): Engine {
@@ -90,5 +92,6 @@ export function openEngine(options: EngineOptions): Engine {
     imagesInUse: () => new Set(containerStore.list().map((c) => c.ImageId)),
     events,
   });
-  return { options, content, images, containers, volumes, events, runtime, snapshotter, networks };
+  const builds = new BuildService({ root: options.root, runroot: options.runroot, content, imageStore, images, snapshotter, runtime, network: networks, events });
+  return { options, content, images, containers, volumes, events, runtime, snapshotter, networks, builds };
 }

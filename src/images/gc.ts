@@ -1,11 +1,13 @@
 /**
  * Garbage collection of blobs and layers: plan first (a pure function over what exists and what is
  * held), then delete. Roots are every recorded image (its manifest, config and layer blobs, its
- * layer chainIDs), the layers under containers' views, and what live leases hold (lease.ts).
+ * layer chainIDs), the layers under containers' views, what live leases hold (lease.ts), and the
+ * roots other modules keep between runs in <root>/gc-roots/ (the build cache; see gcRootsPath).
  * The whole run holds <root>/leases/gc.lock, so no lease appears or grows half-way through.
  */
-import { mkdirSync, rmSync, statSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { writeJsonAtomic } from '../sys/atomic-write.js';
 import type { FsContentStore } from '../content/store.js';
 import type { Snapshotter } from '../snapshots/snapshotter.js';
 import { chainIds } from '../oci/chain-id.js';
@@ -52,6 +54,41 @@ function configLayers(content: FsContentStore, id: Digest): Digest[] {
   }
 }
 
+/**
+ * Kept roots: <root>/gc-roots/<owner>.json, version 1, {"version": 1, "digests": [...], "chainIDs": [...]},
+ * replaced whole by its owner through writeGcRoots (under gc.lock, so a GC sees the old or the new list).
+ */
+export function gcRootsPath(root: string, owner: string): string {
+  return join(root, 'gc-roots', `${owner}.json`);
+}
+
+export async function writeGcRoots(root: string, owner: string, roots: { digests: readonly string[]; chainIDs: readonly string[] }): Promise<void> {
+  mkdirSync(join(root, 'gc-roots'), { recursive: true });
+  mkdirSync(dirname(gcLockPath(root)), { recursive: true });
+  await withLock(gcLockPath(root), () => writeJsonAtomic(gcRootsPath(root, owner), { version: 1, digests: [...roots.digests], chainIDs: [...roots.chainIDs] }));
+}
+
+function readGcRoots(root: string): { digests: string[]; chainIDs: string[] } {
+  const out = { digests: [] as string[], chainIDs: [] as string[] };
+  let names: string[];
+  try {
+    names = readdirSync(join(root, 'gc-roots')).filter((n) => n.endsWith('.json'));
+  } catch {
+    return out;
+  }
+  for (const name of names) {
+    // An unreadable roots file keeps nothing extra; its owner rewrites it whole on its next change.
+    try {
+      const doc = JSON.parse(readFileSync(join(root, 'gc-roots', name), 'utf8')) as { digests?: string[]; chainIDs?: string[] };
+      out.digests.push(...(doc.digests ?? []));
+      out.chainIDs.push(...(doc.chainIDs ?? []));
+    } catch {
+      // being replaced: rename is atomic, so this is a file of another shape
+    }
+  }
+  return out;
+}
+
 export interface GcInput {
   blobs: Array<{ digest: Digest; mtimeMs: number }>;
   layers: string[];
@@ -88,6 +125,9 @@ export async function collectGarbage(deps: GcDeps): Promise<GcResult> {
         for (const b of r.blobs) keepBlobs.add(b);
         for (const l of r.layers) keepLayers.add(l);
       }
+      const kept = readGcRoots(root);
+      for (const b of kept.digests) keepBlobs.add(b);
+      for (const l of kept.chainIDs) keepLayers.add(l);
       // Containers' views use their image's layers as lowerdirs (the image record may be gone after rmi -f).
       // The image id is its config's digest, so the config alone names those layers.
       for (const id of deps.imagesInUse()) {
