@@ -17,6 +17,7 @@
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { execCapture, execOrThrow } from '../sys/exec.js';
+import { dropOwner, recordOwner } from './bridge-owners.js';
 import type { NetworkRecord } from './network-store.js';
 
 export const HOST_LOCK = '/run/lock/hull-network.lock';
@@ -82,8 +83,12 @@ async function ensureChains(): Promise<void> {
   for (const r of planGlobalRules()) await ensureRule(r);
 }
 
-/** Idempotent: the bridge (with its gateway address) and the network's rules. */
-export async function applyNetworkOnHost(net: NetworkRecord): Promise<void> {
+/**
+ * Idempotent: the bridge (with its gateway address) and the network's rules, owned by the record
+ * at recordPath (bridge-owners.ts), so that they are removed if that record disappears.
+ */
+export async function applyNetworkOnHost(net: NetworkRecord, recordPath: string): Promise<void> {
+  recordOwner(recordPath, net);
   if (!bridgeExists(net.Bridge)) await execOrThrow(['ip', '-batch', '-'], `create bridge "${net.Bridge}"`, { input: planBridge(net) });
   await ensureChains();
   for (const r of planNetworkRules(net)) await ensureRule(r);
@@ -95,6 +100,7 @@ export async function removeNetworkFromHost(net: NetworkRecord): Promise<void> {
     for (let i = 0; i < 4 && (await execCapture(ipt(r, ['-D']))).code === 0; i++);
   }
   if (bridgeExists(net.Bridge)) await execCapture(['ip', 'link', 'del', net.Bridge]);
+  dropOwner(net.Bridge);
 }
 
 export function ensureLockDir(): void {

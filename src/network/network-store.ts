@@ -89,12 +89,16 @@ export class NetworkStore {
     return n;
   }
 
+  pathOf(name: string): string {
+    return join(this.dir, `${name}.json`);
+  }
+
   write(record: NetworkRecord): void {
     this.ensureDir();
-    writeJsonAtomic(join(this.dir, `${record.Name}.json`), record);
+    writeJsonAtomic(this.pathOf(record.Name), record);
   }
 
   remove(name: string): void {
-    rmSync(join(this.dir, `${name}.json`), { force: true });
+    rmSync(this.pathOf(name), { force: true });
   }
 }

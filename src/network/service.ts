@@ -13,6 +13,7 @@ import { withLock } from '../sys/lock.js';
 import { findCniPath } from './cni.js';
 import { parseAddHost, parseNetworkMode } from './flags.js';
 import { HOST_LOCK, applyNetworkOnHost, bridgeExists, ensureLockDir, removeNetworkFromHost } from './host-rules.js';
+import { orphanedNetworks } from './bridge-owners.js';
 import { DEFAULT_NETWORK, NetworkStore, checkNetworkName, type NetworkRecord } from './network-store.js';
 import { fromDockerBindings, type DockerPortBindings } from './ports.js';
 import { attachSandbox, connectSandbox, detachSandbox, disconnectSandbox, ipamDir, writeResolvConf, type AttachContext } from './attach.js';
@@ -76,6 +77,11 @@ export interface NetworkDeps {
 
 const DEFAULT_ROOT = '/var/lib/hull';
 
+/** Bridges and rules of networks whose store was deleted without removing them (under HOST_LOCK). */
+async function removeOrphanedNetworks(): Promise<void> {
+  for (const net of orphanedNetworks()) await removeNetworkFromHost(net);
+}
+
 export class NetworkService implements ContainerNetworking {
   readonly store: NetworkStore;
   private readonly ctx: AttachContext;
@@ -109,6 +115,7 @@ export class NetworkService implements ContainerNetworking {
     checkNetworkName(name);
     return this.locked(async () => {
       if (this.store.has(name)) throw new HullError('CONFLICT', `Cannot create network "${name}": it already exists`, { hint: 'choose another name, or "hull network rm" it first' });
+      await removeOrphanedNetworks(); // before choosing a subnet: theirs become free
       const used = [...(await this.hostNetworks()), ...this.store.list().map((n) => parseCidr(n.Subnet))];
       const subnet = opts.subnet !== undefined ? parseCidr(opts.subnet) : planSubnet(used);
       const clash = opts.subnet !== undefined ? used.find((u) => overlaps(u, subnet)) : undefined;
@@ -136,7 +143,7 @@ export class NetworkService implements ContainerNetworking {
       // Record first: a crash before the bridge exists is repaired by the next attach (ensure).
       this.store.write(record);
       try {
-        await applyNetworkOnHost(record);
+        await applyNetworkOnHost(record, this.store.pathOf(name));
       } catch (err) {
         await removeNetworkFromHost(record).catch(() => {});
         this.store.remove(name);
@@ -163,7 +170,7 @@ export class NetworkService implements ContainerNetworking {
     if (!net) throw new HullError('NOT_FOUND', `Cannot find network "${name}": no such network`, { hint: `create it first ("hull network create ${name}")` });
     if (!bridgeExists(net.Bridge)) {
       const n = net;
-      await this.locked(() => applyNetworkOnHost(n)); // after a reboot: bridges and rules are gone
+      await this.locked(() => applyNetworkOnHost(n, this.store.pathOf(n.Name))); // after a reboot: bridges and rules are gone
     }
     return net;
   }
@@ -184,6 +191,7 @@ export class NetworkService implements ContainerNetworking {
 
   /** Removes user networks no container refers to (the default network stays). */
   async prune(): Promise<string[]> {
+    await this.locked(removeOrphanedNetworks);
     const removed: string[] = [];
     for (const n of this.store.list()) {
       if (n.Default || this.deps.containersUsing(n.Name).length > 0) continue;

@@ -7,9 +7,9 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { get } from 'node:http';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { HULL_BIN, hullWithBusybox, type HullEnv } from '../../src/testing/hull-cli.js';
+import { HULL_BIN, createHullEnv, hullWithBusybox, type HullEnv } from '../../src/testing/hull-cli.js';
 
 let env: HullEnv;
 before(async () => {
@@ -203,4 +203,24 @@ test('after a SIGKILL during run, or of the monitor and container, one hull comm
   await env.ok(['rm', '-f', 'victim', 'orphan']);
   await env.ok(['network', 'rm', 'crash']);
   assertNothingLeft({ ...facts, ids: [victim, orphan], veths }, true);
+});
+
+test("a network whose store was deleted without \"network rm\" is removed by another store's next network change", async () => {
+  const doomed = createHullEnv('hull-doomed-');
+  let facts: Pick<Leftovers, 'bridge'>;
+  try {
+    await doomed.ok(['network', 'create', 'doomed']);
+    const n = JSON.parse(await doomed.ok(['network', 'inspect', 'doomed'])) as Array<{ Options: Record<string, string> }>;
+    facts = { bridge: n[0]?.Options['com.docker.network.bridge.name'] as string };
+    assert.ok(existsSync(`/sys/class/net/${facts.bridge}`));
+  } finally {
+    rmSync(doomed.dir, { recursive: true, force: true }); // rm -rf of the store, no hull cleanup
+  }
+  assert.ok(existsSync(`/sys/class/net/${facts.bridge}`), 'the bridge outlives its store');
+  await env.ok(['network', 'create', 'after-doomed']);
+  assert.ok(!existsSync(`/sys/class/net/${facts.bridge}`), 'bridge removed');
+  const rules = spawnSync('iptables-save', { encoding: 'utf8' }).stdout.split('\n');
+  // Every rule names its bridge in a comment (the new network may reuse the freed subnet).
+  assert.deepEqual(rules.filter((r) => r.includes(facts.bridge)), [], 'its rules removed');
+  await env.ok(['network', 'rm', 'after-doomed']);
 });
