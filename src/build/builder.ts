@@ -13,7 +13,7 @@
  * holds a GC lease; the image is recorded last, so a kill -9 leaves no image, only cache entries
  * that are complete or absent.
  */
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HullError, errorMessage, isHullError } from '../errors.js';
 import { chainIds } from '../oci/chain-id.js';
@@ -22,6 +22,7 @@ import { parseImageConfig, type ImageConfig, type HistoryEntry } from '../oci/im
 import { MediaType } from '../oci/media-types.js';
 import { envKey, mergeEnv } from '../oci/env.js';
 import type { Descriptor } from '../oci/descriptor.js';
+import type { SpecMount } from '../oci/runtime-spec.js';
 import type { Digest } from '../oci/digest.js';
 import { randomId } from '../sys/ids.js';
 import { DEFAULT_PATH } from '../runtime/defaults.js';
@@ -103,6 +104,9 @@ interface State {
   args: Map<string, string>;
   /** The stage's variables for expansion: ENV over build args. */
 }
+
+/** Where a `RUN <<EOF` script with a #! line is bound during its step (removed from the layer after). */
+const HEREDOC_SCRIPT = '/.hull-heredoc-script';
 
 function topChain(config: ImageConfig): Digest | undefined {
   return chainIds(config.rootfs.diff_ids).at(-1);
@@ -341,7 +345,7 @@ class Build {
 
   private async runStep(stage: Stage, state: State, instr: RunInstruction, step: number): Promise<State> {
     const defaults = state.config.config ?? {};
-    const argv = this.runArgv(instr, defaults.Shell);
+    const argv = commandArgv(instr.command, defaults.Shell);
     const expand = (raw: string) => expandWord(raw, this.vars(state), this.escape);
     const workdir = defaults.WorkingDir || '/';
     const mountKey = JSON.stringify(instr.mounts.map((m) => ({ ...m, ...('target' in m && m.target !== undefined ? { target: expand(m.target) } : {}) })));
@@ -359,18 +363,19 @@ class Build {
             privateDir: stepDir,
             workdir,
           }, this.where(instr));
+          const command = this.runArgv(instr, defaults.Shell, stepDir);
           const { code, stubs } = await runProcess(this.deps.runtime, {
             id: `${this.id.slice(0, 32)}-${step}`,
             hostname: this.id.slice(0, 12),
             rootfs: view.rootfs,
             bundleDir: stepDir,
-            args: argv,
+            args: command.argv,
             imageEnv: defaults.Env ?? [],
             buildArgs: state.args,
             cwd: workdir,
             user: defaults.User,
             net: await this.network(instr.network),
-            mounts,
+            mounts: [...mounts, ...command.mounts],
             onOutput: (stream, data) => this.emit({ type: 'output', step, stream, data }),
             ...(this.opts.signal ? { signal: this.opts.signal } : {}),
           });
@@ -387,22 +392,19 @@ class Build {
     );
   }
 
-  /** The RUN command: exec form as written; shell form through SHELL; heredocs as the shell reads them. */
-  private runArgv(instr: RunInstruction, shell: string[] | undefined): string[] {
-    if (instr.command.form === 'exec' || instr.heredocs.length === 0) return commandArgv(instr.command, shell);
-    const only = /^\s*<<-?\s*["']?([A-Za-z_][\w.-]*)["']?\s*$/.exec(instr.command.script);
-    const first = instr.heredocs[0];
-    if (only && first && instr.heredocs.length === 1 && only[1] === first.name) {
-      // `RUN <<EOF` alone: the body is the script (a #! line picks its interpreter).
-      if (first.content.startsWith('#!')) {
-        const interpreter = (first.content.split('\n')[0] as string).slice(2).trim().split(/\s+/);
-        return [...interpreter, '-c', first.content.split('\n').slice(1).join('\n')];
-      }
-      return commandArgv({ form: 'shell', script: first.content }, shell);
+  /**
+   * The RUN command: exec form as written, shell form through SHELL (the parser already put
+   * here-documents back into the script). A lone `RUN <<EOF` whose body starts with `#!` is a
+   * script file for that interpreter: it is bound into the step and executed, as BuildKit does.
+   */
+  private runArgv(instr: RunInstruction, shell: string[] | undefined, stepDir: string): { argv: string[]; mounts: SpecMount[] } {
+    const only = instr.heredocs.length === 1 ? instr.heredocs[0] : undefined;
+    if (instr.command.form === 'shell' && only && instr.command.script === only.content && only.content.startsWith('#!')) {
+      const file = join(stepDir, 'heredoc-script');
+      writeFileSync(file, only.content, { mode: 0o755 });
+      return { argv: [HEREDOC_SCRIPT], mounts: [{ destination: HEREDOC_SCRIPT, type: 'bind', source: file, options: ['rbind', 'ro', 'nosuid', 'nodev'] }] };
     }
-    // The shell reads the here-documents itself: give it the whole text back.
-    const body = instr.heredocs.map((h) => `${h.content}\n${h.name}`).join('\n');
-    return commandArgv({ form: 'shell', script: `${instr.command.script}\n${body}` }, shell);
+    return { argv: commandArgv(instr.command, shell), mounts: [] };
   }
 
   /** The network of RUN steps, attached once per build on first use and detached at the end. */

@@ -1,0 +1,251 @@
+/** hull build end to end: what a user checks after building on a busybox base. */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { hullWithBusybox, type HullEnv } from '../../src/testing/hull-cli.js';
+
+let env: HullEnv;
+before(async () => {
+  env = await hullWithBusybox();
+});
+after(async () => env.cleanup());
+
+let contexts = 0;
+/** A fresh context directory with these files (a trailing / makes a directory). */
+function context(files: Record<string, string>): string {
+  const dir = join(env.dir, `ctx-${++contexts}`);
+  mkdirSync(dir, { recursive: true });
+  for (const [name, text] of Object.entries(files)) {
+    const p = join(dir, name);
+    mkdirSync(name.endsWith('/') ? p : dirname(p), { recursive: true });
+    if (!name.endsWith('/')) writeFileSync(p, text);
+  }
+  return dir;
+}
+
+interface ImageJson {
+  Id: string;
+  Author: string;
+  Config: Record<string, unknown>;
+  RootFS: { Layers: string[] };
+  History: Array<{ created_by?: string; empty_layer?: boolean }>;
+}
+
+async function inspect(name: string): Promise<ImageJson> {
+  return (JSON.parse(await env.ok(['inspect', '--type', 'image', name])) as ImageJson[])[0] as ImageJson;
+}
+
+const run = (image: string, script: string) => env.ok(['run', '--rm', '--network', 'none', '--entrypoint', '/bin/sh', image, '-c', script]);
+
+test('a single-stage build: the config docker build gives, files with their owners and modes, history', async () => {
+  const dir = context({
+    'Containerfile': [
+      'FROM busybox',
+      'ARG VERSION=1.0',
+      'ENV APP_HOME=/srv/app GREETING="hello world"',
+      'LABEL org.example.version=$VERSION maintainer.team=core',
+      'WORKDIR $APP_HOME',
+      'COPY --chown=tester:staff --chmod=640 config.txt conf/',
+      'COPY src/ ./src/',
+      'RUN echo "built $VERSION" > built.txt && mkdir -p /data && echo $GREETING > /data/greeting',
+      'USER tester',
+      'EXPOSE 8080 53/udp',
+      'VOLUME /data',
+      'STOPSIGNAL SIGINT',
+      'HEALTHCHECK --interval=5s --retries=3 CMD wget -q -O- http://localhost:8080/ || exit 1',
+      'SHELL ["/bin/sh", "-ec"]',
+      'ENTRYPOINT ["/bin/sh", "-c"]',
+      'CMD cat built.txt',
+      'ONBUILD RUN echo child',
+      '',
+    ].join('\n'),
+    'config.txt': 'key=value\n',
+    'src/main.sh': 'echo main\n',
+    'src/lib/util.sh': 'echo util\n',
+  });
+  const out = await env.ok(['build', '-t', 'single:1', dir]);
+  assert.match(out, /^STEP 1\/17: FROM busybox$/m);
+  assert.match(out, /^STEP 8\/17: RUN echo "built \$VERSION"/m);
+  const id = out.trim().split('\n').at(-1) as string;
+  assert.match(id, /^sha256:[a-f0-9]{64}$/);
+  const image = await inspect('single:1');
+  assert.equal(image.Id, id);
+  const c = image.Config;
+  assert.deepEqual(c.Env, ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'APP_HOME=/srv/app', 'GREETING=hello world']);
+  assert.equal(c.WorkingDir, '/srv/app');
+  assert.equal(c.User, 'tester');
+  assert.deepEqual(c.ExposedPorts, { '8080/tcp': {}, '53/udp': {} });
+  assert.deepEqual(c.Volumes, { '/data': {} });
+  assert.deepEqual(c.Labels, { 'org.example.version': '1.0', 'maintainer.team': 'core' });
+  assert.equal(c.StopSignal, 'SIGINT');
+  assert.deepEqual(c.Healthcheck, { Test: ['CMD-SHELL', 'wget -q -O- http://localhost:8080/ || exit 1'], Interval: 5e9, Retries: 3 });
+  assert.deepEqual(c.Shell, ['/bin/sh', '-ec']);
+  assert.deepEqual(c.Entrypoint, ['/bin/sh', '-c']);
+  // The shell form wraps the SHELL in force at that point.
+  assert.deepEqual(c.Cmd, ['/bin/sh', '-ec', 'cat built.txt']);
+  assert.deepEqual(c.OnBuild, ['RUN echo child']);
+  // Three layer steps on the one-layer base; every config step is an empty_layer entry.
+  assert.equal(image.RootFS.Layers.length, 4);
+  const history = image.History.slice(1);
+  assert.equal(history.length, 16);
+  assert.deepEqual(history.map((h) => h.empty_layer === true), [true, true, true, true, false, false, false, true, true, true, true, true, true, true, true, true]);
+  assert.equal(history[6]?.created_by, '|1 VERSION=1.0 /bin/sh -c echo "built $VERSION" > built.txt && mkdir -p /data && echo $GREETING > /data/greeting');
+  assert.match(history[1]?.created_by ?? '', /^\/bin\/sh -c #\(nop\) ENV APP_HOME=\/srv\/app/);
+  assert.match(history[4]?.created_by ?? '', /^\/bin\/sh -c #\(nop\) COPY file:[a-f0-9]{64} in conf\/ $/);
+
+  // ENTRYPOINT ["/bin/sh", "-c"] with that CMD runs `/bin/sh -c /bin/sh -ec "cat built.txt"`, as docker would.
+  assert.equal(await env.ok(['run', '--rm', '--network', 'none', 'single:1', 'cat built.txt']), 'built 1.0\n');
+  const listing = await run('single:1', 'cd /srv/app && stat -c "%n %u:%g %a" conf conf/config.txt src src/main.sh src/lib/util.sh built.txt && cat conf/config.txt /data/greeting && id -un');
+  assert.equal(listing, ['conf 0:0 755', 'conf/config.txt 1000:50 640', 'src 0:0 755', 'src/main.sh 0:0 644', 'src/lib/util.sh 0:0 644', 'built.txt 0:0 644', 'key=value', 'hello world', 'tester', ''].join('\n'));
+});
+
+test('multi-stage: COPY --from a stage, only the stages the target needs are built, --target', async () => {
+  const dir = context({
+    'Containerfile': [
+      'ARG BASE=busybox',
+      'FROM $BASE AS builder',
+      'RUN mkdir /out && echo compiled > /out/app && chown 1000:50 /out/app && chmod 750 /out/app',
+      'FROM busybox AS unused',
+      'RUN echo THIS-STAGE-RAN',
+      'FROM builder AS tested',
+      'RUN echo tested > /out/tested',
+      'FROM busybox',
+      'COPY --from=builder /out/app /usr/local/bin/',
+      'COPY --from=0 /out /copied',
+      'CMD ["cat", "/usr/local/bin/app"]',
+      '',
+    ].join('\n'),
+  });
+  const out = await env.ok(['build', '-t', 'multi:final', dir]);
+  assert.doesNotMatch(out, /THIS-STAGE-RAN|RUN echo tested/, 'stages the target does not need are skipped');
+  assert.match(out, /^STEP 1\/6: FROM \$BASE AS builder$/m);
+  assert.equal(await env.ok(['run', '--rm', '--network', 'none', 'multi:final']), 'compiled\n');
+  assert.equal(await run('multi:final', 'stat -c "%u:%g %a" /usr/local/bin/app /copied/app; ls /copied'), '1000:50 750\n1000:50 750\napp\n', '--from keeps owners and modes');
+  const final = await inspect('multi:final');
+  assert.equal(final.RootFS.Layers.length, 3, 'the builder stage layers are not in the final image');
+
+  const targeted = await env.ok(['build', '--target', 'tested', '-t', 'multi:tested', dir]);
+  assert.match(targeted, /RUN echo tested/);
+  assert.doesNotMatch(targeted, /THIS-STAGE-RAN|COPY --from/);
+  assert.equal(await run('multi:tested', 'cat /out/tested /out/app'), 'tested\ncompiled\n');
+
+  const missing = await env.hull(['build', '--target', 'nosuch', dir]);
+  assert.equal(missing.code, 125);
+  assert.match(missing.stderr, /Cannot build target "nosuch"/);
+});
+
+test('.dockerignore: ignored files are not in the context, exceptions put files back', async () => {
+  const dir = context({
+    'Containerfile': 'FROM busybox\nCOPY . /ctx/\n',
+    '.dockerignore': '*.log\nsecrets/\nbuild\n!build/keep.txt\n',
+    'app.txt': 'app\n',
+    'debug.log': 'noise\n',
+    'secrets/key': 'k\n',
+    'build/out.o': 'o\n',
+    'build/keep.txt': 'keep\n',
+    'sub/nested.log': 'nested\n',
+  });
+  await env.ok(['build', '-t', 'ignored', dir]);
+  const files = (await run('ignored', 'cd /ctx && find . -type f | sort')).trim().split('\n');
+  assert.deepEqual(files, ['./.dockerignore', './Containerfile', './app.txt', './build/keep.txt', './sub/nested.log']);
+
+  writeFileSync(join(dir, 'Containerfile'), 'FROM busybox\nCOPY debug.log /\n');
+  const r = await env.hull(['build', dir]);
+  assert.notEqual(r.code, 0);
+  assert.match(r.stderr, /Cannot copy "debug.log": no such file or directory in the build context/);
+});
+
+test('the cache: a rebuild reuses every step and gives the same image; one changed file reruns only its step and those after', async () => {
+  const dir = context({
+    'Containerfile': ['FROM busybox', 'RUN echo first-run >> /runs', 'COPY a.txt /a.txt', 'COPY b.txt /b.txt', 'RUN echo second-run >> /runs', 'ENV DONE=1', ''].join('\n'),
+    'a.txt': 'a\n',
+    'b.txt': 'b\n',
+  });
+  const first = await env.ok(['build', '-t', 'cached', dir]);
+  assert.doesNotMatch(first, /Using cache/);
+  const second = await env.ok(['build', '-t', 'cached', dir]);
+  assert.equal(second.match(/--> Using cache/g)?.length, 5, 'every step after FROM comes from the cache');
+  assert.equal(second.trim().split('\n').at(-1), first.trim().split('\n').at(-1), 'the same image ID');
+
+  writeFileSync(join(dir, 'b.txt'), 'b changed\n');
+  const third = await env.ok(['build', '-t', 'cached', dir]);
+  const steps = third.split(/^STEP /m).slice(1);
+  const cachedSteps = steps.filter((s) => s.includes('--> Using cache')).map((s) => s.split(':')[0]);
+  assert.deepEqual(cachedSteps, ['2/6', '3/6'], 'the RUN and COPY before the changed file are cached; COPY b.txt and what follows are not');
+  assert.equal(await run('cached', 'cat /b.txt /runs'), 'b changed\nfirst-run\nsecond-run\n');
+
+  // A mode change is a change too.
+  chmodSync(join(dir, 'a.txt'), 0o600);
+  const fourth = await env.ok(['build', '-t', 'cached', dir]);
+  assert.equal(fourth.match(/--> Using cache/g)?.length, 1);
+
+  const noCache = await env.ok(['build', '--no-cache', '-t', 'cached', dir]);
+  assert.doesNotMatch(noCache, /Using cache/);
+
+  // builder prune empties the cache; the tagged image stays.
+  const pruned = await env.ok(['builder', 'prune', '-f']);
+  assert.match(pruned, /Total reclaimed space/);
+  assert.equal(await run('cached', 'cat /a.txt'), 'a\n');
+  const afterPrune = await env.ok(['build', '-t', 'cached', dir]);
+  assert.doesNotMatch(afterPrune, /Using cache/);
+});
+
+test('a RUN failure names the step and the exit status, and leaves no image', async () => {
+  const dir = context({ 'Containerfile': 'FROM busybox\nRUN echo before-failure\nRUN echo failing-now >&2; exit 3\nRUN echo never\n' });
+  const before = (await env.ok(['images', '-q', '--no-trunc'])).trim().split('\n').sort();
+  const r = await env.hull(['build', '-t', 'broken:1', dir]);
+  assert.equal(r.code, 125);
+  assert.match(r.stdout, /STEP 3\/4: RUN echo failing-now/);
+  assert.doesNotMatch(r.stdout, /echo never|^never$/m);
+  assert.match(r.stderr, /failing-now/);
+  assert.match(r.stderr, /Error: Cannot build at STEP 3 "RUN echo failing-now >&2; exit 3" \(.*Containerfile:3\): exit status 3/);
+  assert.match(r.stderr, /hint: /);
+  assert.notEqual((await env.hull(['inspect', '--type', 'image', 'broken:1'])).code, 0);
+  assert.deepEqual((await env.ok(['images', '-q', '--no-trunc'])).trim().split('\n').sort(), before);
+  const mounts = spawnSync('grep', ['-c', env.dir, '/proc/self/mountinfo'], { encoding: 'utf8' }).stdout.trim();
+  assert.equal(mounts, '0', 'nothing stays mounted');
+});
+
+test('ADD extracts a local tar, heredocs, build args, secrets, ONBUILD triggers in a child build', async () => {
+  const dir = context({ 'payload/dir/file.txt': 'from tar\n', 'token.txt': 's3cret\n' });
+  spawnSync('tar', ['-czf', join(dir, 'payload.tar.gz'), '-C', join(dir, 'payload'), '.']);
+  writeFileSync(join(dir, 'Containerfile'), [
+    'FROM busybox',
+    'ARG WHO',
+    'ADD payload.tar.gz /opt/',
+    'COPY <<EOF /etc/motd',
+    'welcome $WHO',
+    'EOF',
+    'RUN <<EOF',
+    'echo "heredoc for $WHO" > /heredoc.txt',
+    'EOF',
+    'RUN <<EOF',
+    '#!/bin/sh -e',
+    'echo "script with its own interpreter line" > /shebang.txt',
+    'EOF',
+    'RUN --mount=type=secret,id=token cat /run/secrets/token > /seen-secret',
+    'ONBUILD RUN echo triggered > /trigger.txt',
+    '',
+  ].join('\n'));
+  await env.ok(['build', '--build-arg', 'WHO=tester', '--secret', `id=token,src=${join(dir, 'token.txt')}`, '-t', 'features', dir]);
+  assert.equal(await run('features', 'cat /opt/dir/file.txt /etc/motd /heredoc.txt /shebang.txt /seen-secret'), 'from tar\nwelcome tester\nheredoc for tester\nscript with its own interpreter line\ns3cret\n');
+  // The secret's mount point and the script's are not left in the image.
+  assert.equal(await run('features', 'ls -a / | grep -c -e "^run$" -e hull-heredoc || true'), '0\n');
+
+  const child = context({ 'Containerfile': 'FROM features\nRUN cat /trigger.txt\n' });
+  const out = await env.ok(['build', '-t', 'child', child]);
+  assert.match(out, /^triggered$/m);
+  assert.equal((await inspect('child')).Config.OnBuild ?? null, null, 'triggers are not inherited further');
+});
+
+test('-f, --label, --iidfile and --quiet', async () => {
+  const dir = context({ 'build/app.Containerfile': 'FROM busybox\nLABEL a=1\n' });
+  const iid = join(env.dir, 'iid');
+  const out = await env.ok(['build', '-q', '-f', join(dir, 'build/app.Containerfile'), '--label', 'b=2', '--iidfile', iid, '-t', 'labelled', dir]);
+  const id = out.trim();
+  assert.match(id, /^sha256:[a-f0-9]{64}$/, 'only the ID is printed');
+  assert.equal(spawnSync('cat', [iid], { encoding: 'utf8' }).stdout, id);
+  assert.deepEqual((await inspect('labelled')).Config.Labels, { a: '1', b: '2' });
+});
