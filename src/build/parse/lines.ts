@@ -107,7 +107,8 @@ export class LineReader {
 
   /**
    * Reads a heredoc body up to the line that is exactly `name` (after leading tabs when `chomp`).
-   * Lines keep their own endings and each gets its \n; `chomp` (`<<-`) strips leading tabs.
+   * Each line ends with \n, also in a CRLF file (BuildKit would keep the \r, which no shell wants);
+   * `chomp` (`<<-`) strips leading tabs.
    */
   readHeredoc(name: string, chomp: boolean): string {
     let content = '';
@@ -116,7 +117,7 @@ export class LineReader {
       let candidate = trimNewline(raw);
       if (chomp) candidate = candidate.replace(/^\t+/, '');
       if (candidate === name) return chomp ? content.replace(/^\t+/gm, '') : content;
-      content += `${raw}\n`;
+      content += `${raw.endsWith('\r') ? raw.slice(0, -1) : raw}\n`;
     }
     throw new ParseProblem(`unterminated heredoc "${name}"`, `end the here-document with a line that is exactly "${name}"`);
   }
