@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 # Debian packages: the OCI runtime, the container monitor, the init, the test image source,
 # and the tools used as interoperability oracles and peers.
-DEB_PACKAGES=(runc conmon catatonit busybox-static skopeo umoci uidmap iptables
+DEB_PACKAGES=(runc conmon catatonit busybox-static skopeo umoci uidmap iptables buildah
   containernetworking-plugins docker-registry attr tmux zstd podman ${HULL_EXTRA_DEB_PACKAGES:-})
 missing=()
 for p in "${DEB_PACKAGES[@]}"; do

@@ -144,7 +144,7 @@ export function looksLikeArchive(path: string): boolean {
 }
 
 /** mkdir -p inside the root; each created directory 0755 root-owned (or `owner` for the last). */
-function ensureDir(rootfs: string, path: string, owner?: { uid: number; gid: number }, mode?: number): string {
+function ensureDir(rootfs: string, path: string, owner?: { uid: number; gid: number }): string {
   const parts = cleanSource(path);
   let host = rootfs;
   for (let i = 0; i < parts.length; i++) {
@@ -155,7 +155,6 @@ function ensureDir(rootfs: string, path: string, owner?: { uid: number; gid: num
     mkdirSync(host, { mode: 0o755 });
     const last = i === parts.length - 1;
     if (last && owner) lchownSync(host, owner.uid, owner.gid);
-    if (last && mode !== undefined) chmodSync(host, mode);
   }
   return host;
 }
@@ -203,9 +202,11 @@ export async function copyInto(rootfs: string, root: SourceRoot, items: readonly
     throw new HullError('INVALID_ARGUMENT', `Cannot copy ${items.length} sources to "${opts.dest}": with more than one source the destination must be a directory and end with a /`, { hint: `write the destination as "${opts.dest}/"` });
   }
   const dest = posix.normalize(opts.dest);
+  // A destination directory COPY creates belongs to --chown's owner (its mode stays 0755), as buildah and BuildKit make it.
+  if (intoDir && !destExistsAsDir) ensureDir(rootfs, dest, opts.owner);
   for (const item of items) {
     if (item.isDir) {
-      ensureDir(rootfs, dest, opts.owner, opts.mode);
+      ensureDir(rootfs, dest, opts.owner);
       for (const [rel, st] of walk(root, item)) copyEntry(rootfs, posix.join(dest, rel), join(item.host, rel), st, root, opts);
       continue;
     }

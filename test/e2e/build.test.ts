@@ -98,7 +98,7 @@ test('a single-stage build: the config docker build gives, files with their owne
   // ENTRYPOINT ["/bin/sh", "-c"] with that CMD runs `/bin/sh -c /bin/sh -ec "cat built.txt"`, as docker would.
   assert.equal(await env.ok(['run', '--rm', '--network', 'none', 'single:1', 'cat built.txt']), 'built 1.0\n');
   const listing = await run('single:1', 'cd /srv/app && stat -c "%n %u:%g %a" conf conf/config.txt src src/main.sh src/lib/util.sh built.txt && cat conf/config.txt /data/greeting && id -un');
-  assert.equal(listing, ['conf 0:0 755', 'conf/config.txt 1000:50 640', 'src 0:0 755', 'src/main.sh 0:0 644', 'src/lib/util.sh 0:0 644', 'built.txt 0:0 644', 'key=value', 'hello world', 'tester', ''].join('\n'));
+  assert.equal(listing, ['conf 1000:50 755', 'conf/config.txt 1000:50 640', 'src 0:0 755', 'src/main.sh 0:0 644', 'src/lib/util.sh 0:0 644', 'built.txt 0:0 644', 'key=value', 'hello world', 'tester', ''].join('\n'));
 });
 
 test('multi-stage: COPY --from a stage, only the stages the target needs are built, --target', async () => {
