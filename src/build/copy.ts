@@ -18,7 +18,7 @@ import { createHash } from 'node:crypto';
 import { join, posix } from 'node:path';
 import { HullError } from '../errors.js';
 import { resolveInRoot } from '../sys/safe-path.js';
-import { cleanSource, hasWildcard, matchWildcard } from './sources.js';
+import { cleanSource, hasWildcard, matchWildcard, pathExists } from './sources.js';
 
 export interface SourceRoot {
   /** Host directory: the build context, or a mounted stage/image filesystem. */
@@ -57,7 +57,7 @@ export function resolveSources(root: SourceRoot, sources: readonly string[]): Co
   const items: CopyItem[] = [];
   for (const source of sources) {
     const rels = hasWildcard(source) ? matchWildcard(root.dir, source, root.excluded) : [cleanSource(source).join('/')];
-    const found = rels.filter((rel) => rel === '' || (!root.excluded(rel) && lstatSync(resolveInRoot(root.dir, rel), { throwIfNoEntry: false }) !== undefined));
+    const found = rels.filter((rel) => rel === '' || (!root.excluded(rel) && pathExists(resolveInRoot(root.dir, rel))));
     if (found.length === 0) {
       throw new HullError('NOT_FOUND', `Cannot copy "${source}": no such file or directory in ${root.name}`, {
         hint: root.keepOwners ? 'check the path inside that stage or image' : 'paths are relative to the build context; check .containerignore/.dockerignore does not exclude it',

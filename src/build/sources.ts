@@ -63,7 +63,7 @@ export function matchWildcard(root: string, pattern: string, excluded: (rel: str
     for (const dir of current) {
       if (literal) {
         const rel = dir === '' ? seg.replace(/\\(.)/g, '$1') : `${dir}/${seg.replace(/\\(.)/g, '$1')}`;
-        if (lstatSync(join(root, rel), { throwIfNoEntry: false }) && !excluded(rel)) next.push(rel);
+        if (pathExists(join(root, rel)) && !excluded(rel)) next.push(rel);
         continue;
       }
       let names: string[];
@@ -80,6 +80,16 @@ export function matchWildcard(root: string, pattern: string, excluded: (rel: str
     current = next;
   }
   return current.filter((r) => r !== '').sort();
+}
+
+/** lstat succeeds (ENOENT and ENOTDIR, a file used as a directory, both mean no). */
+export function pathExists(path: string): boolean {
+  try {
+    lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Pure: where a source lands, by docker's rules (dest ending in / or an existing directory: inside it). */
