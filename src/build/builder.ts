@@ -38,7 +38,7 @@ import { expandHeredoc, expandWord, expandWords, type EscapeChar } from './expan
 import { findStage, planStages, stageName, targetStage } from './plan.js';
 import { applyMetadata, commandArgv, copyCreatedBy, nopCreatedBy, runCreatedBy, type StageFlags } from './stage-config.js';
 import { BuildCache, cacheKey } from './cache.js';
-import { mountView, type MountedView } from './views.js';
+import { mountView, reapDeadBuilds, writeOwner, type MountedView } from './views.js';
 import { storeViewLayer } from './layer.js';
 import { removeMountStubs, runProcess } from './run-step.js';
 import { runMounts } from './run-mounts.js';
@@ -147,7 +147,9 @@ class Build {
   }
 
   async run(): Promise<BuildResult> {
+    await reapDeadBuilds(this.deps.runroot, this.deps.snapshotter, this.deps.runtime);
     mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    writeOwner(this.dir);
     try {
       for (const g of this.opts.file.globalArgs) this.declareArgs(g, this.globalArgs, (raw) => expandWord(raw, (n) => this.globalArgs.get(n), this.escape));
       const target = targetStage(this.opts.file, this.opts.target);

@@ -249,3 +249,33 @@ test('-f, --label, --iidfile and --quiet', async () => {
   assert.equal(spawnSync('cat', [iid], { encoding: 'utf8' }).stdout, id);
   assert.deepEqual((await inspect('labelled')).Config.Labels, { a: '1', b: '2' });
 });
+
+test('SIGKILL during a build at several points leaves no image and a usable store; the next build cleans up and succeeds', async () => {
+  const { spawn } = await import('node:child_process');
+  const { HULL_BIN } = await import('../../src/testing/hull-cli.js');
+  const dir = context({
+    'Containerfile': ['FROM busybox', 'COPY data /data', 'RUN for i in $(seq 1 20); do head -c 200000 /dev/urandom > /data/r$i; done', 'RUN sleep 1 && echo slow > /slow', 'CMD ["cat", "/slow"]', ''].join('\n'),
+    'data/a': 'a\n',
+  });
+  for (const delay of [150, 400, 900, 1600]) {
+    // --no-cache: every attempt does the work again, so each kill lands mid-build.
+    const child = spawn(HULL_BIN, ['--root', env.root, '--runroot', env.runroot, 'build', '--no-cache', '--network', 'none', '-t', `crash:${delay}`, dir], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+    const closed = new Promise((r) => child.on('close', r));
+    await new Promise((r) => setTimeout(r, delay));
+    child.kill('SIGKILL');
+    await closed;
+    assert.equal(stderr, '', 'the build had not failed on its own');
+    const names = (await env.ok(['images', '--format', '{{.Repository}}:{{.Tag}}'])).trim().split('\n');
+    // Either the build finished before the kill (a whole image) or nothing of it is listed.
+    for (const name of names.filter((n) => n === `crash:${delay}`)) assert.equal(await env.ok(['run', '--rm', '--network', 'none', name]), 'slow\n');
+  }
+  await env.ok(['build', '--network', 'none', '-t', 'crash:final', dir]);
+  assert.equal(await env.ok(['run', '--rm', '--network', 'none', 'crash:final']), 'slow\n');
+  assert.equal(await run('crash:final', 'ls /data | wc -l'), '21\n');
+  // The builds killed before left nothing mounted, no step running, no build directory.
+  const mounts = spawnSync('grep', ['-c', join(env.runroot, 'build'), '/proc/self/mountinfo'], { encoding: 'utf8' }).stdout.trim();
+  assert.equal(mounts, '0');
+  assert.deepEqual(spawnSync('ls', [join(env.runroot, 'build')], { encoding: 'utf8' }).stdout, '');
+});
