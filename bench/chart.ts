@@ -1,14 +1,16 @@
 /**
- * An SVG bar chart of hull ÷ peer ratios, on a log scale centred on 1: bars going left (green) are
- * where hull leads, bars going right trail (amber within target, red beyond); a tick marks each
- * target. Ratios not measured yet are listed in grey with their reason.
+ * An SVG bar chart of hull ÷ peer ratios, on a log scale centred on 1: bars going left are where
+ * hull leads, bars going right trail; green within target, red beyond, blue-grey for a ratio shown
+ * for information (no target); a tick marks each target. Absolute rows (ms against a limit) have
+ * no place on a ratio axis: they are written out as text, coloured by their result. Rows not
+ * measured yet are listed in grey with their reason.
  */
-import type { Ratio } from './lib/result.js';
-import { num } from './report/format.js';
+import { passes, type Target } from './lib/result.js';
+import { num, targetText, valueText, verdict } from './report/format.js';
 
 export interface ChartRow {
   label: string;
-  ratio: Ratio;
+  target: Target;
   /** Shown instead of a bar when the ratio is missing. */
   reason?: string;
 }
@@ -30,10 +32,11 @@ function xOf(v: number): number {
   return LABEL_W + ((Math.log10(clamped) - Math.log10(MIN)) / (Math.log10(MAX) - Math.log10(MIN))) * plotW;
 }
 
-function colour(r: Ratio): string {
-  if (r.value === undefined) return '#bbb';
-  if (r.value <= 1) return '#2e9d4f';
-  return r.value <= r.target ? '#e0a020' : '#d23b3b';
+function colour(t: Target): string {
+  const p = passes(t);
+  if (t.value === undefined) return '#bbb';
+  if (p === undefined) return '#7d8fb3';
+  return p ? '#2e9d4f' : '#d23b3b';
 }
 
 function axis(height: number): string[] {
@@ -49,18 +52,27 @@ function axis(height: number): string[] {
 function row(r: ChartRow, i: number): string[] {
   const y = TOP + i * ROW_H;
   const out = [`<text x="${LABEL_W - 8}" y="${y + 14}" text-anchor="end" font-size="12" fill="#222">${esc(r.label)}</text>`];
-  const v = r.ratio.value;
+  const t = r.target;
+  const v = t.value;
   if (v === undefined) {
     out.push(`<text x="${xOf(1) + 6}" y="${y + 14}" font-size="11" fill="#888">${esc(r.reason ?? 'not measured')}</text>`);
     return out;
   }
+  if (t.kind === 'absolute') {
+    out.push(`<text x="${xOf(MIN) + 6}" y="${y + 14}" font-size="11" font-weight="bold" fill="${colour(t)}">${esc(`${valueText(t)} (absolute; target ${targetText(t)}: ${verdict(t)})`)}</text>`);
+    return out;
+  }
   const x1 = xOf(1);
   const x2 = xOf(v);
-  out.push(`<rect x="${Math.min(x1, x2).toFixed(1)}" y="${y + 3}" width="${Math.max(1.5, Math.abs(x2 - x1)).toFixed(1)}" height="${ROW_H - 7}" fill="${colour(r.ratio)}"/>`);
-  const tx = xOf(r.ratio.target).toFixed(1);
-  out.push(`<line x1="${tx}" y1="${y + 1}" x2="${tx}" y2="${y + ROW_H - 2}" stroke="#000" stroke-width="2"/>`);
-  const labelX = v >= 1 ? Math.max(x2, Number(tx)) + 5 : x1 + 5;
-  out.push(`<text x="${labelX.toFixed(1)}" y="${y + 14}" font-size="11" fill="#222">${num(v)}×</text>`);
+  out.push(`<rect x="${Math.min(x1, x2).toFixed(1)}" y="${y + 3}" width="${Math.max(1.5, Math.abs(x2 - x1)).toFixed(1)}" height="${ROW_H - 7}" fill="${colour(t)}"/>`);
+  let right = x2;
+  if (t.target !== undefined) {
+    const tx = xOf(t.target);
+    out.push(`<line x1="${tx.toFixed(1)}" y1="${y + 1}" x2="${tx.toFixed(1)}" y2="${y + ROW_H - 2}" stroke="#000" stroke-width="2"/>`);
+    right = Math.max(x2, tx);
+  }
+  const labelX = v >= 1 ? right + 5 : x1 + 5;
+  out.push(`<text x="${labelX.toFixed(1)}" y="${y + 14}" font-size="11" fill="#222">${num(v)}×${t.target === undefined ? ' (info)' : ''}</text>`);
   return out;
 }
 
@@ -69,7 +81,7 @@ export function renderChart(rows: readonly ChartRow[], subtitle: string): string
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${height}" viewBox="0 0 ${W} ${height}" font-family="sans-serif">`,
     `<rect width="${W}" height="${height}" fill="#fff"/>`,
-    `<text x="12" y="22" font-size="15" font-weight="bold" fill="#111">hull ÷ peer (log scale; left of 1× hull leads, right of 1× hull trails; black tick = target)</text>`,
+    `<text x="12" y="22" font-size="15" font-weight="bold" fill="#111">hull ÷ peer (log scale; left of 1× hull leads, right of 1× hull trails; black tick = target; blue-grey = no target)</text>`,
     `<text x="12" y="40" font-size="11" fill="#555">${esc(subtitle)}</text>`,
     ...axis(height),
     ...rows.flatMap(row),

@@ -39,7 +39,7 @@ async function runScenario(s: Scenario, ctx: BenchContext): Promise<StoredScenar
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
     log(`   ${s.name} failed: ${msg}`);
-    return { name: s.name, title: s.title, date, mode, seconds: (Date.now() - t0) / 1000, figures: [], ratios: [], bound: '–', notes: [], error: msg };
+    return { name: s.name, title: s.title, date, mode, seconds: (Date.now() - t0) / 1000, figures: [], targets: [], bound: '–', notes: [], error: msg };
   }
 }
 

@@ -18,6 +18,13 @@ export interface ResultsFile {
   scenarios: Record<string, StoredScenario>;
 }
 
+/** Results saved before targets replaced ratios (`ratios`, every target a number) read as targets. */
+function upgrade(s: StoredScenario & { ratios?: StoredScenario['targets'] }): StoredScenario {
+  if (s.targets) return s;
+  const { ratios, ...rest } = s;
+  return { ...rest, targets: ratios ?? [] };
+}
+
 export function saveResults(repo: string, machine: Machine, fresh: StoredScenario[]): ResultsFile {
   const dir = join(repo, 'bench-results');
   mkdirSync(dir, { recursive: true });
@@ -28,7 +35,8 @@ export function saveResults(repo: string, machine: Machine, fresh: StoredScenari
   if (existsSync(latestPath)) {
     try { previous = JSON.parse(readFileSync(latestPath, 'utf8')) as ResultsFile; } catch { previous = undefined; }
   }
-  const merged: ResultsFile = { machine, scenarios: { ...(previous?.scenarios ?? {}), ...run.scenarios } };
+  const kept = Object.fromEntries(Object.entries(previous?.scenarios ?? {}).map(([k, s]) => [k, upgrade(s)]));
+  const merged: ResultsFile = { machine, scenarios: { ...kept, ...run.scenarios } };
   writeFileSync(latestPath, `${JSON.stringify(merged, null, 2)}\n`);
   return merged;
 }

@@ -11,11 +11,11 @@ function chartRows(results: ResultsFile, order: readonly Scenario[]): ChartRow[]
   for (const o of order) {
     const s = results.scenarios[o.name];
     if (!s) continue;
-    for (const r of s.ratios) {
-      const hullFig = s.figures.find((f) => f.case === r.case && f.subject.startsWith('hull'));
-      const reason = hullFig?.missing ?? s.error ?? 'not measured';
-      const short = r.case.replace(/ \(.*\)$/, '');
-      rows.push({ label: `${s.name} · ${short} vs ${r.vs}`.slice(0, 64), ratio: r, reason: reason.length > 70 ? `${reason.slice(0, 67)}...` : reason });
+    for (const t of s.targets) {
+      const hullFig = s.figures.find((f) => f.case === t.case && f.subject.startsWith('hull'));
+      const reason = hullFig?.missing ?? t.missing ?? s.error ?? 'not measured';
+      const short = t.case.replace(/ \(.*\)$/, '');
+      rows.push({ label: `${s.name} · ${short} vs ${t.vs}`.slice(0, 64), target: t, reason: reason.length > 70 ? `${reason.slice(0, 67)}...` : reason });
     }
   }
   return rows;
