@@ -37,3 +37,27 @@ export async function interleave(sides: readonly Side[], opts: InterleaveOptions
   }
   return results;
 }
+
+export interface ProbedSides {
+  ok: Side[];
+  /** Side name → why its first run failed. */
+  failed: Map<string, string>;
+}
+
+/**
+ * Runs each side once (it doubles as a warm-up) and keeps those that work, so that one side that
+ * cannot run on this machine (a peer's network mode, say) is reported instead of sinking the case.
+ */
+export async function probeSides(sides: readonly Side[]): Promise<ProbedSides> {
+  const ok: Side[] = [];
+  const failed = new Map<string, string>();
+  for (const side of sides) {
+    try {
+      await side.measure();
+      ok.push(side);
+    } catch (e) {
+      failed.set(side.name, (e instanceof Error ? e.message : String(e)).slice(0, 400));
+    }
+  }
+  return { ok, failed };
+}

@@ -36,10 +36,10 @@ export async function podmanGetImage(ctx: BenchContext, store: Store, image: Ima
   return ref;
 }
 
-/** Runs a podman command that must succeed. */
-export function podmanOk(ctx: BenchContext, store: Store, args: string[], opts: { timeoutMs?: number; quiet?: boolean } = {}): ReturnType<typeof runOk> {
+/** Runs a podman command that must succeed (with the peers' environment unless `env` says otherwise). */
+export function podmanOk(ctx: BenchContext, store: Store, args: string[], opts: { timeoutMs?: number; quiet?: boolean; env?: NodeJS.ProcessEnv } = {}): ReturnType<typeof runOk> {
   const [cmd, ...rest] = ctx.peers.podman(store, ...args);
-  return runOk(cmd as string, rest, { env: ctx.peers.env, timeoutMs: opts.timeoutMs ?? 300_000, quiet: opts.quiet ?? false });
+  return runOk(cmd as string, rest, { env: opts.env ?? ctx.peers.env, timeoutMs: opts.timeoutMs ?? 300_000, quiet: opts.quiet ?? false });
 }
 
 /** `--network none` for hull when its run has networks (its default became a bridge); [] before. */

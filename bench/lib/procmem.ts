@@ -22,6 +22,11 @@ function allProcs(): Proc[] {
   return readdirSync('/proc').filter((n) => /^\d+$/.test(n)).map((n) => readProc(Number(n))).filter((p): p is Proc => p !== undefined);
 }
 
+/** Pids whose command line contains one of `needles` (not their descendants). */
+export function processesNaming(needles: readonly string[]): number[] {
+  return allProcs().filter((p) => needles.some((n) => p.cmdline.includes(n))).map((p) => p.pid);
+}
+
 /** Pids whose command line contains one of `needles`, plus their descendants. */
 export function processTree(needles: readonly string[]): number[] {
   const procs = allProcs();
