@@ -59,7 +59,7 @@ function row(r: ChartRow, i: number): string[] {
     return out;
   }
   if (t.kind === 'absolute') {
-    out.push(`<text x="${xOf(MIN) + 6}" y="${y + 14}" font-size="11" font-weight="bold" fill="${colour(t)}">${esc(`${valueText(t)} (absolute; target ${targetText(t)}: ${verdict(t)})`)}</text>`);
+    out.push(`<text x="${xOf(MIN) + 6}" y="${y + 14}" font-size="11" font-weight="bold" fill="${colour(t)}">${esc(`${valueText(t)} (absolute${t.target === undefined ? ', information' : `; target ${targetText(t)}: ${verdict(t)}`})`)}</text>`);
     return out;
   }
   const x1 = xOf(1);

@@ -20,7 +20,7 @@ export function spread(f: Figure): string {
 }
 
 function amount(t: Target, v: number): string {
-  return t.kind === 'absolute' ? `${num(v)} ${t.unit ?? ''}`.trim() : `${num(v)}×`;
+  return t.kind === 'absolute' ? `${Number.isInteger(v) ? String(v) : num(v)} ${t.unit ?? ''}`.trim() : `${num(v)}×`;
 }
 
 /**
@@ -35,9 +35,9 @@ export function valueText(t: Target): string {
   return t.kind === 'absolute' ? `${precise} ${t.unit ?? ''}`.trim() : `${precise}×`;
 }
 
-/** "≤ 0.70×", "≤ 150 ms", or "none (information)". */
+/** "≤ 0.70×", "≤ 150 ms", or "none". */
 export function targetText(t: Target): string {
-  return t.target === undefined ? 'none (information)' : `≤ ${amount(t, t.target)}`;
+  return t.target === undefined ? 'none' : `≤ ${amount(t, t.target)}`;
 }
 
 export function verdict(t: Target): string {

@@ -64,7 +64,7 @@ function figureRow(f: Figure): string {
 
 function targetLine(t: Target, result: string): string {
   const basis = t.basis ? ` = ${t.basis}` : '';
-  const target = t.target === undefined ? 'no target, information' : `target ${targetText(t)}${t.why ? `, ${t.why}` : ''}`;
+  const target = t.target === undefined ? `no target${t.why ? ` — ${t.why}` : ''}` : `target ${targetText(t)}${t.why ? `, ${t.why}` : ''}`;
   return `- ${t.case}, hull vs ${t.vs}: **${valueText(t)}**${basis} (${target}: **${result}**)`;
 }
 
