@@ -106,7 +106,7 @@ export const build: Scenario = {
       bound: 'Cold: one container start per RUN (runc; three here), then per step a diff of the changed files, tar + gzip + sha256 of the new layer, and the commit (COPY: reading and hashing 300 files). Cached: parsing, one cache lookup per step (keyed by parent and instruction; COPY hashes its 300 files to find its key) and the CLI\'s own start-up — Node\'s ~50–60 ms for hull against Go for buildah.',
       notes: [
         'The Containerfile: `FROM` the debian corpus image (bookworm minbase, 61 MB gz), ENV, three RUN steps (200 generated files; a sha256 over the tree; two small files), a COPY of 300 files, WORKDIR and CMD — the shape of the issue\'s reference (buildah about 1.6 s cold and 0.37 s cached there).',
-        'Cold means every step runs but the base is already in the store: each round starts from a fresh store into which the base is pulled before the clock starts, on both sides (hull pull / buildah pull), so neither build pulls. buildah runs with --pull=false (use the base present).',
+        'Cold means every step runs but the base is already in the store: each round starts from a fresh store into which the base is pulled before the clock starts, on both sides (hull pull / buildah pull), so neither build pulls. buildah runs with --pull=false (use the base present); hull build has no --tls-verify flag and needs none, as it uses the base in its store without asking the registry.',
         'Both build with RUN steps on no network (`--network none`); buildah: `bud --layers --isolation oci --runtime runc` on a private overlay store.',
       ],
     };
