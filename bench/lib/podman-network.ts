@@ -8,8 +8,10 @@
  * same CNI plugin chain as for its built-in one (bridge, host-local, portmap, firewall, tuning) —
  * on a subnet of its own, and names it `default_network` in the containers.conf podman runs with
  * for these cases (peers.ts), so `podman run` with no --network uses it as it would its built-in
- * default. Removed afterwards, bridge included (CNI leaves bridges behind).
+ * default. Removed afterwards, with the bridge and lease directory CNI leaves behind.
  */
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import type { BenchContext } from './context.js';
 import type { Store } from './hull.js';
 import { podmanOk } from './images.js';
@@ -23,7 +25,19 @@ export interface PodmanDefaultNetwork {
   description: string;
 }
 
-/** Creates the network, runs `fn`, removes the network and its bridge. */
+/** Where CNI's host-local IPAM keeps a network's leases (host-wide, outside the private config). */
+const CNI_IPAM_DIR = '/var/lib/cni/networks';
+
+/**
+ * Removes what a podman network leaves on the host after `podman network rm`: its bridge (when
+ * podman named it, cni-podmanN) and host-local's lease directory (a lock and the last address).
+ */
+export async function removePodmanNetworkLeftovers(name: string, bridge: string): Promise<void> {
+  if (/^cni-podman\d+$/.test(bridge)) await run('ip', ['link', 'del', bridge]);
+  rmSync(join(CNI_IPAM_DIR, name), { recursive: true, force: true });
+}
+
+/** Creates the network, runs `fn`, removes the network, its bridge and its lease directory. */
 export async function withPodmanDefaultNetwork<T>(ctx: BenchContext, store: Store, fn: (net: PodmanDefaultNetwork) => Promise<T>): Promise<T> {
   await podmanOk(ctx, store, ['network', 'rm', '-f', DEFAULT_NETWORK.name]).catch(() => undefined); // left by an interrupted run
   await podmanOk(ctx, store, ['network', 'create', '--subnet', DEFAULT_NETWORK.subnet, DEFAULT_NETWORK.name], { quiet: true });
@@ -35,6 +49,6 @@ export async function withPodmanDefaultNetwork<T>(ctx: BenchContext, store: Stor
     });
   } finally {
     await podmanOk(ctx, store, ['network', 'rm', '-f', DEFAULT_NETWORK.name]).catch(() => undefined);
-    if (/^cni-podman\d+$/.test(bridge)) await run('ip', ['link', 'del', bridge]);
+    await removePodmanNetworkLeftovers(DEFAULT_NETWORK.name, bridge);
   }
 }

@@ -15,7 +15,7 @@ import { interleave, probeSides, type Side } from '../lib/ab.js';
 import type { BenchContext, Scenario } from '../lib/context.js';
 import type { Store } from '../lib/hull.js';
 import { hullGetImage, podmanGetImage, podmanOk } from '../lib/images.js';
-import { withPodmanDefaultNetwork } from '../lib/podman-network.js';
+import { removePodmanNetworkLeftovers, withPodmanDefaultNetwork } from '../lib/podman-network.js';
 import { run } from '../lib/proc.js';
 import { freePort } from '../lib/registries.js';
 import { compare, figureOf, notYet, type Figure, type Target } from '../lib/result.js';
@@ -163,7 +163,7 @@ export const network: Scenario = {
         await ctx.hull.run(hs, ['network', 'rm', 'bridge']);
       }
       await podmanOk(ctx, ps, ['network', 'rm', '-f', NET]).catch(() => undefined);
-      if (/^cni-podman\d+$/.test(podmanUserBridge)) await run('ip', ['link', 'del', podmanUserBridge]);
+      await removePodmanNetworkLeftovers(NET, podmanUserBridge);
       await ctx.dropStore(hs);
       await ctx.dropStore(ps);
     }
