@@ -98,13 +98,17 @@ export class ContainerStore {
     return r;
   }
 
-  /** Read-modify-write of one record under its lock; returns the updated record. */
-  async update(id: string, fn: (r: ContainerRecord) => void): Promise<ContainerRecord> {
+  /**
+   * Read-modify-write of one record under its lock; returns the updated record. `durable: false`
+   * for State changes, which reads reconcile with the runtime anyway: a power loss may undo the
+   * update, never tear it (and every container is stopped after one).
+   */
+  async update(id: string, fn: (r: ContainerRecord) => void, opts: { durable?: boolean } = {}): Promise<ContainerRecord> {
     return withLock(join(this.dir, id, 'lock'), () => {
       const r = this.read(id);
       if (!r) throw new HullError('NOT_FOUND', `Cannot update container "${id}": it was removed`);
       fn(r);
-      writeJsonAtomic(this.recordPath(id), r);
+      writeJsonAtomic(this.recordPath(id), r, opts);
       return r;
     });
   }

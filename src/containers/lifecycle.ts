@@ -7,8 +7,12 @@
  * Whoever notices the exit first (the exit command, a foreground `hull run`, `hull stop`) cleans
  * up; the others find nothing left to do.
  */
-import { existsSync, mkdirSync, rmSync, watch } from 'node:fs';
-import { HullError } from '../errors.js';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, rmSync, watch, writeFileSync } from 'node:fs';
+import { constants as osConstants } from 'node:os';
+import { basename, dirname } from 'node:path';
+import { isatty } from 'node:tty';
+import { HullError, isHullError } from '../errors.js';
 import { execCapture, execOrThrow } from '../sys/exec.js';
 import { unmountIfMounted } from '../sys/mount.js';
 import { startMonitor } from '../runtime/conmon.js';
@@ -42,6 +46,28 @@ export interface LifecycleDeps {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The pid in `file` once it is written, or undefined if `ended` settles first. */
+async function waitForFile(file: string, ended: Promise<unknown>): Promise<number | undefined> {
+  let wake: () => void = () => {};
+  const watcher = watch(dirname(file), (_e, name) => name === basename(file) && wake());
+  let done = false;
+  const over = ended.then(() => (done = true), () => (done = true));
+  try {
+    for (;;) {
+      try {
+        const pid = Number(readFileSync(file, 'utf8'));
+        if (pid > 0) return pid;
+      } catch {
+        // not written yet
+      }
+      if (done) return undefined;
+      await Promise.race([over, new Promise<void>((r) => { wake = r; setTimeout(r, 100).unref(); })]);
+    }
+  } finally {
+    watcher.close();
+  }
+}
 
 export class Lifecycle {
   constructor(private readonly deps: LifecycleDeps) {}
@@ -96,11 +122,69 @@ export class Lifecycle {
         r.State = { ...r.State, Status: 'running', Pid: pid, ExitCode: 0, Error: '', OOMKilled: false, StartedAt: new Date().toISOString(), FinishedAt: ZERO_TIME };
         // Volumes take the image's content once, when first mounted (docker's copy-up), never again.
         if (r.MountState) r.MountState.pendingCopies = [];
-      });
+      }, { durable: (record.MountState?.pendingCopies.length ?? 0) > 0 });
       this.deps.events.emit('container', 'start', record.Id, { name: record.Name, image: record.Config.Image });
       return attachment;
     } catch (err) {
       attachment?.close();
+      await deleteContainer(this.deps.runtime, record.Id);
+      await unmountIfMounted(paths.rootfs);
+      await this.deps.network?.detach(record.Id).catch(() => {});
+      await this.deps.store.update(record.Id, (r) => {
+        r.State.Error = err instanceof Error ? err.message : String(err);
+      });
+      throw err;
+    }
+  }
+
+  /**
+   * A foreground `run --rm` without a terminal, with this process as the monitor: one `runc run`
+   * (create, start and wait) instead of conmon, `runc create`, the attach socket and `runc start`
+   * (about a third of a short container's run). conmon's jobs have no one to serve here: the CLI
+   * outlives the container by construction, and the container is removed when it exits, so its
+   * log and exit file would never be read. Output goes straight to this process's stdout and
+   * stderr, except to a terminal, which is copied through pipes so the container never holds the
+   * user's tty (TIOCSTI). If hull dies, runc and the container carry on, as docker's do; the
+   * record then ends as exited without a code. Resolves with the container's exit code.
+   */
+  async runInForeground(record: ContainerRecord, opts: { stdin: boolean }): Promise<number> {
+    assertTransition(record.Name, record.State.Status, 'running');
+    const paths = this.paths(record.Id);
+    await this.clearRuntimeState(record.Id, paths);
+    mkdirSync(paths.exitDir, { recursive: true });
+    let child: ChildProcess | undefined;
+    try {
+      const net = await this.attachNetwork(record, paths);
+      await prepareBundle(await this.deps.snapshotter(), record, paths, net);
+      const [cmd, ...args] = runcArgv.run(this.deps.runtime, record.Id, paths.bundle, paths.pidFile, paths.runtimeLog);
+      const through = (fd: number) => (isatty(fd) ? 'pipe' : 'inherit');
+      // Its own process group: a Ctrl-C reaches hull, which forwards it once (runc would too).
+      child = spawn(cmd as string, args, { stdio: [opts.stdin ? through(0) : 'ignore', through(1), through(2)], detached: true });
+      if (child.stdin) process.stdin.pipe(child.stdin);
+      child.stdout?.pipe(process.stdout, { end: false });
+      child.stderr?.pipe(process.stderr, { end: false });
+      const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
+        child?.once('error', reject).once('close', (code, signal) => resolve({ code, signal }));
+      });
+      const pid = await waitForFile(paths.pidFile, exited);
+      if (pid !== undefined) {
+        await this.deps.store.update(record.Id, (r) => {
+          r.State = { ...r.State, Status: 'running', Pid: pid, ExitCode: 0, Error: '', OOMKilled: false, StartedAt: new Date().toISOString(), FinishedAt: ZERO_TIME };
+          if (r.MountState) r.MountState.pendingCopies = [];
+        }, { durable: (record.MountState?.pendingCopies.length ?? 0) > 0 });
+        this.deps.events.emit('container', 'start', record.Id, { name: record.Name, image: record.Config.Image });
+      }
+      const { code, signal } = await exited;
+      if (child.stdin) process.stdin.unpipe(child.stdin);
+      if (pid === undefined) {
+        const runtimeError = runtimeErrors(existsSync(paths.runtimeLog) ? readFileSync(paths.runtimeLog, 'utf8') : '').join('; ');
+        throw new HullError('RUNTIME_FAILED', `Cannot start container "${record.Name}": ${runtimeError || `the runtime exited with ${code ?? signal}`}`);
+      }
+      // runc run reports a container killed by a signal as 128 + the signal, as a shell does.
+      writeFileSync(paths.exitFile, String(code ?? 128 + (signal ? (osConstants.signals[signal] ?? 0) : 0)));
+      return (await this.cleanup(record.Id))?.State.ExitCode ?? code ?? 255;
+    } catch (err) {
+      if (child && child.exitCode === null) child.kill('SIGKILL');
       await deleteContainer(this.deps.runtime, record.Id);
       await unmountIfMounted(paths.rootfs);
       await this.deps.network?.detach(record.Id).catch(() => {});
@@ -184,7 +268,7 @@ export class Lifecycle {
         FinishedAt: exit?.at ?? new Date().toISOString(),
         Error: exit ? r.State.Error : 'the monitor recorded no exit code',
       };
-    });
+    }, { durable: false });
     if (changed) this.deps.events.emit('container', 'die', id, { name: updated.Name, image: updated.Config.Image, exitCode: String(updated.State.ExitCode) });
     if (changed && updated.HostConfig.AutoRemove) await this.deps.remove(id);
     return updated;
@@ -211,7 +295,11 @@ export class Lifecycle {
     while (this.alive(record.Id) && Date.now() < deadline) await sleep(50);
     if (this.alive(record.Id)) await this.kill(record, 'KILL').catch(() => {});
     while (this.alive(record.Id)) await sleep(20);
-    const stopped = await this.wait(record.Id);
+    // A --rm container may be removed by whoever records its exit (its monitor, a foreground run).
+    const stopped = await this.wait(record.Id).catch((err: unknown) => {
+      if (isHullError(err, 'NOT_FOUND')) return { ...record, State: { ...record.State, Status: 'exited' as const, Pid: 0 } };
+      throw err;
+    });
     this.deps.events.emit('container', 'stop', record.Id, { name: record.Name });
     return stopped;
   }

@@ -221,6 +221,11 @@ export class ContainerService {
     return { record: this.deps.store.get(record.Id), attachment };
   }
 
+  /** See Lifecycle.runInForeground: `run --rm` in the foreground without a terminal. */
+  async runInForeground(idOrName: string, opts: { stdin: boolean }): Promise<number> {
+    return this.lifecycle.runInForeground(await this.refresh(idOrName), opts);
+  }
+
   async stop(idOrName: string, timeoutSeconds?: number): Promise<ContainerRecord> {
     const record = await this.refresh(idOrName);
     return this.lifecycle.stop(record, timeoutSeconds ?? record.HostConfig.StopTimeout ?? 10);

@@ -19,6 +19,8 @@ const globalArgs = (o: RuntimeOptions) => [o.binary, '--root', o.stateDir];
 export const runcArgv = {
   create: (o: RuntimeOptions, id: string, bundle: string, pidFile: string) => [...globalArgs(o), 'create', '--bundle', bundle, '--pid-file', pidFile, id],
   start: (o: RuntimeOptions, id: string) => [...globalArgs(o), 'start', id],
+  /** Create, start and wait in one process (the foreground mode without a monitor). */
+  run: (o: RuntimeOptions, id: string, bundle: string, pidFile: string, log: string) => [...globalArgs(o), '--log', log, '--log-format', 'json', 'run', '--bundle', bundle, '--pid-file', pidFile, id],
   state: (o: RuntimeOptions, id: string) => [...globalArgs(o), 'state', id],
   kill: (o: RuntimeOptions, id: string, signal: string, all = false) => [...globalArgs(o), 'kill', ...(all ? ['--all'] : []), id, signal],
   delete: (o: RuntimeOptions, id: string, force = false) => [...globalArgs(o), 'delete', ...(force ? ['--force'] : []), id],

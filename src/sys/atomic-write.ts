@@ -15,7 +15,11 @@ export function fsyncDir(dir: string): void {
   }
 }
 
-export function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o644): void {
+/**
+ * `durable: false` leaves out the directory fsync: after a power loss the file may hold its
+ * previous content (never a torn one). For records whose content is re-derived anyway.
+ */
+export function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o644, opts: { durable?: boolean } = {}): void {
   const dir = dirname(path);
   mkdirSync(dir, { recursive: true });
   const tmp = join(dir, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
@@ -30,9 +34,9 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, mode = 
   }
   closeSync(fd);
   renameSync(tmp, path);
-  fsyncDir(dir);
+  if (opts.durable !== false) fsyncDir(dir);
 }
 
-export function writeJsonAtomic(path: string, value: unknown): void {
-  writeFileAtomic(path, JSON.stringify(value, null, 2) + '\n');
+export function writeJsonAtomic(path: string, value: unknown, opts: { durable?: boolean } = {}): void {
+  writeFileAtomic(path, JSON.stringify(value, null, 2) + '\n', 0o644, opts);
 }

@@ -121,3 +121,43 @@ test('ps, inspect and rm follow the container through its life; --rm leaves noth
   assert.ok(!mounts.includes(env.runroot), 'no rootfs left mounted');
   assert.ok(existsSync(env.root));
 });
+
+test('run --rm in the foreground (hull as the monitor): stdin with -i, visible to ps and stop while it runs, SIGTERM forwarded, nothing left after', async () => {
+  const { spawn } = await import('node:child_process');
+  const { HULL_BIN } = await import('../../src/testing/hull-cli.js');
+  assert.equal((await env.hull(['run', '--rm', '-i', 'busybox', 'sh', '-c', 'cat; echo done'], { input: 'piped in\n' })).stdout, 'piped in\ndone\n');
+  assert.equal((await env.hull(['run', '--rm', 'busybox', 'sh', '-c', 'cat; echo no stdin'], { input: 'ignored\n' })).stdout, 'no stdin\n');
+  const before = await env.ok(['ps', '-aq']);
+  const start = (name: string) => {
+    const child = spawn(HULL_BIN, ['--root', env.root, '--runroot', env.runroot, 'run', '--rm', '--name', name, '--network', 'none', 'busybox', 'sh', '-c', 'trap "echo got TERM; exit 143" TERM; echo up; while true; do sleep 0.1; done'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    const closed = new Promise<number | null>((r) => child.on('close', r));
+    const exited = new Promise<number | null>((r) => child.on('exit', r));
+    return { child, closed, exited, out: () => out };
+  };
+  const waitFor = async (cond: () => boolean | Promise<boolean>) => {
+    for (let i = 0; i < 200 && !(await cond()); i++) await new Promise((r) => setTimeout(r, 50));
+  };
+  // Another hull process sees it running and can stop it.
+  const a = start('fg-stop');
+  await waitFor(() => a.out().includes('up'));
+  assert.match(await env.ok(['ps', '--format', '{{.Names}} {{.State}}']), /^fg-stop running$/m);
+  await env.ok(['stop', '-t', '5', 'fg-stop']);
+  assert.equal(await a.closed, 143);
+  assert.match(a.out(), /got TERM/);
+  // SIGTERM to the hull process reaches the container's PID 1.
+  const b = start('fg-term');
+  await waitFor(() => b.out().includes('up'));
+  b.child.kill('SIGTERM');
+  assert.equal(await b.closed, 143);
+  assert.equal(await env.ok(['ps', '-aq']), before, 'both removed');
+  // hull killed with -9: the container carries on; the next commands can stop and remove it.
+  const c = start('fg-orphan');
+  await waitFor(() => c.out().includes('up'));
+  c.child.kill('SIGKILL');
+  await c.exited; // the container still holds the output pipe: no 'close' until it is removed
+  await env.ok(['rm', '-f', 'fg-orphan']);
+  assert.equal(await env.ok(['ps', '-aq']), before);
+  assert.ok(!readFileSync('/proc/self/mountinfo', 'utf8').includes(env.runroot), 'no rootfs left mounted');
+});

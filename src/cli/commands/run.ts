@@ -4,7 +4,7 @@ import { bool, list, str, type OptionValues } from '../args.js';
 import type { Command } from '../command.js';
 import { parseEnvFile } from '../../containers/config.js';
 import type { CreateOptions } from '../../containers/service.js';
-import { runAttached } from '../run-attached.js';
+import { runAttached, runWithoutMonitor } from '../run-attached.js';
 import { pullIfMissing } from './pull.js';
 import { hostFieldsFromFlags, type HostFlags } from '../../containers/host-options.js';
 import { parseMountFlag, parseTmpfsFlag, parseVolumeFlag } from '../../volumes/mount-flags.js';
@@ -149,6 +149,7 @@ const run: Command = {
       return 0;
     }
     try {
+      if (rm && !bool(options, 'tty')) return await runWithoutMonitor(engine, record.Id, { stdin: bool(options, 'interactive') });
       return await runAttached(engine, record.Id, { tty: bool(options, 'tty'), stdin: bool(options, 'interactive'), detachKeys: str(options, 'detach-keys') });
     } finally {
       if (rm) await engine.containers.remove(record.Id, { force: true }).catch(() => {});
