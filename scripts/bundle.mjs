@@ -1,28 +1,27 @@
-// Bundles the CLI into dist/bundle/ with esbuild. Why: Node 20's ESM loader costs ~2 ms per file,
-// and a container start pays for every module; one bundle (split at the dynamic imports, so
-// commands still load only what they need) starts ~5x faster than ~50 loose files.
+// Bundles the CLI into one CommonJS file, dist/bundle/hull.cjs, with esbuild; bin/hull-loader.cjs
+// runs it through V8's code cache. Why: Node 20's ES module loader costs ~2 ms per file and has
+// no compile cache; one file compiled from cached bytecode starts ~60 ms sooner than ES module
+// chunks, and every container start pays for hull's start-up. Modules stay lazy: esbuild turns
+// the command table's dynamic imports into initialisers that run on first use.
 import { build } from 'esbuild';
 import { readdirSync, rmSync } from 'node:fs';
-import { basename } from 'node:path';
 
 const outdir = 'dist/bundle';
-const result = await build({
+await build({
   entryPoints: ['src/main.ts'],
-  outdir,
+  outfile: `${outdir}/hull.cjs`,
   bundle: true,
-  splitting: true,
-  format: 'esm',
+  format: 'cjs',
   platform: 'node',
   target: 'node20',
   sourcemap: true,
-  metafile: true,
   // A native addon: loaded from node_modules at run time.
   external: ['node-unix-socket'],
-  // Bundled CommonJS dependencies call require(); give them one.
-  banner: { js: "import { createRequire as __hullRequire } from 'node:module'; const require = __hullRequire(import.meta.url);" },
+  // import.meta.url, for code that finds files beside itself: the bundle's own URL.
+  define: { 'import.meta.url': '__hullImportMetaUrl' },
+  banner: { js: "const __hullImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
   logLevel: 'warning',
 });
 
-// Chunk names carry a content hash: drop the chunks of earlier builds so the directory stays small.
-const current = new Set(Object.keys(result.metafile.outputs).map((p) => basename(p)));
-for (const f of readdirSync(outdir)) if (!current.has(f)) rmSync(`${outdir}/${f}`, { force: true });
+// Drop the outputs of earlier builds (ES module chunks) and the code cache of the old bundle.
+for (const f of readdirSync(outdir)) if (!['hull.cjs', 'hull.cjs.map'].includes(f)) rmSync(`${outdir}/${f}`, { force: true });

@@ -108,8 +108,9 @@ async function main(argv: string[]): Promise<number> {
     runroot: str(globals.options, 'runroot') ?? process.env.HULL_RUNROOT ?? DEFAULT_RUNROOT,
     storageDriver: str(globals.options, 'storage-driver') as SnapshotDriver | undefined,
     runtime: str(globals.options, 'runtime'),
-    // This very file: conmon's exit command runs it to record a container's exit.
-    hullEntry: fileURLToPath(import.meta.url),
+    // The script node started (the bundle's loader, or this file): conmon's exit command runs it
+    // to record a container's exit.
+    hullEntry: process.argv[1] ?? fileURLToPath(import.meta.url),
   };
   if (engineOptions.storageDriver !== undefined && !['overlay', 'copy'].includes(engineOptions.storageDriver)) {
     throw new HullError('INVALID_ARGUMENT', `Cannot use storage driver "${engineOptions.storageDriver}": expected overlay or copy`);
