@@ -13,7 +13,7 @@
  * whiteout, `trusted.overlay.opaque=y` on an opaque directory.
  * Whiteout parents resolve with the same chroot semantics as every other entry (safe-path.ts).
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes } from '../sys/random.js';
 import * as fs from 'node:fs';
 import { errnoCode } from '../errors.js';
 import type { LayerWriter } from './layer-writer.js';

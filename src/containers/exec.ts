@@ -6,7 +6,7 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { randomBytes } from '../sys/random.js';
 import { HullError } from '../errors.js';
 import { writeJsonAtomic } from '../sys/atomic-write.js';
 import type { RuntimeSpec, SpecProcess } from '../oci/runtime-spec.js';

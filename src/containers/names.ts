@@ -1,5 +1,5 @@
 /** Container names: docker's rule ([a-zA-Z0-9][a-zA-Z0-9_.-]+) and generated adjective_noun names. */
-import { randomInt } from 'node:crypto';
+import { randomInt } from '../sys/random.js';
 import { HullError } from '../errors.js';
 
 const ADJECTIVES = ['brave', 'calm', 'eager', 'fervent', 'gentle', 'happy', 'jolly', 'keen', 'lucid', 'merry', 'nifty', 'quirky', 'sharp', 'stoic', 'tender', 'vibrant', 'wizardly', 'zealous', 'bold', 'clever'];

@@ -14,7 +14,7 @@ import { createReadStream, createWriteStream, mkdirSync, readdirSync, readFileSy
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { randomBytes } from '../sys/random.js';
 import { HullError, errnoCode } from '../errors.js';
 import { Digester, digestAlgorithm, digestHex, sha256, type Digest } from '../oci/digest.js';
 

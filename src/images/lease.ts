@@ -17,7 +17,7 @@
  */
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { randomBytes } from '../sys/random.js';
 import { writeJsonAtomic } from '../sys/atomic-write.js';
 import { processStartTime, withLock } from '../sys/lock.js';
 

@@ -2,8 +2,14 @@
  * Digests: `algorithm:hex`, as in image-spec descriptor.md#digests.
  * sha256 is the only algorithm hull writes; sha512 is accepted when reading.
  */
-import { createHash, type Hash } from 'node:crypto';
+import type { Hash } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { HullError } from '../errors.js';
+
+// node:crypto loads on the first hash, not with this module: commands that only name digests
+// (a container start) skip its ~5 ms of loading.
+let crypto: typeof import('node:crypto') | undefined;
+const createHash = (algorithm: string): Hash => (crypto ??= createRequire(import.meta.url)('node:crypto') as typeof import('node:crypto')).createHash(algorithm);
 
 export type Digest = `sha256:${string}` | `sha512:${string}`;
 

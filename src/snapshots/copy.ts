@@ -9,7 +9,7 @@
  *     tmp/<random>/fs/                   a layer being applied
  */
 import { mkdirSync, readdirSync, renameSync, rmSync, existsSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+import { randomBytes } from '../sys/random.js';
 import { join } from 'node:path';
 import type { Mount } from '../sys/mount.js';
 import { execOrThrow } from '../sys/exec.js';

@@ -11,7 +11,7 @@
  *     tmp/<random>/                      layers being applied; renamed into layers/ when complete
  */
 import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+import { randomBytes } from '../sys/random.js';
 import { join } from 'node:path';
 import type { Mount } from '../sys/mount.js';
 import { HullError, errnoCode } from '../errors.js';

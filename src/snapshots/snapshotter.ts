@@ -10,7 +10,7 @@
  *   prepareView(id, parent) -> Mount[] (data, mounted by the caller) ; removeView(id)
  */
 import { renameSync, rmSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+import { randomBytes } from '../sys/random.js';
 import { join } from 'node:path';
 import { errnoCode } from '../errors.js';
 import type { Mount } from '../sys/mount.js';

@@ -3,7 +3,7 @@
  * fsync the directory. A kill -9 at any point leaves either the old or the new content, never a mix.
  */
 import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync, mkdirSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+import { randomBytes } from './random.js';
 import { dirname, basename, join } from 'node:path';
 
 export function fsyncDir(dir: string): void {

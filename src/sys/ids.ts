@@ -1,5 +1,5 @@
 /** Random identifiers: 64 hex characters, like docker's container IDs. */
-import { randomBytes } from 'node:crypto';
+import { randomBytes } from './random.js';
 
 export function randomId(): string {
   return randomBytes(32).toString('hex');

@@ -6,7 +6,7 @@
  * crash never wedges the store. (Node has no flock(2); this needs no native addon.)
  */
 import { openSync, writeSync, closeSync, readFileSync, unlinkSync, renameSync, linkSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+import { randomBytes } from './random.js';
 import { HullError, errnoCode } from '../errors.js';
 
 const selfToken = `${process.pid} ${processStartTime(process.pid) ?? 0}`;

@@ -1,6 +1,6 @@
 import { createWriteStream, renameSync, rmSync, statSync } from 'node:fs';
 import { once } from 'node:events';
-import { randomBytes } from 'node:crypto';
+import { randomBytes } from '../../sys/random.js';
 import { HullError } from '../../errors.js';
 import { str } from '../args.js';
 import type { Command } from '../command.js';

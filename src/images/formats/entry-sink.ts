@@ -12,7 +12,7 @@
 import { createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { dirname, join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { randomBytes } from '../../sys/random.js';
 import type { Readable, Writable } from 'node:stream';
 import { HullError } from '../../errors.js';
 import { BLOCK, encodeHeader, paddingFor } from '../../archive/tar-header.js';
