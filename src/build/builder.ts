@@ -165,7 +165,7 @@ class Build {
 
   private async cleanup(): Promise<void> {
     for (const v of this.readViews.values()) await v.remove().catch(() => {});
-    if (this.netAttached) await this.deps.network?.detach(this.id).catch(() => {});
+    if (this.netAttached) await this.deps.network?.detach(this.id, { unshared: true }).catch(() => {});
     rmSync(this.dir, { recursive: true, force: true });
   }
 

@@ -44,8 +44,8 @@ export function processEnv(record: ContainerRecord, user: ResolvedUser, extra: s
   return mergeEnv([`HOSTNAME=${record.Config.Hostname}`, `HOME=${user.home}`], record.Config.Env, extra);
 }
 
-export async function prepareBundle(snapshotter: Snapshotter, record: ContainerRecord, paths: ContainerPaths, net?: NetworkAttachment): Promise<RuntimeSpec> {
-  await mountRootfs(snapshotter, record, paths);
+/** Writes the runtime bundle (config.json, /etc files) for a container whose rootfs is mounted. */
+export function prepareBundle(record: ContainerRecord, paths: ContainerPaths, net?: NetworkAttachment): RuntimeSpec {
   const c = record.Config;
   const user = resolveUser(paths.rootfs, c.User);
   ensureWorkdir(paths.rootfs, c.WorkingDir, user);

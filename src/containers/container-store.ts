@@ -3,7 +3,7 @@
  * so unrelated containers never wait for each other; names are reserved with O_EXCL files, so
  * two processes can never create containers with the same name.
  */
-import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync, openSync, closeSync, unlinkSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync, openSync, closeSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { HullError, errnoCode } from '../errors.js';
 import { writeJsonAtomic } from '../sys/atomic-write.js';
@@ -104,17 +104,32 @@ export class ContainerStore {
    * update, never tear it (and every container is stopped after one).
    */
   async update(id: string, fn: (r: ContainerRecord) => void, opts: { durable?: boolean } = {}): Promise<ContainerRecord> {
+    const removed = () => new HullError('NOT_FOUND', `Cannot update container "${id}": it was removed`);
     return withLock(join(this.dir, id, 'lock'), () => {
       const r = this.read(id);
-      if (!r) throw new HullError('NOT_FOUND', `Cannot update container "${id}": it was removed`);
+      if (!r) throw removed();
       fn(r);
       writeJsonAtomic(this.recordPath(id), r, opts);
       return r;
+    }).catch((err: unknown) => {
+      throw errnoCode(err) === 'ENOENT' ? removed() : err;
     });
   }
 
-  remove(record: ContainerRecord): void {
+  /**
+   * Removes a record. Another process may be updating it (a monitor's exit command recording the
+   * exit): under the record's lock the directory is renamed away, so such an update finds no record
+   * instead of writing into (or re-creating) a directory being deleted.
+   */
+  async remove(record: ContainerRecord): Promise<void> {
     this.releaseName(record.Name, record.Id);
-    rmSync(join(this.dir, record.Id), { recursive: true, force: true });
+    const dir = join(this.dir, record.Id);
+    const doomed = join(this.dir, `.removing-${record.Id}`);
+    try {
+      await withLock(join(dir, 'lock'), () => renameSync(dir, doomed));
+    } catch (err) {
+      if (errnoCode(err) !== 'ENOENT') throw err; // already removed
+    }
+    rmSync(doomed, { recursive: true, force: true, maxRetries: 3 });
   }
 }

@@ -8,9 +8,9 @@
  * up; the others find nothing left to do.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, watch, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, watch, writeFileSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
-import { basename, dirname } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { isatty } from 'node:tty';
 import { HullError, isHullError } from '../errors.js';
 import { execCapture, execOrThrow } from '../sys/exec.js';
@@ -21,7 +21,7 @@ import { deleteContainer, deleteStoppedState, runcArgv, runtimeErrors, type Runt
 import type { Snapshotter } from '../snapshots/snapshotter.js';
 import { readFileSync } from 'node:fs';
 import type { EventLog } from '../events/event-log.js';
-import { prepareBundle } from './bundle.js';
+import { mountRootfs, prepareBundle } from './bundle.js';
 import type { ContainerStore } from './container-store.js';
 import { containerPaths, type ContainerPaths } from './paths.js';
 import { ZERO_TIME, type ContainerRecord } from './record.js';
@@ -94,8 +94,8 @@ export class Lifecycle {
     mkdirSync(paths.exitDir, { recursive: true });
     let attachment: Attachment | undefined;
     try {
-      const net = await this.attachNetwork(record, paths);
-      await prepareBundle(await this.deps.snapshotter(), record, paths, net);
+      const net = await this.mountAndAttach(record, paths);
+      prepareBundle(record, paths, net);
       const pid = await startMonitor({
         conmon: this.deps.conmon,
         runtime: this.deps.runtime.binary,
@@ -154,8 +154,8 @@ export class Lifecycle {
     mkdirSync(paths.exitDir, { recursive: true });
     let child: ChildProcess | undefined;
     try {
-      const net = await this.attachNetwork(record, paths);
-      await prepareBundle(await this.deps.snapshotter(), record, paths, net);
+      const net = await this.mountAndAttach(record, paths);
+      prepareBundle(record, paths, net);
       const [cmd, ...args] = runcArgv.run(this.deps.runtime, record.Id, paths.bundle, paths.pidFile, paths.runtimeLog);
       const through = (fd: number) => (isatty(fd) ? 'pipe' : 'inherit');
       // Its own process group: a Ctrl-C reaches hull, which forwards it once (runc would too).
@@ -195,18 +195,40 @@ export class Lifecycle {
     }
   }
 
+  /** The rootfs mount and the network set-up, independent of each other: done side by side. */
+  private async mountAndAttach(record: ContainerRecord, paths: ContainerPaths): Promise<NetworkAttachment | undefined> {
+    const snapshotter = await this.deps.snapshotter();
+    // Both settle before a failure is thrown, so the caller's clean-up never races a set-up.
+    const [net, mount] = await Promise.allSettled([this.attachNetwork(record, paths), mountRootfs(snapshotter, record, paths)]);
+    if (net.status === 'rejected') throw net.reason;
+    if (mount.status === 'rejected') throw mount.reason;
+    return net.value;
+  }
+
   /** The network namespace and /etc files, before the bundle (which joins them) is written. */
   private async attachNetwork(record: ContainerRecord, paths: ContainerPaths): Promise<NetworkAttachment | undefined> {
     if (!this.deps.network) return undefined;
-    let join: JoinTarget | undefined;
+    let joined: JoinTarget | undefined;
     if (record.HostConfig.NetworkMode.startsWith('container:')) {
       const target = this.deps.store.get(record.HostConfig.NetworkMode.slice('container:'.length));
       if (target.State.Status !== 'running' || !this.alive(target.Id)) {
         throw new HullError('CONFLICT', `Cannot start container "${record.Name}": it shares the network of container "${target.Name}", which is not running`, { hint: `start it first ("hull start ${target.Name}")` });
       }
-      join = { pid: target.State.Pid, bundleDir: this.paths(target.Id).bundle };
+      joined = { pid: target.State.Pid, bundleDir: this.paths(target.Id).bundle };
+      // Marks the target's namespace as shared, for its cleanup (see netnsShared).
+      mkdirSync(join(joined.bundleDir, 'netns-joiners'), { recursive: true });
+      writeFileSync(join(joined.bundleDir, 'netns-joiners', record.Id), '');
     }
-    return this.deps.network.attach(record, paths.bundle, join);
+    return this.deps.network.attach(record, paths.bundle, joined);
+  }
+
+  /** Whether a running container joined this one's network namespace (--network container:). */
+  private netnsShared(paths: ContainerPaths): boolean {
+    try {
+      return readdirSync(join(paths.bundle, 'netns-joiners')).some((id) => this.alive(id));
+    } catch {
+      return false;
+    }
   }
 
   /** Leftovers of a previous run: runtime state, exit file, monitor sockets. */
@@ -254,7 +276,7 @@ export class Lifecycle {
     const exit = readExit(paths);
     if (!deleteStoppedState(this.deps.runtime, id)) await deleteContainer(this.deps.runtime, id);
     await unmountIfMounted(paths.rootfs);
-    await this.deps.network?.detach(id).catch(() => {});
+    await this.deps.network?.detach(id, { unshared: !this.netnsShared(paths) }).catch(() => {});
     let changed = false;
     const updated = await this.deps.store.update(id, (r) => {
       if (!isActive(r.State.Status)) return;

@@ -248,7 +248,7 @@ export class ContainerService {
     await snapshotter.removeView(record.Id);
     rmSync(paths.bundle, { recursive: true, force: true });
     rmSync(paths.exitFile, { force: true });
-    this.deps.store.remove(record);
+    await this.deps.store.remove(record);
     this.deps.events.emit('container', 'destroy', record.Id, { name: record.Name, image: record.Config.Image });
     // docker removes a container's anonymous volumes with --rm and rm -v; named ones stay.
     if (opts.volumes || record.HostConfig.AutoRemove) {

@@ -55,7 +55,8 @@ export interface ContainerNetworking {
   /** The network's name, from a name or id prefix; "bridge" resolves before it exists. */
   networkName(nameOrId: string): string;
   attach(c: ContainerNetworkView, bundleDir: string, join?: JoinTarget): Promise<NetworkAttachment>;
-  detach(id: string): Promise<void>;
+  /** `unshared`: no other container joined its namespace (see detachSandbox). */
+  detach(id: string, opts?: { unshared?: boolean }): Promise<void>;
   connect(id: string, network: string, settings: EndpointSettings): Promise<void>;
   disconnect(id: string, network: string): Promise<void>;
   reconcile(isAlive: (id: string) => boolean): Promise<string[]>;
@@ -243,8 +244,8 @@ export class NetworkService implements ContainerNetworking {
     return { hosts: self.hostsPath, resolvConf: writeResolvConf(bundleDir, dns) };
   }
 
-  async detach(id: string): Promise<void> {
-    await detachSandbox(this.ctx, id);
+  async detach(id: string, opts: { unshared?: boolean } = {}): Promise<void> {
+    await detachSandbox(this.ctx, id, opts);
   }
 
   /** docker network inspect's shape, with the containers attached right now. */
