@@ -22,20 +22,22 @@ export interface ContainerPaths {
 }
 
 export function containerPaths(root: string, runroot: string, id: string): ContainerPaths {
+  // Joined once, then extended with plain strings: `ps` computes these for every container, and
+  // path.join's normalisation of a dozen paths each was a tenth of its time with 100 containers.
   const bundle = join(runroot, 'containers', id);
   const exitDir = join(runroot, 'exits');
   return {
     bundle,
-    rootfs: join(bundle, 'rootfs'),
-    config: join(bundle, 'config.json'),
-    attach: join(bundle, 'attach'),
-    winsz: join(bundle, 'winsz'),
-    pidFile: join(bundle, 'pidfile'),
-    conmonPidFile: join(bundle, 'conmon.pid'),
-    runtimeLog: join(bundle, 'runtime.log'),
-    oomFile: join(bundle, 'oom'),
+    rootfs: `${bundle}/rootfs`,
+    config: `${bundle}/config.json`,
+    attach: `${bundle}/attach`,
+    winsz: `${bundle}/winsz`,
+    pidFile: `${bundle}/pidfile`,
+    conmonPidFile: `${bundle}/conmon.pid`,
+    runtimeLog: `${bundle}/runtime.log`,
+    oomFile: `${bundle}/oom`,
     exitDir,
-    exitFile: join(exitDir, id),
+    exitFile: `${exitDir}/${id}`,
     log: join(root, 'containers', id, 'ctr.log'),
   };
 }
