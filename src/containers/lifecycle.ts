@@ -47,6 +47,11 @@ export interface LifecycleDeps {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** The runtime's own error lines from its log, joined ('' when it logged none). */
+function runtimeErrorOf(paths: ContainerPaths): string {
+  return runtimeErrors(existsSync(paths.runtimeLog) ? readFileSync(paths.runtimeLog, 'utf8') : '').join('; ');
+}
+
 /** The pid in `file` once it is written, or undefined if `ended` settles first. */
 async function waitForFile(file: string, ended: Promise<unknown>): Promise<number | undefined> {
   let wake: () => void = () => {};
@@ -113,28 +118,37 @@ export class Lifecycle {
         runtimeLog: paths.runtimeLog,
         ...(watched ? {} : { exitCommand: [...this.deps.hullArgv, 'container', 'cleanup', record.Id] }),
       }).catch((err: unknown) => {
-        const runtimeError = runtimeErrors(existsSync(paths.runtimeLog) ? readFileSync(paths.runtimeLog, 'utf8') : '').join('; ');
+        const runtimeError = runtimeErrorOf(paths);
         throw runtimeError ? new HullError('RUNTIME_FAILED', `Cannot start container "${record.Name}": ${runtimeError}`, { cause: err }) : err;
       });
       if (io) attachment = await attachSocket(paths.attach, io);
       await execOrThrow(runcArgv.start(this.deps.runtime, record.Id), `start container "${record.Name}"`);
-      await this.deps.store.update(record.Id, (r) => {
-        r.State = { ...r.State, Status: 'running', Pid: pid, ExitCode: 0, Error: '', OOMKilled: false, StartedAt: new Date().toISOString(), FinishedAt: ZERO_TIME };
-        // Volumes take the image's content once, when first mounted (docker's copy-up), never again.
-        if (r.MountState) r.MountState.pendingCopies = [];
-      }, { durable: (record.MountState?.pendingCopies.length ?? 0) > 0 });
-      this.deps.events.emit('container', 'start', record.Id, { name: record.Name, image: record.Config.Image });
+      await this.markRunning(record, pid);
       return attachment;
     } catch (err) {
       attachment?.close();
-      await deleteContainer(this.deps.runtime, record.Id);
-      await unmountIfMounted(paths.rootfs);
-      await this.deps.network?.detach(record.Id).catch(() => {});
-      await this.deps.store.update(record.Id, (r) => {
-        r.State.Error = err instanceof Error ? err.message : String(err);
-      });
-      throw err;
+      throw await this.abortStart(record, paths, err);
     }
+  }
+
+  private async markRunning(record: ContainerRecord, pid: number): Promise<void> {
+    await this.deps.store.update(record.Id, (r) => {
+      r.State = { ...r.State, Status: 'running', Pid: pid, ExitCode: 0, Error: '', OOMKilled: false, StartedAt: new Date().toISOString(), FinishedAt: ZERO_TIME };
+      // Volumes take the image's content once, when first mounted (docker's copy-up), never again.
+      if (r.MountState) r.MountState.pendingCopies = [];
+    }, { durable: (record.MountState?.pendingCopies.length ?? 0) > 0 });
+    this.deps.events.emit('container', 'start', record.Id, { name: record.Name, image: record.Config.Image });
+  }
+
+  /** Undoes a start that failed part-way and records why; returns the error to throw. */
+  private async abortStart(record: ContainerRecord, paths: ContainerPaths, err: unknown): Promise<unknown> {
+    await deleteContainer(this.deps.runtime, record.Id);
+    await unmountIfMounted(paths.rootfs);
+    await this.deps.network?.detach(record.Id).catch(() => {});
+    await this.deps.store.update(record.Id, (r) => {
+      r.State.Error = err instanceof Error ? err.message : String(err);
+    });
+    return err;
   }
 
   /**
@@ -167,31 +181,18 @@ export class Lifecycle {
         child?.once('error', reject).once('close', (code, signal) => resolve({ code, signal }));
       });
       const pid = await waitForFile(paths.pidFile, exited);
-      if (pid !== undefined) {
-        await this.deps.store.update(record.Id, (r) => {
-          r.State = { ...r.State, Status: 'running', Pid: pid, ExitCode: 0, Error: '', OOMKilled: false, StartedAt: new Date().toISOString(), FinishedAt: ZERO_TIME };
-          if (r.MountState) r.MountState.pendingCopies = [];
-        }, { durable: (record.MountState?.pendingCopies.length ?? 0) > 0 });
-        this.deps.events.emit('container', 'start', record.Id, { name: record.Name, image: record.Config.Image });
-      }
+      if (pid !== undefined) await this.markRunning(record, pid);
       const { code, signal } = await exited;
       if (child.stdin) process.stdin.unpipe(child.stdin);
       if (pid === undefined) {
-        const runtimeError = runtimeErrors(existsSync(paths.runtimeLog) ? readFileSync(paths.runtimeLog, 'utf8') : '').join('; ');
-        throw new HullError('RUNTIME_FAILED', `Cannot start container "${record.Name}": ${runtimeError || `the runtime exited with ${code ?? signal}`}`);
+        throw new HullError('RUNTIME_FAILED', `Cannot start container "${record.Name}": ${runtimeErrorOf(paths) || `the runtime exited with ${code ?? signal}`}`);
       }
       // runc run reports a container killed by a signal as 128 + the signal, as a shell does.
       writeFileSync(paths.exitFile, String(code ?? 128 + (signal ? (osConstants.signals[signal] ?? 0) : 0)));
       return (await this.cleanup(record.Id))?.State.ExitCode ?? code ?? 255;
     } catch (err) {
       if (child && child.exitCode === null) child.kill('SIGKILL');
-      await deleteContainer(this.deps.runtime, record.Id);
-      await unmountIfMounted(paths.rootfs);
-      await this.deps.network?.detach(record.Id).catch(() => {});
-      await this.deps.store.update(record.Id, (r) => {
-        r.State.Error = err instanceof Error ? err.message : String(err);
-      });
-      throw err;
+      throw await this.abortStart(record, paths, err);
     }
   }
 
