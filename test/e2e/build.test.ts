@@ -250,6 +250,47 @@ test('-f, --label, --iidfile and --quiet', async () => {
   assert.deepEqual((await inspect('labelled')).Config.Labels, { a: '1', b: '2' });
 });
 
+test('output: podman\'s lines in a pipe; on a terminal one line per step with CACHED or its time; --quiet shows a failed step\'s output; a closed stdout does not stop the build', async () => {
+  const { HULL_BIN } = await import('../../src/testing/hull-cli.js');
+  const dir = context({ 'Containerfile': 'FROM busybox\nRUN printf no-newline\nRUN echo to-stderr >&2\nENV A=1\n' });
+  const plain = await env.hull(['build', '--network', 'none', '-t', 'shown', dir]);
+  assert.equal(plain.code, 0);
+  assert.ok(!plain.stdout.includes('\x1b'), 'no escape sequences in a pipe');
+  // Output without a final newline is ended, so the state line starts a line of its own.
+  assert.match(plain.stdout, /^STEP 2\/4: RUN printf no-newline\nno-newline\n--> [a-f0-9]{12}\n/m);
+  assert.match(plain.stderr, /^to-stderr$/m);
+
+  // `script` gives hull a terminal; the rebuild's steps come from the cache.
+  const hull = `${HULL_BIN} --root ${env.root} --runroot ${env.runroot}`;
+  const onTerminal = (command: string, extraEnv: NodeJS.ProcessEnv = {}) =>
+    spawnSync('script', ['-qec', command, '/dev/null'], { encoding: 'utf8', env: { ...process.env, ...extraEnv } }).stdout.replace(/\r\n/g, '\n');
+  // Escape sequences shown as <ESC> (bold step, dim time, cyan CACHED).
+  const styled = onTerminal(`${hull} build --network none -t shown ${dir}`, { NO_COLOR: '', TERM: 'xterm' }).split('\x1b').join('<ESC>');
+  assert.match(styled, /^<ESC>\[1mSTEP 1\/4:<ESC>\[22m FROM busybox <ESC>\[2m\d+\.\ds<ESC>\[22m$/m);
+  assert.match(styled, /^<ESC>\[1mSTEP 2\/4:<ESC>\[22m RUN printf no-newline <ESC>\[36mCACHED<ESC>\[39m$/m);
+  const cached = onTerminal(`${hull} build --network none -t shown ${dir}`, { NO_COLOR: '1' }).trim().split('\n');
+  assert.match(cached[0] ?? '', /^STEP 1\/4: FROM busybox \d+\.\ds$/);
+  assert.deepEqual(cached.slice(1, -1), ['STEP 2/4: RUN printf no-newline CACHED', 'STEP 3/4: RUN echo to-stderr >&2 CACHED', 'STEP 4/4: ENV A=1 CACHED', 'Successfully tagged shown:latest']);
+  assert.match(cached.at(-1) ?? '', /^sha256:[a-f0-9]{64}$/);
+  // A step that runs: its line, its output, then how long it took.
+  const ran = onTerminal(`${hull} build --no-cache --network none ${dir}`, { NO_COLOR: '1' });
+  assert.match(ran, /^STEP 2\/4: RUN printf no-newline\nno-newline\n--> done in \d+\.\ds\nSTEP 3\/4: RUN echo to-stderr >&2\nto-stderr\n--> done in \d+\.\ds\nSTEP 4\/4: ENV A=1 \d+\.\ds$/m);
+
+  // --quiet: only the ID; when a step fails, that step's output (not the earlier ones') before the error.
+  writeFileSync(join(dir, 'Containerfile'), 'FROM busybox\nRUN echo earlier-step\nRUN echo failing-output; exit 5\n');
+  const quiet = await env.hull(['build', '-q', '--network', 'none', dir]);
+  assert.equal(quiet.code, 125);
+  assert.equal(quiet.stdout, '');
+  assert.match(quiet.stderr, /^failing-output\nError: Cannot build at STEP 3 /);
+
+  // `| head -1` closes stdout after the first line: the build still finishes and tags its image.
+  writeFileSync(join(dir, 'Containerfile'), 'FROM busybox\nRUN for i in $(seq 1 2000); do echo line $i; done\nENV B=2\n');
+  const piped = spawnSync('bash', ['-c', `set -o pipefail; ${hull} build --network none -t piped ${dir} | head -1`], { encoding: 'utf8' });
+  assert.equal(piped.stdout, 'STEP 1/3: FROM busybox\n');
+  assert.equal(piped.status, 0, piped.stderr);
+  assert.deepEqual((await inspect('piped')).Config.Env, ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'B=2']);
+});
+
 test('SIGKILL during a build at several points leaves no image and a usable store; the next build cleans up and succeeds', async () => {
   const { spawn } = await import('node:child_process');
   const { HULL_BIN } = await import('../../src/testing/hull-cli.js');

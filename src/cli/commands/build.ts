@@ -1,12 +1,7 @@
 /**
- * `hull build` and `hull builder prune`. The build's events are rendered as podman/buildah print
- * them, plain lines (the same on a terminal and in a pipe):
- *   STEP 2/5: RUN make
- *   <the command's output>
- *   --> Using cache 3f1c...        (a step taken from the cache)
- *   --> 3f1c2a8b9d0e               (the state after the step)
- *   Successfully tagged localhost/app:latest
- *   sha256:...                     (the image ID; the only line with --quiet)
+ * `hull build` and `hull builder prune`. The build's events are rendered by build-progress.ts:
+ * podman's plain `STEP 2/5: RUN make` lines in a pipe, one line per step with CACHED or its time
+ * on a terminal, only the image ID with --quiet. The image ID is always the last line of stdout.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { HullError } from '../../errors.js';
@@ -14,8 +9,7 @@ import { bool, list, str } from '../args.js';
 import type { Command } from '../command.js';
 import { humanSize } from '../output.js';
 import { confirm } from '../prompt.js';
-import { displayName } from '../../images/image-store.js';
-import type { BuildEvent } from '../../build/events.js';
+import { createBuildRenderer } from './build-progress.js';
 
 function keyValues(values: string[], flag: string, env: NodeJS.ProcessEnv = {}): Record<string, string> {
   const out: Record<string, string> = {};
@@ -46,33 +40,6 @@ export function parseSecret(spec: string): [string, string] {
   return [id, src];
 }
 
-function render(out: NodeJS.WritableStream, err: NodeJS.WritableStream): (e: BuildEvent) => void {
-  return (e) => {
-    switch (e.type) {
-      case 'step':
-        out.write(`STEP ${e.step}/${e.total}: ${e.text}\n`);
-        break;
-      case 'cached':
-        out.write(`--> Using cache ${e.id.slice(7)}\n--> ${e.id.slice(7, 19)}\n`);
-        break;
-      case 'done':
-        out.write(`--> ${e.id.slice(7, 19)}\n`);
-        break;
-      case 'output':
-        (e.stream === 'stdout' ? out : err).write(e.data);
-        break;
-      case 'pull':
-        out.write(`Pulling ${e.image}\n`);
-        break;
-      case 'skip-stage':
-        break;
-      case 'image':
-        for (const n of e.names) out.write(`Successfully tagged ${displayName(n)}\n`);
-        break;
-    }
-  };
-}
-
 export const build: Command = {
   name: 'build',
   summary: 'Build an image from a Containerfile or Dockerfile',
@@ -83,7 +50,7 @@ export const build: Command = {
     'RUN steps run through the runtime with the default security settings and, unless --network says otherwise, on the default bridge network.',
   examples: ['hull build -t app:1 .', 'hull build -f build/Containerfile --build-arg VERSION=2 --target runtime -t app:2 .', 'hull build --secret id=token,src=token.txt -q .'],
   options: [
-    { name: 'tag', short: 't', type: 'string', multiple: true, valueName: 'NAME[:TAG]', description: 'name the image (repeatable)' },
+    { name: 'tag', short: 't', type: 'string', multiple: true, valueName: 'NAME[:TAG]', description: 'name the image' },
     { name: 'file', short: 'f', type: 'string', valueName: 'FILE', description: 'the Containerfile ("-" reads it from standard input); default CONTEXT/Containerfile or CONTEXT/Dockerfile' },
     { name: 'build-arg', type: 'string', multiple: true, valueName: 'NAME[=VALUE]', description: 'set a build argument (NAME alone: from the environment)' },
     { name: 'target', type: 'string', valueName: 'STAGE', description: 'build up to this stage' },
@@ -107,7 +74,8 @@ export const build: Command = {
     const abort = () => ac.abort();
     process.once('SIGINT', abort);
     process.once('SIGTERM', abort);
-    const emit = quiet ? () => {} : render(ctx.stdout, ctx.stderr);
+    const renderer = createBuildRenderer(ctx.stdout, ctx.stderr, { quiet });
+    let failed = true;
     try {
       const result = await ctx.engine().builds.build(
         {
@@ -124,13 +92,16 @@ export const build: Command = {
           ...(network !== undefined ? { network } : {}),
           ...(str(options, 'platform') !== undefined ? { platform: str(options, 'platform') as string } : {}),
         },
-        emit,
+        (e) => renderer.onEvent(e),
       );
+      failed = false;
+      renderer.finish(false);
       const iidfile = str(options, 'iidfile');
       if (iidfile !== undefined) writeFileSync(iidfile, result.id);
-      ctx.stdout.write(`${result.id}\n`);
+      renderer.line(result.id);
       return 0;
     } finally {
+      if (failed) renderer.finish(true);
       process.off('SIGINT', abort);
       process.off('SIGTERM', abort);
     }
