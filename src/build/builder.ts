@@ -13,7 +13,7 @@
  * holds a GC lease; the image is recorded last, so a kill -9 leaves no image, only cache entries
  * that are complete or absent.
  */
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HullError, errorMessage, isHullError } from '../errors.js';
 import { chainIds } from '../oci/chain-id.js';
@@ -43,6 +43,8 @@ import { storeViewLayer } from './layer.js';
 import { removeMountStubs, runProcess } from './run-step.js';
 import { runMounts } from './run-mounts.js';
 import { copyInto, hashSources, resolveSources, writeHeredocs, type SourceRoot } from './copy.js';
+import { cleanSource, pathExists } from './sources.js';
+import { resolveInRoot } from '../sys/safe-path.js';
 import { resolveUser } from '../runtime/user.js';
 import type { BuildEventSink } from './events.js';
 import type { ContextFilter } from './ignore-file.js';
@@ -352,7 +354,7 @@ class Build {
     const workdir = defaults.WorkingDir || '/';
     const mountKey = JSON.stringify(instr.mounts.map((m) => ({ ...m, ...('target' in m && m.target !== undefined ? { target: expand(m.target) } : {}) })));
     const key = JSON.stringify(['RUN', argv, [...state.args], mountKey, instr.network ?? null, instr.security ?? null]);
-    return this.cachedStep(step, state, key, '', () =>
+    return this.cachedStep(step, state, key, await this.bindContent(instr, stage, expand), () =>
       this.layerState(state, runCreatedBy(instr.original, state.args), `the layer of ${this.where(instr)}`, async (view) => {
         const stepDir = join(this.dir, `step-${step}-${view.id.slice(0, 8)}`);
         mkdirSync(stepDir, { recursive: true, mode: 0o700 });
@@ -392,6 +394,41 @@ class Build {
         }
       }),
     );
+  }
+
+  /**
+   * What the bind mounts of a RUN step show it, for the step's cache key (BuildKit keys on it too):
+   * the content of a context path (names, modes, owners, contents, as COPY hashes them), or the
+   * state of the stage or the ID of the image named by from=. Secret and cache mounts stay out.
+   */
+  private async bindContent(instr: RunInstruction, stage: Stage, expand: (raw: string) => string): Promise<string> {
+    const parts: string[] = [];
+    for (const m of instr.mounts) {
+      if (m.type !== 'bind') continue;
+      if (m.from !== undefined) {
+        parts.push(`from:${await this.fromIdentity(expand(m.from), stage)}`);
+        continue;
+      }
+      const source = expand(m.source ?? '/');
+      const root: SourceRoot = { dir: this.opts.contextDir, name: 'the build context', excluded: () => false, skipDir: () => false, keepOwners: true };
+      const rel = cleanSource(source).join('/');
+      const host = resolveInRoot(root.dir, rel);
+      // A missing source fails the step (runMounts), so it is never recorded under this key.
+      parts.push(pathExists(host) ? hashSources(root, [{ source, rel, host, isDir: statSync(host).isDirectory() }], {}) : 'missing');
+    }
+    return parts.length === 0 ? '' : JSON.stringify(parts);
+  }
+
+  /** What an earlier stage ended in, or an image's ID (pulled when missing): the part of a cache key that from= names. */
+  private async fromIdentity(ref: string, stage: Stage): Promise<string> {
+    const earlier = findStage(this.opts.file, ref, stage.index);
+    if (earlier) return this.finished.get(earlier.index)?.configDigest ?? '';
+    let image = this.deps.images.find(ref);
+    if (!image) {
+      this.emit({ type: 'pull', image: ref });
+      image = await this.deps.pull(ref, this.opts.platform);
+    }
+    return image.id;
   }
 
   /**

@@ -192,6 +192,30 @@ test('the cache: a rebuild reuses every step and gives the same image; one chang
   assert.doesNotMatch(afterPrune, /Using cache/);
 });
 
+test('the cache: RUN --mount=type=bind reruns when the bound context files or the stage named by from= change', async () => {
+  const dir = context({
+    'Containerfile': [
+      'FROM busybox AS tool',
+      'COPY tool.txt /tool.txt',
+      'FROM busybox',
+      'RUN --mount=type=bind,source=conf,target=/conf cat /conf/a > /from-context',
+      'RUN --mount=type=bind,from=tool,source=/tool.txt,target=/t cat /t > /from-stage',
+      '',
+    ].join('\n'),
+    'conf/a': 'v1\n',
+    'tool.txt': 't1\n',
+  });
+  const build = async () => env.ok(['build', '--network', 'none', '-t', 'bound', dir]);
+  const cachedRuns = (out: string) => out.split(/^STEP /m).filter((s) => s.startsWith('4/5') || s.startsWith('5/5')).map((s) => s.includes('--> Using cache'));
+  await build();
+  assert.deepEqual(cachedRuns(await build()), [true, true]);
+  writeFileSync(join(dir, 'conf/a'), 'v2\n');
+  assert.deepEqual(cachedRuns(await build()), [false, false], 'the context file changed: the step and the one after it run');
+  writeFileSync(join(dir, 'tool.txt'), 't2\n');
+  assert.deepEqual(cachedRuns(await build()), [true, false], 'the stage changed: only the step that mounts it runs');
+  assert.equal(await run('bound', 'cat /from-context /from-stage'), 'v2\nt2\n');
+});
+
 test('a RUN failure names the step and the exit status, and leaves no image', async () => {
   const dir = context({ 'Containerfile': 'FROM busybox\nRUN echo before-failure\nRUN echo failing-now >&2; exit 3\nRUN echo never\n' });
   const before = (await env.ok(['images', '-q', '--no-trunc'])).trim().split('\n').sort();
