@@ -36,6 +36,7 @@ import type { ContainerNetworking, NetworkAttachment } from '../network/service.
 import type { ArgInstruction, Containerfile, CopyInstruction, Instruction, RunInstruction, Stage } from './instructions.js';
 import { expandHeredoc, expandWord, expandWords, type EscapeChar } from './expand.js';
 import { findStage, planStages, stageName, targetStage } from './plan.js';
+import { platformArgs } from './platform-args.js';
 import { applyMetadata, commandArgv, copyCreatedBy, nopCreatedBy, runCreatedBy, type StageFlags } from './stage-config.js';
 import { BuildCache, cacheKey } from './cache.js';
 import { mountView, reapDeadBuilds, writeOwner, type MountedView } from './views.js';
@@ -128,6 +129,8 @@ class Build {
   private readonly dir: string;
   private readonly escape: EscapeChar;
   private readonly globalArgs = new Map<string, string>();
+  /** TARGETARCH and the other platform args: set like --build-args, which win over them. */
+  private autoArgs = new Map<string, string>();
   private readonly finished = new Map<number, State>();
   private readonly readViews = new Map<string, MountedView>();
   private net: NetworkAttachment | undefined;
@@ -153,6 +156,8 @@ class Build {
     mkdirSync(this.dir, { recursive: true, mode: 0o700 });
     writeOwner(this.dir);
     try {
+      this.autoArgs = platformArgs(this.opts.platform);
+      for (const [name, value] of this.autoArgs) this.globalArgs.set(name, this.opts.buildArgs?.[name] ?? value);
       for (const g of this.opts.file.globalArgs) this.declareArgs(g, this.globalArgs, (raw) => expandWord(raw, (n) => this.globalArgs.get(n), this.escape));
       const target = targetStage(this.opts.file, this.opts.target);
       const stages = planStages(this.opts.file, target, (s) => this.refsOf(s));
@@ -182,10 +187,10 @@ class Build {
     return refs;
   }
 
-  /** ARG: a --build-arg value wins, then (in a stage) the global value, then the default. */
+  /** ARG: a --build-arg (or platform arg) value wins, then (in a stage) the global value, then the default. */
   private declareArgs(instr: ArgInstruction, into: Map<string, string>, expand: (raw: string) => string): void {
     for (const a of instr.args) {
-      const given = this.opts.buildArgs?.[a.name];
+      const given = this.opts.buildArgs?.[a.name] ?? this.autoArgs.get(a.name);
       const value = given ?? (into === this.globalArgs ? undefined : this.globalArgs.get(a.name)) ?? (a.default !== undefined ? expand(a.default) : undefined);
       if (value !== undefined) into.set(a.name, value);
       else into.delete(a.name);

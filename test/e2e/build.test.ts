@@ -264,6 +264,16 @@ test('ADD extracts a local tar, heredocs, build args, secrets, ONBUILD triggers 
   assert.equal((await inspect('child')).Config.OnBuild ?? null, null, 'triggers are not inherited further');
 });
 
+test('platform args: TARGETARCH and friends without --build-arg, in FROM lines and after ARG in a stage', async () => {
+  const { hostPlatform } = await import('../../src/oci/platform.js');
+  const arch = hostPlatform().architecture;
+  const dir = context({ 'Containerfile': 'FROM --platform=$BUILDPLATFORM busybox\nARG TARGETARCH TARGETPLATFORM\nRUN echo "$TARGETARCH $TARGETPLATFORM [$BUILDARCH]" > /arch\n' });
+  await env.ok(['build', '--network', 'none', '-t', 'arch', dir]);
+  assert.equal(await run('arch', 'cat /arch'), `${arch} linux/${arch} []\n`, 'BUILDARCH was not declared in the stage');
+  await env.ok(['build', '--network', 'none', '--build-arg', 'TARGETARCH=given', '-t', 'arch', dir]);
+  assert.equal(await run('arch', 'cat /arch'), `given linux/${arch} []\n`, 'a --build-arg wins');
+});
+
 test('-f, --label, --iidfile and --quiet', async () => {
   const dir = context({ 'build/app.Containerfile': 'FROM busybox\nLABEL a=1\n' });
   const iid = join(env.dir, 'iid');
