@@ -11,7 +11,7 @@
  *   <root>/gc-roots/build-cache.json      every entry's blobs and chainIDs (images/gc.ts keeps them)
  *
  * A key is the sha256 of the parent state's config digest, the instruction after expansion and,
- * for COPY/ADD, the hash of what is copied (cacheKey). An entry is written after its blobs and
+ * for COPY/ADD, the hash of what is copied; for RUN --mount=type=bind, of what is bound (cacheKey). An entry is written after its blobs and
  * layers are committed, and the GC roots right after, both while the build holds a lease; so a
  * kill -9 leaves either no entry or a complete one. `hull builder prune` empties the index, then GC
  * collects what nothing else needs.
