@@ -203,6 +203,7 @@ class Build {
   }
 
   private startStep(stage: Stage, text: string): number {
+    if (this.opts.signal?.aborted) throw cancelled(`before STEP ${this.step + 1}`);
     this.step += 1;
     this.emit({ type: 'step', step: this.step, total: this.total, stage: stageName(stage), text });
     return this.step;
@@ -388,6 +389,7 @@ class Build {
             onOutput: (stream, data) => this.emit({ type: 'output', step, stream, data }),
             ...(this.opts.signal ? { signal: this.opts.signal } : {}),
           });
+          if (code !== 0 && this.opts.signal?.aborted) throw cancelled(`at STEP ${step} "${instr.original}" (${this.where(instr)})`);
           if (code !== 0) {
             throw new HullError('RUNTIME_FAILED', `Cannot build at STEP ${step} "${instr.original}" (${this.where(instr)}): exit status ${code}`, {
               hint: 'the command failed inside the build; its output is above. Fix the command or the files it needs, then build again (steps before it come from the cache)',
@@ -546,6 +548,11 @@ class Build {
     this.emit({ type: 'image', id: image.id, names });
     return { id: image.id, names };
   }
+}
+
+/** SIGINT or SIGTERM stopped the build (the CLI aborts its signal); INTERNAL, as a cancelled pull. */
+function cancelled(where: string): HullError {
+  return new HullError('INTERNAL', `Cannot build ${where}: cancelled`, { hint: 'the steps that finished are in the build cache: build again to go on from there' });
 }
 
 function archOf(platform: string | undefined): string {

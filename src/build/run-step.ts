@@ -109,6 +109,7 @@ export async function runProcess(runtime: RuntimeOptions, p: RunProcess): Promis
       child.stderr.on('data', (b: Buffer) => p.onOutput('stderr', b));
       const abort = () => child.kill('SIGKILL');
       p.signal?.addEventListener('abort', abort, { once: true });
+      if (p.signal?.aborted) abort();
       child.on('error', reject);
       child.on('close', (code, signal) => {
         p.signal?.removeEventListener('abort', abort);

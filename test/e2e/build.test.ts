@@ -325,6 +325,27 @@ test('output: podman\'s lines in a pipe; on a terminal one line per step with CA
   assert.deepEqual((await inspect('piped')).Config.Env, ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'B=2']);
 });
 
+test('SIGINT stops a build: the running step is killed, the error says cancelled, nothing stays mounted', async () => {
+  const { spawn } = await import('node:child_process');
+  const { HULL_BIN } = await import('../../src/testing/hull-cli.js');
+  const dir = context({ 'Containerfile': 'FROM busybox\nRUN echo started; sleep 30\nRUN echo never\n' });
+  const child = spawn(HULL_BIN, ['--root', env.root, '--runroot', env.runroot, 'build', '--network', 'none', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+  const code = await new Promise<number | null>((resolve) => {
+    child.stdout.on('data', (b: Buffer) => {
+      stdout += b.toString();
+      if (/^started$/m.test(stdout)) child.kill('SIGINT');
+    });
+    child.on('close', resolve);
+  });
+  assert.equal(code, 125);
+  assert.doesNotMatch(stdout, /never/);
+  assert.match(stderr, /Error: Cannot build at STEP 2 "RUN echo started; sleep 30" \(.*Containerfile:2\): cancelled/);
+  assert.equal(spawnSync('grep', ['-c', env.dir, '/proc/self/mountinfo'], { encoding: 'utf8' }).stdout.trim(), '0');
+});
+
 test('SIGKILL during a build at several points leaves no image and a usable store; the next build cleans up and succeeds', async () => {
   const { spawn } = await import('node:child_process');
   const { HULL_BIN } = await import('../../src/testing/hull-cli.js');
