@@ -73,6 +73,25 @@ step "Save the image to a docker-archive (it is loaded back below)"
 show save -o "$work/busybox-saved.tar" busybox
 ls -l "$work/busybox-saved.tar"
 
+step "Build an image from a Containerfile; a rebuild takes every step from the cache"
+mkdir -p "$work/ctx"
+echo "hello from the build context" > "$work/ctx/greeting.txt"
+cat > "$work/ctx/Containerfile" <<'EOF'
+FROM busybox
+RUN mkdir -p /srv && echo "built by hull build on $(uname -m)" > /srv/built && cat /srv/built
+COPY greeting.txt /srv/
+ENV GREETING_FILE=/srv/greeting.txt
+CMD ["sh", "-c", "cat /srv/built $GREETING_FILE"]
+EOF
+printf '$ cat %s\n' "$work/ctx/Containerfile"
+cat "$work/ctx/Containerfile"
+show build -t demo-app "$work/ctx"
+show run --rm demo-app
+show build -t demo-app "$work/ctx"
+show history demo-app
+show rmi demo-app
+show builder prune -f
+
 step "Containers and images are listed and removed like docker's"
 hull run --name demo-exited busybox echo "a named container that exited"
 show ps -a
