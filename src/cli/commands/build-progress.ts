@@ -6,7 +6,7 @@
  *   <the command's output>
  *   --> Using cache 3f1c2a8b9d0e...   (a step taken from the cache: the full ID)
  *   --> 3f1c2a8b9d0e                  (the state after the step)
- *   Successfully tagged localhost/app:latest
+ *   Successfully tagged app:latest
  *
  * On a terminal, one line per step that printed nothing, its result at the end of the line (as
  * docker build shows steps), and the output of a step between its line and `--> done in 1.2s`:
