@@ -145,8 +145,12 @@ class TerminalRenderer extends Renderer {
     this.out.write(`${suffix}\n`);
   }
 
+  /** Since the step (or the ONBUILD trigger before) started. */
   private elapsed(): string {
-    return `${((Date.now() - this.started) / 1000).toFixed(1)}s`;
+    const now = Date.now();
+    const text = `${((now - this.started) / 1000).toFixed(1)}s`;
+    this.started = now;
+    return text;
   }
 
   onEvent(e: BuildEvent): void {
@@ -160,7 +164,7 @@ class TerminalRenderer extends Renderer {
         break;
       case 'cached':
         if (this.open) this.close(` ${this.style(36, 39, 'CACHED')}`);
-        else this.line(this.style(36, 39, 'CACHED'));
+        else this.line(`--> ${this.style(36, 39, 'CACHED')}`); // an ONBUILD trigger, after its FROM's line
         break;
       case 'done':
         if (this.open) this.close(` ${this.style(2, 22, this.elapsed())}`);
