@@ -1,6 +1,6 @@
 /**
  * `hull pull`: resolve the reference -> fetch the manifest -> select the platform (from an index)
- * -> fetch the config -> fetch the layers in parallel while unpacking them in order -> record the
+ * -> fetch the config and the layers in parallel, unpacking the layers in order -> record the
  * image. Layer i is applied as soon as it and every layer below it are in the store, so downloads
  * and unpacking overlap. Any failure removes what this pull added (blobs, layer snapshots) and
  * records no image: a broken pull is never shown as an image.
@@ -123,10 +123,14 @@ export async function pullImage(deps: PullDeps, reference: string, opts: PullOpt
       if (!r.existed) added.push(r.digest);
       return r;
     };
-    const configBlob = track(await downloadBlob(m.config, { ...common, role: 'config' }));
+    // The layers need only the manifest: they download while the config does (one round trip less).
+    const configDownload = downloadBlob(m.config, { ...common, role: 'config' }).then(track);
+    pending.push(configDownload);
+    const downloads = startDownloads(m, (layer) => downloadBlob(layer, { ...common, role: 'layer' }).then(track), opts, pending);
+    const configBlob = await configDownload;
     const config = parseImageConfig(deps.content.readBytes(configBlob.digest), `config of "${familiarString(ref)}"`);
     checkImage(ref, m, config);
-    await fetchAndUnpack(deps, m, config, (layer) => downloadBlob(layer, { ...common, role: 'layer' }).then(track), opts, pending, createdLayers, onEvent);
+    await unpackInOrder(deps, m, config, downloads, createdLayers, onEvent);
     if (!deps.content.has(selected.digest)) added.push(selected.digest);
     deps.content.putBytes(selected.bytes, { digest: selected.digest });
     const names = ref.tag !== undefined && ref.digest === undefined ? [formatReference(ref)] : [];
@@ -146,24 +150,27 @@ export async function pullImage(deps: PullDeps, reference: string, opts: PullOpt
   }
 }
 
-/** Downloads run `concurrency` at a time; layer i is applied once layers below it are. */
-async function fetchAndUnpack(
-  deps: PullDeps,
-  m: ImageManifest,
-  config: ImageConfig,
-  fetch: (layer: Descriptor) => Promise<unknown>,
-  opts: PullOptions,
-  pending: Array<Promise<unknown>>,
-  createdLayers: Digest[],
-  onEvent: (e: TransferEvent) => void,
-): Promise<void> {
+/** Starts the layer downloads, `concurrency` at a time. */
+function startDownloads(m: ImageManifest, fetch: (layer: Descriptor) => Promise<unknown>, opts: PullOptions, pending: Array<Promise<unknown>>): Array<Promise<unknown>> {
   const limit = createLimiter(opts.concurrency ?? 3);
-  const chain = chainIds(config.rootfs.diff_ids);
   const downloads = m.layers.map((layer) => limit(() => fetch(layer)));
   for (const d of downloads) {
     pending.push(d);
-    d.catch(() => {}); // observed below, in order; a later failure must not go unhandled meanwhile
+    d.catch(() => {}); // observed in order by unpackInOrder; a later failure must not go unhandled meanwhile
   }
+  return downloads;
+}
+
+/** Layer i is applied once it is downloaded and the layers below it are applied. */
+async function unpackInOrder(
+  deps: PullDeps,
+  m: ImageManifest,
+  config: ImageConfig,
+  downloads: Array<Promise<unknown>>,
+  createdLayers: Digest[],
+  onEvent: (e: TransferEvent) => void,
+): Promise<void> {
+  const chain = chainIds(config.rootfs.diff_ids);
   for (const [i, layer] of m.layers.entries()) {
     await downloads[i];
     const chainID = chain[i] as Digest;

@@ -3,7 +3,8 @@
  * driver otherwise. The choice is recorded in <root>/storage.json so that every later process uses
  * the same driver (a store's layers are only readable by the driver that wrote them) without probing.
  */
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { release } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from '../sys/random.js';
 import { HullError, errnoCode } from '../errors.js';
@@ -41,6 +42,33 @@ export async function probeOverlay(root: string): Promise<DriverChoice> {
   }
 }
 
+/** Where the probe's answer for one filesystem under one kernel is kept until the next boot. */
+export const PROBE_CACHE_DIR = '/run/hull-probes';
+
+/**
+ * probeOverlay, answered once per filesystem and kernel: whether overlay works is a property of
+ * the host, not of a store, and the test mount costs ~25 ms of the first command in every new
+ * store. Kept in /run (tmpfs), so a new kernel probes again after its reboot.
+ */
+async function probeOverlayOnce(root: string): Promise<DriverChoice> {
+  mkdirSync(root, { recursive: true });
+  const file = join(PROBE_CACHE_DIR, `overlay-${statSync(root).dev}-${release()}.json`);
+  try {
+    const cached = JSON.parse(readFileSync(file, 'utf8')) as DriverChoice;
+    if (cached.driver === 'overlay' || cached.driver === 'copy') return { driver: cached.driver, reason: `${cached.reason} (probed earlier on this filesystem)` };
+  } catch {
+    // not probed yet on this filesystem since boot
+  }
+  const choice = await probeOverlay(root);
+  try {
+    mkdirSync(PROBE_CACHE_DIR, { recursive: true });
+    writeJsonAtomic(file, choice, { durable: false });
+  } catch {
+    // a cache only: the next new store probes again
+  }
+  return choice;
+}
+
 export async function openSnapshotter(root: string, requested?: SnapshotDriver): Promise<Snapshotter> {
   const recordPath = join(root, 'storage.json');
   let record: StorageRecord | undefined;
@@ -55,7 +83,7 @@ export async function openSnapshotter(root: string, requested?: SnapshotDriver):
     });
   }
   if (!record) {
-    const choice: DriverChoice = requested ? { driver: requested, reason: 'requested with --storage-driver' } : await probeOverlay(root);
+    const choice: DriverChoice = requested ? { driver: requested, reason: 'requested with --storage-driver' } : await probeOverlayOnce(root);
     record = { version: 1, driver: choice.driver, reason: choice.reason };
     writeJsonAtomic(recordPath, record);
   }
