@@ -101,7 +101,7 @@ export async function runProcess(runtime: RuntimeOptions, p: RunProcess): Promis
   let spec: RuntimeSpec = applySecurity(base, DEFAULT_SECURITY, readSecurityHost(DEFAULT_SECURITY));
   spec = { ...spec, mounts: [...spec.mounts, ...p.mounts] };
   const stubs = missingMountPoints(p.rootfs, spec.mounts.map((m) => m.destination));
-  writeJsonAtomic(join(p.bundleDir, 'config.json'), spec);
+  writeJsonAtomic(join(p.bundleDir, 'config.json'), spec, { ephemeral: true });
   try {
     const code = await new Promise<number>((resolve, reject) => {
       const child = spawn(runtime.binary, ['--root', runtime.stateDir, 'run', '--bundle', p.bundleDir, p.id], { stdio: ['ignore', 'pipe', 'pipe'] });

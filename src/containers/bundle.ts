@@ -75,7 +75,7 @@ export function prepareBundle(record: ContainerRecord, paths: ContainerPaths, ne
   spec = { ...spec, mounts: [...spec.mounts, ...(record.MountState?.spec ?? [])] };
   if (hc.Init) spec = withInit(spec);
   for (const v of record.MountState?.pendingCopies ?? []) populateVolume(v.mountpoint, paths.rootfs, v.path);
-  writeJsonAtomic(paths.config, spec);
+  writeJsonAtomic(paths.config, spec, { ephemeral: true });
   return spec;
 }
 

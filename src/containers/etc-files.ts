@@ -40,8 +40,10 @@ export function writeEtcFiles(dir: string, hostname: string, provided: Partial<E
     // no resolver configured on the host: the container gets an empty file
   }
   const files: EtcFiles = { hosts: provided.hosts ?? join(dir, 'hosts'), hostname: join(dir, 'hostname'), resolvConf: provided.resolvConf ?? join(dir, 'resolv.conf') };
-  if (!provided.hosts) writeFileAtomic(files.hosts, hostsFile(hostname));
-  writeFileAtomic(files.hostname, `${hostname}\n`);
-  if (!provided.resolvConf) writeFileAtomic(files.resolvConf, resolvConf(hostResolv));
+  // Rewritten at every start, in the runroot: atomic, not durable.
+  const ephemeral = { ephemeral: true };
+  if (!provided.hosts) writeFileAtomic(files.hosts, hostsFile(hostname), 0o644, ephemeral);
+  writeFileAtomic(files.hostname, `${hostname}\n`, 0o644, ephemeral);
+  if (!provided.resolvConf) writeFileAtomic(files.resolvConf, resolvConf(hostResolv), 0o644, ephemeral);
   return files;
 }

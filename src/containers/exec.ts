@@ -55,7 +55,7 @@ export async function execInContainer(runtime: RuntimeOptions, record: Container
   const proc = execProcess(spec.process, opts, { user: user ? { uid: user.uid, gid: user.gid, additionalGids: user.additionalGids } : spec.process.user, env });
   checkExecutable(paths.rootfs, opts.cmd[0] as string, proc.env, proc.cwd);
   const processFile = join(paths.bundle, `exec-${randomBytes(6).toString('hex')}.json`);
-  writeJsonAtomic(processFile, proc);
+  writeJsonAtomic(processFile, proc, { ephemeral: true });
   const [cmd, ...args] = execArgv(runtime, record.Id, processFile, opts);
   try {
     return await new Promise<number>((resolve, reject) => {

@@ -62,7 +62,7 @@ async function probeOverlayOnce(root: string): Promise<DriverChoice> {
   const choice = await probeOverlay(root);
   try {
     mkdirSync(PROBE_CACHE_DIR, { recursive: true });
-    writeJsonAtomic(file, choice, { durable: false });
+    writeJsonAtomic(file, choice, { ephemeral: true });
   } catch {
     // a cache only: the next new store probes again
   }

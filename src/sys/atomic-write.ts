@@ -15,18 +15,28 @@ export function fsyncDir(dir: string): void {
   }
 }
 
-/**
- * `durable: false` leaves out the directory fsync: after a power loss the file may hold its
- * previous content (never a torn one). For records whose content is re-derived anyway.
- */
-export function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o644, opts: { durable?: boolean } = {}): void {
+export interface AtomicWriteOptions {
+  /**
+   * false: no directory fsync. After a power loss the file may hold its previous content (never a
+   * torn one). For records whose content is re-derived anyway.
+   */
+  durable?: boolean;
+  /**
+   * Runtime state (the runroot: bundles, /etc files), rewritten on every start and meaningless
+   * after a reboot: still atomic against a crash of hull, but never fsynced. On a host whose /run
+   * is not a tmpfs those fsyncs cost ~10 ms of every container start.
+   */
+  ephemeral?: boolean;
+}
+
+export function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o644, opts: AtomicWriteOptions = {}): void {
   const dir = dirname(path);
   mkdirSync(dir, { recursive: true });
   const tmp = join(dir, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
   const fd = openSync(tmp, 'wx', mode);
   try {
     writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
-    fsyncSync(fd);
+    if (!opts.ephemeral) fsyncSync(fd);
   } catch (err) {
     closeSync(fd);
     unlinkSync(tmp);
@@ -34,9 +44,9 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, mode = 
   }
   closeSync(fd);
   renameSync(tmp, path);
-  if (opts.durable !== false) fsyncDir(dir);
+  if (opts.durable !== false && !opts.ephemeral) fsyncDir(dir);
 }
 
-export function writeJsonAtomic(path: string, value: unknown, opts: { durable?: boolean } = {}): void {
+export function writeJsonAtomic(path: string, value: unknown, opts: AtomicWriteOptions = {}): void {
   writeFileAtomic(path, JSON.stringify(value, null, 2) + '\n', 0o644, opts);
 }
