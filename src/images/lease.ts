@@ -70,7 +70,9 @@ export class Lease {
     await withLock(gcLockPath(root), () => {
       liveLeases(root); // removes the leases (and scratch) of killed processes
       lease.doc.created = Date.now();
-      writeJsonAtomic(lease.path, lease.doc);
+      // Not fsynced: a lease protects a running operation from a running GC, both of which read
+      // the page cache; after a crash its owner is dead and liveLeases removes it by name alone.
+      writeJsonAtomic(lease.path, lease.doc, { ephemeral: true });
     });
     return lease;
   }
@@ -91,7 +93,7 @@ export class Lease {
     await withLock(gcLockPath(this.root), () => {
       this.doc.digests = [...new Set([...this.doc.digests, ...digests])];
       if (this.doc.chainIDs !== null) this.doc.chainIDs = [...new Set([...this.doc.chainIDs, ...chainIDs])];
-      writeJsonAtomic(this.path, this.doc);
+      writeJsonAtomic(this.path, this.doc, { ephemeral: true });
     });
   }
 

@@ -22,9 +22,10 @@ export interface AtomicWriteOptions {
    */
   durable?: boolean;
   /**
-   * Runtime state (the runroot: bundles, /etc files), rewritten on every start and meaningless
-   * after a reboot: still atomic against a crash of hull, but never fsynced. On a host whose /run
-   * is not a tmpfs those fsyncs cost ~10 ms of every container start.
+   * State that only live processes read and a crash makes meaningless (the runroot's bundles and
+   * /etc files, rewritten at every start; the leases of running operations): still atomic against
+   * a crash of hull, but never fsynced. On a host whose /run is not a tmpfs those fsyncs cost
+   * ~10 ms of every container start.
    */
   ephemeral?: boolean;
 }
