@@ -4,11 +4,12 @@
  *   start:   bundle -> conmon (runc create) -> [attach] -> runc start -> record running
  *   exit:    conmon writes the exit file, then runs `hull container cleanup ID` (its exit command)
  *   cleanup: idempotent, under the record's lock: runc delete, unmount, record exited(code)
+ *   foreground `run --rm` without -t: `runc run` with hull as the monitor (runInForeground)
  * Whoever notices the exit first (the exit command, a foreground `hull run`, `hull stop`) cleans
  * up; the others find nothing left to do.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, rmSync, watch, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, watch, writeFileSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { isatty } from 'node:tty';
@@ -19,7 +20,6 @@ import { startMonitor } from '../runtime/conmon.js';
 import { attachSocket, type AttachIO, type Attachment } from '../runtime/attach.js';
 import { deleteContainer, deleteStoppedState, runcArgv, runtimeErrors, type RuntimeOptions } from '../runtime/runc.js';
 import type { Snapshotter } from '../snapshots/snapshotter.js';
-import { readFileSync } from 'node:fs';
 import type { EventLog } from '../events/event-log.js';
 import { mountRootfs, prepareBundle } from './bundle.js';
 import type { ContainerStore } from './container-store.js';
