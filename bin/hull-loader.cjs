@@ -5,19 +5,18 @@
  * modules. Compiling the bundle from cached bytecode instead of source saves ~30 ms of every
  * command (~60 ms with one file instead of ES module chunks); see docs/architecture.md.
  *
- * The cache (dist/bundle/hull.cache) holds the bytecode of the functions that commands ran.
- * A process running a command the cache has not seen yet rewrites it at exit, with everything
- * compiled so far; after a few different commands it stops changing. V8 rejects a cache made
- * for other source or another V8, and it is then rebuilt. Writing is best effort (atomic rename):
- * an installation hull cannot write to only runs without the cache.
+ * One cache per command word (dist/bundle/cache/run, .../ps, ...), holding the bytecode of what
+ * that command ran: the first run writes it at exit, later runs load only what they need (a
+ * cache shared by all commands grows with each, and V8 reads all of it every time). V8 rejects
+ * a cache made for other source or another V8, and it is then rewritten. Writing is best effort
+ * (atomic rename): an installation hull cannot write to only runs without the cache.
  */
-const { readFileSync, writeFileSync, renameSync, unlinkSync } = require('node:fs');
+const { mkdirSync, readFileSync, writeFileSync, renameSync, unlinkSync } = require('node:fs');
 const { join } = require('node:path');
 const vm = require('node:vm');
 
-const bundle = join(__dirname, '..', 'dist', 'bundle', 'hull.cjs');
-const cacheFile = join(__dirname, '..', 'dist', 'bundle', 'hull.cache');
-const seenFile = `${cacheFile}.commands`;
+const dir = join(__dirname, '..', 'dist', 'bundle');
+const bundle = join(dir, 'hull.cjs');
 
 // The command word: the first argument that is not a global option or its value.
 function commandOf(argv) {
@@ -28,27 +27,24 @@ function commandOf(argv) {
   return '';
 }
 
-function readOrUndefined(file, encoding) {
-  try {
-    return readFileSync(file, encoding);
-  } catch {
-    return undefined;
-  }
-}
-
-const source = readFileSync(bundle, 'utf8');
-const cachedData = readOrUndefined(cacheFile);
-const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename: bundle, cachedData });
-const seen = cachedData && !script.cachedDataRejected ? (readOrUndefined(seenFile, 'utf8') ?? '').split('\n') : [];
 const args = process.argv.slice(2);
-const command = commandOf(args) + (args.includes('--help') ? ' --help' : '');
-if (!seen.includes(command)) {
+const key = `${/^[a-z][a-z-]*$/.test(commandOf(args)) ? commandOf(args) : 'other'}${args.includes('--help') ? '.help' : ''}`;
+const cacheFile = join(dir, 'cache', key);
+let cachedData;
+try {
+  cachedData = readFileSync(cacheFile);
+} catch {
+  cachedData = undefined;
+}
+const source = readFileSync(bundle, 'utf8');
+const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename: bundle, cachedData });
+if (!cachedData || script.cachedDataRejected) {
   process.once('exit', () => {
     const tmp = `${cacheFile}.${process.pid}.tmp`;
     try {
+      mkdirSync(join(dir, 'cache'), { recursive: true });
       writeFileSync(tmp, script.createCachedData());
       renameSync(tmp, cacheFile);
-      writeFileSync(seenFile, [...seen.filter(Boolean), command].join('\n'));
     } catch {
       try {
         unlinkSync(tmp);
@@ -59,4 +55,4 @@ if (!seen.includes(command)) {
   });
 }
 const mod = { exports: {} };
-script.runInThisContext()(mod.exports, require, mod, bundle, join(__dirname, '..', 'dist', 'bundle'));
+script.runInThisContext()(mod.exports, require, mod, bundle, dir);

@@ -24,4 +24,4 @@ await build({
 });
 
 // Drop the outputs of earlier builds (ES module chunks) and the code cache of the old bundle.
-for (const f of readdirSync(outdir)) if (!['hull.cjs', 'hull.cjs.map'].includes(f)) rmSync(`${outdir}/${f}`, { force: true });
+for (const f of readdirSync(outdir)) if (!['hull.cjs', 'hull.cjs.map'].includes(f)) rmSync(`${outdir}/${f}`, { recursive: true, force: true });
