@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { errnoCode } from '../errors.js';
 import { writeJsonAtomic } from '../sys/atomic-write.js';
 import { execCapture, execOrThrow } from '../sys/exec.js';
+import { which } from '../sys/which.js';
 import { processStartTime } from '../sys/lock.js';
 import type { CniConfList, CniResult } from './cni.js';
 import type { PortBinding } from './ports.js';
@@ -103,7 +104,7 @@ export function removeSandboxState(runroot: string, id: string): void {
 export async function createNetns(path: string): Promise<void> {
   closeSync(openSync(path, 'w', 0o600));
   // unshare execs ip inside the new namespace: loopback comes up without another process.
-  await execOrThrow(['unshare', `--net=${path}`, 'ip', 'link', 'set', 'lo', 'up'], 'create a network namespace');
+  await execOrThrow(['unshare', `--net=${path}`, which('ip') ?? 'ip', 'link', 'set', 'lo', 'up'], 'create a network namespace');
 }
 
 export async function removeNetns(path: string): Promise<void> {

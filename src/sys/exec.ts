@@ -1,6 +1,7 @@
 /** Running host programs (runc, mount, cp) with their stderr captured for error messages. */
 import { spawn, spawnSync, type SpawnOptions } from 'node:child_process';
 import { HullError } from '../errors.js';
+import { which } from './which.js';
 
 export interface ExecResult {
   code: number;
@@ -9,12 +10,25 @@ export interface ExecResult {
   stderr: string;
 }
 
+const resolved = new Map<string, string>();
+
+/**
+ * A bare program name found on PATH once per process: spawning it by name makes execvp try each
+ * PATH entry in turn (a failed execve each), several times per container start.
+ */
+function program(cmd: string, env: NodeJS.ProcessEnv | undefined): string {
+  if (cmd.includes('/') || (env !== undefined && env.PATH !== process.env.PATH)) return cmd;
+  let path = resolved.get(cmd);
+  if (path === undefined) resolved.set(cmd, (path = which(cmd) ?? cmd));
+  return path;
+}
+
 /** Runs argv to completion, capturing output; never throws for a non-zero exit (callers decide). */
 export function execCapture(argv: readonly string[], options: SpawnOptions & { input?: string | Buffer } = {}): Promise<ExecResult> {
   const [cmd, ...args] = argv;
   if (cmd === undefined) throw new HullError('INTERNAL', 'Cannot run an empty command');
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { ...options, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(program(cmd, options.env), args, { ...options, stdio: ['pipe', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout?.on('data', (b: Buffer) => out.push(b));
