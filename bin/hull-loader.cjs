@@ -36,7 +36,8 @@ try {
 } catch {
   cachedData = undefined;
 }
-const source = readFileSync(bundle, 'utf8');
+// The bundle is pure ASCII (esbuild's charset: 'ascii'), so latin1 decodes it exactly, ~4x faster.
+const source = readFileSync(bundle, 'latin1');
 const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename: bundle, cachedData });
 if (!cachedData || script.cachedDataRejected) {
   process.once('exit', () => {

@@ -15,6 +15,8 @@ await build({
   platform: 'node',
   target: 'node20',
   sourcemap: true,
+  // Non-ASCII characters escaped: bin/hull-loader.cjs reads the bundle as latin1 (faster than utf8).
+  charset: 'ascii',
   // A native addon: loaded from node_modules at run time.
   external: ['node-unix-socket'],
   // import.meta.url, for code that finds files beside itself: the bundle's own URL.
