@@ -276,8 +276,8 @@ export class Lifecycle {
     for (let i = 0; i < 20 && !existsSync(paths.exitFile); i++) await sleep(10);
     const exit = readExit(paths);
     if (!deleteStoppedState(this.deps.runtime, id)) await deleteContainer(this.deps.runtime, id);
-    await unmountIfMounted(paths.rootfs);
-    await this.deps.network?.detach(id, { unshared: !this.netnsShared(paths) }).catch(() => {});
+    // Independent of each other: the rootfs unmount and the network teardown run side by side.
+    await Promise.all([unmountIfMounted(paths.rootfs), this.deps.network?.detach(id, { unshared: !this.netnsShared(paths) }).catch(() => {})]);
     let changed = false;
     const updated = await this.deps.store.update(id, (r) => {
       if (!isActive(r.State.Status)) return;

@@ -93,7 +93,9 @@ export function listSandboxes(runroot: string): SandboxState[] {
 
 export function writeSandbox(runroot: string, state: SandboxState): void {
   mkdirSync(sandboxDir(runroot), { recursive: true, mode: 0o700 });
-  writeJsonAtomic(statePath(runroot, state.id), state);
+  // Not fsynced, like host-local's own lease files beside it: both describe live namespaces, and
+  // a power loss takes the namespaces and veths with it (readSandbox skips a torn state).
+  writeJsonAtomic(statePath(runroot, state.id), state, { ephemeral: true });
 }
 
 export function removeSandboxState(runroot: string, id: string): void {
