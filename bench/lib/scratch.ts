@@ -34,10 +34,19 @@ export function freshDir(...parts: string[]): string {
 
 /**
  * Removes a directory that may hold overlay mounts (a container store): unmount anything
- * below it first, deepest first, then delete.
+ * below it first, deepest first, then delete. A peer's clean-up process (podman's exit command)
+ * may still be mounting or unmounting in there: on EBUSY, unmount again and retry.
  */
 export async function removeTree(dir: string): Promise<void> {
-  const mounts = (await run('findmnt', ['-rn', '-o', 'TARGET'])).stdout.split('\n').filter((m) => m === dir || m.startsWith(`${dir}/`));
-  for (const m of mounts.sort((a, b) => b.length - a.length)) await run('umount', ['-l', m]);
-  rmSync(dir, { recursive: true, force: true });
+  for (let attempt = 1; ; attempt++) {
+    const mounts = (await run('findmnt', ['-rn', '-o', 'TARGET'])).stdout.split('\n').filter((m) => m === dir || m.startsWith(`${dir}/`));
+    for (const m of mounts.sort((a, b) => b.length - a.length)) await run('umount', ['-l', m]);
+    try {
+      rmSync(dir, { recursive: true, force: true });
+      return;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EBUSY' || attempt >= 10) throw err;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
 }
