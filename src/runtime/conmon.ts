@@ -56,12 +56,22 @@ export function conmonArgv(o: MonitorOptions): string[] {
   return argv;
 }
 
+/**
+ * conmon's environment, as small as podman's: it stays resident for the container's life, runc
+ * and the exit command inherit it, and nothing of the user's shell belongs there (a LANG in it
+ * maps locale files into every monitor). The exit command needs PATH and hull's HULL_* settings.
+ */
+export function monitorEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const kept = Object.entries(env).filter(([k]) => k === 'PATH' || k === 'HOME' || k.startsWith('HULL_'));
+  return { ...Object.fromEntries(kept), _OCI_SYNCPIPE: '3' };
+}
+
 /** Starts conmon, which creates (not starts) the container; resolves to the container's pid. */
 export function startMonitor(o: MonitorOptions): Promise<number> {
   const [cmd, ...args] = conmonArgv(o);
   return new Promise((resolve, reject) => {
     // cwd is the bundle: conmon also drops an "oom" marker in its working directory.
-    const child = spawn(cmd as string, args, { cwd: o.bundle, stdio: ['ignore', 'ignore', 'pipe', 'pipe'], env: { ...process.env, _OCI_SYNCPIPE: '3' }, detached: true });
+    const child = spawn(cmd as string, args, { cwd: o.bundle, stdio: ['ignore', 'ignore', 'pipe', 'pipe'], env: monitorEnv(), detached: true });
     const sync = child.stdio[3] as NodeJS.ReadableStream & { destroy(): void };
     let stderr = '';
     let buffered = '';
