@@ -55,16 +55,20 @@ async function probeOverlayOnce(root: string): Promise<DriverChoice> {
   const file = join(PROBE_CACHE_DIR, `overlay-${statSync(root).dev}-${release()}.json`);
   try {
     const cached = JSON.parse(readFileSync(file, 'utf8')) as DriverChoice;
-    if (cached.driver === 'overlay' || cached.driver === 'copy') return { driver: cached.driver, reason: `${cached.reason} (probed earlier on this filesystem)` };
+    if (cached.driver === 'overlay') return { driver: cached.driver, reason: `${cached.reason} (probed earlier on this filesystem)` };
   } catch {
     // not probed yet on this filesystem since boot
   }
   const choice = await probeOverlay(root);
-  try {
-    mkdirSync(PROBE_CACHE_DIR, { recursive: true });
-    writeJsonAtomic(file, choice, { ephemeral: true });
-  } catch {
-    // a cache only: the next new store probes again
+  // Only a success is kept: a failed probe may have failed for a passing reason, and the copy
+  // driver it chose would otherwise spread to every new store on this filesystem.
+  if (choice.driver === 'overlay') {
+    try {
+      mkdirSync(PROBE_CACHE_DIR, { recursive: true });
+      writeJsonAtomic(file, choice, { ephemeral: true });
+    } catch {
+      // a cache only: the next new store probes again
+    }
   }
   return choice;
 }
