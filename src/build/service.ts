@@ -18,23 +18,13 @@ import { parseImageConfig } from '../oci/image-config.js';
 import { parseManifest } from '../oci/manifest.js';
 import type { BuildCache } from './cache.js';
 import type { BuildEventSink } from './events.js';
-import type { BuildResult } from './builder.js';
+import type { BuildOptions, BuildResult } from './builder.js';
 
-export interface BuildRequest {
-  contextDir: string;
+/** What `hull build` asks for: the builder's options, with the Containerfile not yet read. */
+export interface BuildRequest extends Omit<BuildOptions, 'file' | 'filter'> {
   /** The Containerfile: a path (default: CONTEXT/Containerfile, else CONTEXT/Dockerfile), or its text (-f -). */
   file?: string;
   fileText?: string;
-  tags?: string[];
-  buildArgs?: Record<string, string>;
-  target?: string;
-  noCache?: boolean;
-  pull?: boolean;
-  network?: string;
-  labels?: Record<string, string>;
-  secrets?: Record<string, string>;
-  platform?: string;
-  signal?: AbortSignal;
 }
 
 export interface BuildServiceDeps {

@@ -93,14 +93,10 @@ export class Lifecycle {
    */
   async start(record: ContainerRecord, io?: AttachIO): Promise<Attachment | undefined> {
     const watched = io !== undefined && !record.Config.Tty && !record.HostConfig.AutoRemove;
-    assertTransition(record.Name, record.State.Status, 'running');
-    const paths = this.paths(record.Id);
-    await this.clearRuntimeState(record.Id, paths);
-    mkdirSync(paths.exitDir, { recursive: true });
+    const paths = await this.beginStart(record);
     let attachment: Attachment | undefined;
     try {
-      const net = await this.mountAndAttach(record, paths);
-      prepareBundle(record, paths, net);
+      await this.writeBundle(record, paths);
       const pid = await startMonitor({
         conmon: this.deps.conmon,
         runtime: this.deps.runtime.binary,
@@ -162,14 +158,10 @@ export class Lifecycle {
    * record then ends as exited without a code. Resolves with the container's exit code.
    */
   async runInForeground(record: ContainerRecord, opts: { stdin: boolean }): Promise<number> {
-    assertTransition(record.Name, record.State.Status, 'running');
-    const paths = this.paths(record.Id);
-    await this.clearRuntimeState(record.Id, paths);
-    mkdirSync(paths.exitDir, { recursive: true });
+    const paths = await this.beginStart(record);
     let child: ChildProcess | undefined;
     try {
-      const net = await this.mountAndAttach(record, paths);
-      prepareBundle(record, paths, net);
+      await this.writeBundle(record, paths);
       const [cmd, ...args] = runcArgv.run(this.deps.runtime, record.Id, paths.bundle, paths.pidFile, paths.runtimeLog);
       const through = (fd: number) => (isatty(fd) ? 'pipe' : 'inherit');
       // Its own process group: a Ctrl-C reaches hull, which forwards it once (runc would too).
@@ -196,14 +188,26 @@ export class Lifecycle {
     }
   }
 
-  /** The rootfs mount and the network set-up, independent of each other: done side by side. */
-  private async mountAndAttach(record: ContainerRecord, paths: ContainerPaths): Promise<NetworkAttachment | undefined> {
+  /** What every start does first: check the transition, clear what a previous run left. */
+  private async beginStart(record: ContainerRecord): Promise<ContainerPaths> {
+    assertTransition(record.Name, record.State.Status, 'running');
+    const paths = this.paths(record.Id);
+    await this.clearRuntimeState(record.Id, paths);
+    mkdirSync(paths.exitDir, { recursive: true });
+    return paths;
+  }
+
+  /**
+   * The runtime bundle: the rootfs mount and the network set-up, independent of each other and
+   * done side by side, then config.json and the /etc files.
+   */
+  private async writeBundle(record: ContainerRecord, paths: ContainerPaths): Promise<void> {
     const snapshotter = await this.deps.snapshotter();
     // Both settle before a failure is thrown, so the caller's clean-up never races a set-up.
     const [net, mount] = await Promise.allSettled([this.attachNetwork(record, paths), mountRootfs(snapshotter, record, paths)]);
     if (net.status === 'rejected') throw net.reason;
     if (mount.status === 'rejected') throw mount.reason;
-    return net.value;
+    prepareBundle(record, paths, net.value);
   }
 
   /** The network namespace and /etc files, before the bundle (which joins them) is written. */
