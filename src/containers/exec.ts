@@ -12,7 +12,7 @@ import { writeJsonAtomic } from '../sys/atomic-write.js';
 import type { RuntimeSpec, SpecProcess } from '../oci/runtime-spec.js';
 import { checkExecutable } from '../runtime/exec-check.js';
 import { resolveUser } from '../runtime/user.js';
-import type { RuntimeOptions } from '../runtime/runc.js';
+import { runcArgv, type RuntimeOptions } from '../runtime/runc.js';
 import { requireRunning, processEnv } from './bundle.js';
 import { checkWorkdir } from './config.js';
 import type { ContainerPaths } from './paths.js';
@@ -54,7 +54,7 @@ export function execProcess(base: SpecProcess, opts: ExecOptions, resolved: { us
 
 /** Pure: runc exec's argv. */
 export function execArgv(o: RuntimeOptions, id: string, processFile: string, opts: Pick<ExecOptions, 'tty' | 'detach'>): string[] {
-  return [o.binary, '--root', o.stateDir, 'exec', '--process', processFile, ...(opts.tty ? ['--tty'] : []), ...(opts.detach ? ['--detach'] : []), id];
+  return runcArgv.exec(o, id, processFile, opts);
 }
 
 const stdioOf = (s: ExecStream<unknown> | undefined): number | 'pipe' | 'ignore' => (s === undefined ? 'ignore' : typeof s === 'number' ? s : 'pipe');

@@ -317,7 +317,7 @@ export class Lifecycle {
   /** docker stop: the stop signal, then SIGKILL after `timeoutSeconds`. */
   async stop(record: ContainerRecord, timeoutSeconds: number): Promise<ContainerRecord> {
     if (!isActive(record.State.Status) || !this.alive(record.Id)) return (await this.cleanup(record.Id)) ?? record;
-    if (record.State.Status === 'paused') await execCapture([this.deps.runtime.binary, '--root', this.deps.runtime.stateDir, 'resume', record.Id]);
+    if (record.State.Status === 'paused') await execCapture(runcArgv.resume(this.deps.runtime, record.Id));
     await this.kill(record, record.Config.StopSignal ?? 'SIGTERM').catch(() => {});
     const deadline = Date.now() + timeoutSeconds * 1000;
     while (this.alive(record.Id) && Date.now() < deadline) await sleep(50);
@@ -334,7 +334,7 @@ export class Lifecycle {
 
   async pause(record: ContainerRecord, pause: boolean): Promise<void> {
     assertTransition(record.Name, record.State.Status, pause ? 'paused' : 'running');
-    await execOrThrow([this.deps.runtime.binary, '--root', this.deps.runtime.stateDir, pause ? 'pause' : 'resume', record.Id], `${pause ? 'pause' : 'unpause'} container "${record.Name}"`);
+    await execOrThrow((pause ? runcArgv.pause : runcArgv.resume)(this.deps.runtime, record.Id), `${pause ? 'pause' : 'unpause'} container "${record.Name}"`);
     await this.deps.store.update(record.Id, (r) => {
       r.State.Status = pause ? 'paused' : 'running';
     });
