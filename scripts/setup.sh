@@ -25,10 +25,10 @@ fi
 # npm dependencies: reinstall when the lockfile changed since the last install.
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "setup: installing npm dependencies"
-  # Not `npm ci`: node-unix-socket lists prebuilt packages for other platforms that the registry
-  # does not have, which `npm ci` reports as a lockfile mismatch. This installs exactly the locked
-  # versions and leaves package-lock.json as committed.
-  npm install --no-audit --no-fund --no-save --loglevel=error
+  # node-unix-socket lists prebuilt packages for platforms the registry does not have: the lockfile
+  # carries entries for them (optional, with their os/cpu) so that `npm ci` skips them, as it does
+  # any optional dependency for another platform.
+  npm ci --no-audit --no-fund --loglevel=error
 fi
 
 npx tsc -p tsconfig.json

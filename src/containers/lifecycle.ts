@@ -25,7 +25,7 @@ import type { ContainerStore } from './container-store.js';
 import { containerPaths, type ContainerPaths } from './paths.js';
 import { ZERO_TIME, type ContainerRecord } from './record.js';
 import { initAlive, isActive, readExit, readRuntimeInit } from './reconcile.js';
-import { assertTransition } from './state-machine.js';
+import { assertTransition, transition } from './state-machine.js';
 import type { ContainerNetworking, JoinTarget, NetworkAttachment } from '../network/service.js';
 import type { ExecIO, ExecStream } from './exec.js';
 
@@ -130,7 +130,7 @@ export class Lifecycle {
 
   private async markRunning(record: ContainerRecord, pid: number): Promise<void> {
     await this.deps.store.update(record.Id, (r) => {
-      r.State = { ...r.State, Status: 'running', Pid: pid, ExitCode: 0, Error: '', OOMKilled: false, StartedAt: new Date().toISOString(), FinishedAt: ZERO_TIME };
+      transition(r, 'running', { Pid: pid, ExitCode: 0, Error: '', OOMKilled: false, StartedAt: new Date().toISOString(), FinishedAt: ZERO_TIME });
       // Volumes take the image's content once, when first mounted (docker's copy-up), never again.
       if (r.MountState) r.MountState.pendingCopies = [];
     }, { durable: (record.MountState?.pendingCopies.length ?? 0) > 0 });
@@ -287,15 +287,13 @@ export class Lifecycle {
     const updated = await this.deps.store.update(id, (r) => {
       if (!isActive(r.State.Status)) return;
       changed = true;
-      r.State = {
-        ...r.State,
-        Status: 'exited',
+      transition(r, 'exited', {
         Pid: 0,
         ExitCode: exit?.code ?? 255,
         OOMKilled: exit?.oomKilled ?? false,
         FinishedAt: exit?.at ?? new Date().toISOString(),
         Error: exit ? r.State.Error : 'the monitor recorded no exit code',
-      };
+      });
     }, { durable: false });
     if (changed) this.deps.events.emit('container', 'die', id, { name: updated.Name, image: updated.Config.Image, exitCode: String(updated.State.ExitCode) });
     if (changed && updated.HostConfig.AutoRemove) await this.deps.remove(id);
@@ -335,9 +333,7 @@ export class Lifecycle {
   async pause(record: ContainerRecord, pause: boolean): Promise<void> {
     assertTransition(record.Name, record.State.Status, pause ? 'paused' : 'running');
     await execOrThrow((pause ? runcArgv.pause : runcArgv.resume)(this.deps.runtime, record.Id), `${pause ? 'pause' : 'unpause'} container "${record.Name}"`);
-    await this.deps.store.update(record.Id, (r) => {
-      r.State.Status = pause ? 'paused' : 'running';
-    });
+    await this.deps.store.update(record.Id, (r) => transition(r, pause ? 'paused' : 'running'));
     this.deps.events.emit('container', pause ? 'pause' : 'unpause', record.Id, { name: record.Name });
   }
 }

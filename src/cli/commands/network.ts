@@ -9,7 +9,7 @@ import { forEach } from '../each.js';
 import { groupCommand, type Subcommand } from '../group.js';
 import { confirm } from '../prompt.js';
 import { renderTemplate, table, writeFormatted } from '../output.js';
-import { checkIpFlag } from '../../network/flags.js';
+import { checkIpFlag } from '../../engine/flags.js';
 import type { NetworkRecord } from '../../network/network-store.js';
 
 

@@ -1,7 +1,7 @@
 import { HullError } from '../../errors.js';
 import type { OptionSpec } from '../args.js';
 import type { PullPolicy } from '../../engine/requests.js';
-import { parsePlatform } from '../../oci/platform.js';
+import { parsePlatform } from '../../engine/flags.js';
 import { bool, str } from '../args.js';
 import type { CliContext, Command } from '../command.js';
 import type { PullOptions } from '../../images/pull.js';
