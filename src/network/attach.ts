@@ -8,13 +8,14 @@
 import { createServer } from 'node:net';
 import { createSocket } from 'node:dgram';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { HullError } from '../errors.js';
 import { withLock } from '../sys/lock.js';
 import { cniAdd, cniDel, planConflist, type CniResult } from './cni.js';
 import type { NetworkRecord } from './network-store.js';
 import type { PortBinding } from './ports.js';
-import { resolvConfContent } from './flags.js';
+import { dnsNameservers, findAardvark, syncDns } from './dns.js';
+import { resolvConfContent, type ResolvOptions } from './flags.js';
 import { createNetns, listSandboxes, netnsPath, readSandbox, refreshHosts, removeNetns, removeSandboxState, sandboxDir, selfToken, writeInPlace, writeSandbox, type Endpoint, type HostEntry, type SandboxState } from './sandbox.js';
 
 export interface AttachContext {
@@ -37,6 +38,8 @@ export interface SandboxRequest {
   ports: PortBinding[];
   extraHosts: HostEntry[];
   dns: string[];
+  dnsSearch?: string[];
+  dnsOptions?: string[];
 }
 
 export const ipamDir = (runroot: string) => join(runroot, 'networks', 'ipam');
@@ -130,6 +133,9 @@ export async function attachSandbox(ctx: AttachContext, req: SandboxRequest): Pr
     netns: netnsPath(ctx.runroot, req.id),
     hostsPath: join(req.bundleDir, 'hosts'),
     extraHosts: req.extraHosts,
+    dns: req.dns,
+    ...(req.dnsSearch?.length ? { dnsSearch: req.dnsSearch } : {}),
+    ...(req.dnsOptions?.length ? { dnsOptions: req.dnsOptions } : {}),
     // Published ports go to the first network, as docker does.
     endpoints: req.endpoints.map((r, i) => planEndpoint(ctx, r, `eth${i}`, i === 0 ? ports : [])),
   };
@@ -137,11 +143,12 @@ export async function attachSandbox(ctx: AttachContext, req: SandboxRequest): Pr
   try {
     await createNetns(state.netns);
     for (const e of state.endpoints) await addEndpoint(ctx, state, e);
-    await withSandboxLock(ctx.runroot, () => {
+    await withSandboxLock(ctx.runroot, async () => {
       writeSandbox(ctx.runroot, state);
       refreshHosts(ctx.runroot, new Set(state.endpoints.map((e) => e.network)), state);
+      await syncDns(ctx.runroot, listSandboxes(ctx.runroot));
     });
-    writeResolvConf(req.bundleDir, req.dns);
+    writeSandboxResolvConf(state);
     return state;
   } catch (err) {
     await detachSandbox(ctx, req.id).catch(() => {});
@@ -149,7 +156,13 @@ export async function attachSandbox(ctx: AttachContext, req: SandboxRequest): Pr
   }
 }
 
-export function writeResolvConf(bundleDir: string, dns: string[]): string {
+/** resolv.conf for a sandbox: its user networks' DNS servers when aardvark-dns runs them (dns.ts). */
+export function writeSandboxResolvConf(state: SandboxState): string {
+  const nameservers = findAardvark() ? dnsNameservers(state.endpoints) : [];
+  return writeResolvConf(dirname(state.hostsPath), { dns: state.dns ?? [], ...(state.dnsSearch ? { search: state.dnsSearch } : {}), ...(state.dnsOptions ? { options: state.dnsOptions } : {}), nameservers });
+}
+
+export function writeResolvConf(bundleDir: string, opts: string[] | ResolvOptions): string {
   let host = '';
   try {
     host = readFileSync('/etc/resolv.conf', 'utf8');
@@ -158,7 +171,7 @@ export function writeResolvConf(bundleDir: string, dns: string[]): string {
   }
   const path = join(bundleDir, 'resolv.conf');
   // In place too: a restarted container's old bind mount is gone, but `connect` may run while it lives.
-  writeInPlace(path, resolvConfContent(host, dns));
+  writeInPlace(path, resolvConfContent(host, opts));
   return path;
 }
 
@@ -176,9 +189,10 @@ export async function detachSandbox(ctx: AttachContext, id: string, opts: { unsh
   if (opts.unshared) await removeNetns(state.netns);
   for (const e of [...state.endpoints].reverse()) await delEndpoint(ctx, state, e).catch((err: unknown) => (first ??= err));
   if (!opts.unshared) await removeNetns(state.netns);
-  await withSandboxLock(ctx.runroot, () => {
+  await withSandboxLock(ctx.runroot, async () => {
     removeSandboxState(ctx.runroot, id);
     refreshHosts(ctx.runroot, new Set(state.endpoints.filter((e) => e.dns).map((e) => e.network)));
+    await syncDns(ctx.runroot, listSandboxes(ctx.runroot)).catch((err: unknown) => (first ??= err));
   });
   if (first !== undefined) throw first;
   return true;
@@ -200,11 +214,13 @@ export async function connectSandbox(ctx: AttachContext, id: string, req: Endpoi
     await withSandboxLock(ctx.runroot, () => writeSandbox(ctx.runroot, state));
     throw err;
   }
-  return withSandboxLock(ctx.runroot, () => {
+  return withSandboxLock(ctx.runroot, async () => {
     const now = readSandbox(ctx.runroot, id) ?? state;
     const updated = { ...now, endpoints: [...now.endpoints.filter((x) => x.network !== e.network), e] };
     writeSandbox(ctx.runroot, updated);
     refreshHosts(ctx.runroot, new Set([e.network]), updated);
+    await syncDns(ctx.runroot, listSandboxes(ctx.runroot));
+    writeSandboxResolvConf(updated);
     return updated;
   });
 }
@@ -214,10 +230,24 @@ export async function disconnectSandbox(ctx: AttachContext, id: string, network:
   const e = state?.endpoints.find((x) => x.network === network);
   if (!state || !e) return;
   await delEndpoint(ctx, state, e);
-  await withSandboxLock(ctx.runroot, () => {
+  await withSandboxLock(ctx.runroot, async () => {
     const now = readSandbox(ctx.runroot, id) ?? state;
     const updated = { ...now, endpoints: now.endpoints.filter((x) => x.network !== network) };
     writeSandbox(ctx.runroot, updated);
     refreshHosts(ctx.runroot, new Set([network]), updated);
+    await syncDns(ctx.runroot, listSandboxes(ctx.runroot));
+    writeSandboxResolvConf(updated);
+  });
+}
+
+/** `rename` of a running container: its name in peers' hosts files and in the DNS records. */
+export async function renameSandbox(ctx: AttachContext, id: string, name: string): Promise<void> {
+  await withSandboxLock(ctx.runroot, async () => {
+    const now = readSandbox(ctx.runroot, id);
+    if (!now || now.name === name) return;
+    const updated = { ...now, name };
+    writeSandbox(ctx.runroot, updated);
+    refreshHosts(ctx.runroot, new Set(updated.endpoints.map((e) => e.network)), updated);
+    await syncDns(ctx.runroot, listSandboxes(ctx.runroot));
   });
 }

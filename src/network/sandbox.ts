@@ -55,6 +55,11 @@ export interface SandboxState {
   hostsPath: string;
   extraHosts: HostEntry[];
   endpoints: Endpoint[];
+  /** --dns: the resolv.conf nameservers, or on user networks the DNS server's upstreams for it. */
+  dns?: string[];
+  /** --dns-search and --dns-option (resolv.conf search and options lines). */
+  dnsSearch?: string[];
+  dnsOptions?: string[];
 }
 
 export const selfToken = () => `${process.pid} ${processStartTime(process.pid) ?? 0}`;
