@@ -15,6 +15,7 @@ import { cniAdd, cniDel, planConflist, type CniResult } from './cni.js';
 import type { NetworkRecord } from './network-store.js';
 import type { PortBinding } from './ports.js';
 import { dnsNameservers, findAardvark, syncDns } from './dns.js';
+import { hostHasIpv6, startProxies, stopProxies } from './proxy.js';
 import { resolvConfContent, type ResolvOptions } from './flags.js';
 import { createNetns, listSandboxes, netnsPath, readSandbox, refreshHosts, removeNetns, removeSandboxState, sandboxDir, selfToken, writeInPlace, writeSandbox, type Endpoint, type HostEntry, type SandboxState } from './sandbox.js';
 
@@ -50,25 +51,38 @@ export function withSandboxLock<T>(runroot: string, fn: () => T | Promise<T>): P
   return withLock(lockPath(runroot), fn);
 }
 
-function listen(p: PortBinding): Promise<number> {
-  const host = p.hostIp || '0.0.0.0';
+function listenOnce(port: number, protocol: PortBinding['protocol'], host: string, ipv6Only = false): Promise<number> {
   return new Promise((resolve, reject) => {
-    if (p.protocol === 'udp') {
-      const s = createSocket('udp4');
+    if (protocol === 'udp') {
+      const s = createSocket({ type: host.includes(':') ? 'udp6' : 'udp4', ipv6Only });
       s.once('error', reject);
-      s.bind(p.hostPort, host, () => {
-        const port = s.address().port;
-        s.close(() => resolve(port));
+      s.bind(port, host, () => {
+        const bound = s.address().port;
+        s.close(() => resolve(bound));
       });
       return;
     }
     const s = createServer();
     s.once('error', reject);
-    s.listen(p.hostPort, host, () => {
+    s.listen({ port, host, ipv6Only }, () => {
       const addr = s.address();
       s.close(() => resolve(typeof addr === 'object' && addr ? addr.port : 0));
     });
   });
+}
+
+/** A free host port for `p`; one published on every address must be free on IPv6 too (proxy.ts). */
+async function listen(p: PortBinding): Promise<number> {
+  const v6 = p.hostIp === '' && hostHasIpv6();
+  for (let attempt = 0; ; attempt++) {
+    const port = await listenOnce(p.hostPort, p.protocol, p.hostIp || '0.0.0.0');
+    if (!v6) return port;
+    try {
+      return await listenOnce(port, p.protocol, '::', true);
+    } catch (err) {
+      if (p.hostPort !== 0 || attempt >= 10) throw err; // a random one: try another
+    }
+  }
 }
 
 /**
@@ -143,6 +157,12 @@ export async function attachSandbox(ctx: AttachContext, req: SandboxRequest): Pr
   try {
     await createNetns(state.netns);
     for (const e of state.endpoints) await addEndpoint(ctx, state, e);
+    for (const e of state.endpoints.filter((x) => x.ports.length > 0 && x.ip)) {
+      await startProxies(e.ports, e.ip as string, (p) => {
+        (e.proxies ??= []).push(p);
+        writeSandbox(ctx.runroot, state); // at once: a crash from here on still finds the proxy
+      });
+    }
     await withSandboxLock(ctx.runroot, async () => {
       writeSandbox(ctx.runroot, state);
       refreshHosts(ctx.runroot, new Set(state.endpoints.map((e) => e.network)), state);
@@ -186,6 +206,11 @@ export async function detachSandbox(ctx: AttachContext, id: string, opts: { unsh
   const state = readSandbox(ctx.runroot, id);
   if (!state) return false;
   let first: unknown;
+  try {
+    stopProxies(state.endpoints.flatMap((e) => e.proxies ?? []));
+  } catch (err) {
+    first = err;
+  }
   if (opts.unshared) await removeNetns(state.netns);
   for (const e of [...state.endpoints].reverse()) await delEndpoint(ctx, state, e).catch((err: unknown) => (first ??= err));
   if (!opts.unshared) await removeNetns(state.netns);
@@ -229,6 +254,7 @@ export async function disconnectSandbox(ctx: AttachContext, id: string, network:
   const state = readSandbox(ctx.runroot, id);
   const e = state?.endpoints.find((x) => x.network === network);
   if (!state || !e) return;
+  stopProxies(e.proxies ?? []);
   await delEndpoint(ctx, state, e);
   await withSandboxLock(ctx.runroot, async () => {
     const now = readSandbox(ctx.runroot, id) ?? state;

@@ -21,6 +21,7 @@ import { which } from '../sys/which.js';
 import { processStartTime } from '../sys/lock.js';
 import type { CniConfList, CniResult } from './cni.js';
 import type { PortBinding } from './ports.js';
+import type { ProxyProcess } from './proxy.js';
 
 export interface HostEntry {
   names: string[];
@@ -42,6 +43,8 @@ export interface Endpoint {
   gateway?: string;
   mac?: string;
   ports: PortBinding[];
+  /** IPv6 userland proxies of the published ports (proxy.ts). */
+  proxies?: ProxyProcess[];
 }
 
 export interface SandboxState {
