@@ -7,10 +7,13 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createHullEnv, hullWithBusybox, busyboxTarball, type HullEnv } from '../../src/testing/hull-cli.js';
+import { HULL_BIN, createHullEnv, hullWithBusybox, busyboxTarball, type HullEnv } from '../../src/testing/hull-cli.js';
+import { NetworkService } from '../../src/network/service.js';
+import { findAardvark } from '../../src/network/dns.js';
 
 let env: HullEnv;
 let upstream: ChildProcess;
@@ -152,4 +155,76 @@ test('two stores on one host each run their own DNS server and see only their ow
   } finally {
     await other.cleanup();
   }
+});
+
+test('a rename updates the DNS records of a running container (NetworkService.rename, which rename calls)', async () => {
+  // The container side of rename lives in src/containers; this drives the network layer directly,
+  // with two real sandboxes (namespace, veth, lease) and busybox nslookup run inside one of them.
+  const net = new NetworkService({ root: env.root, runroot: env.runroot, containersUsing: () => [] });
+  await net.create('dns-rename');
+  const view = (id: string, name: string) => ({ Id: id, Name: name, Config: { Hostname: id.slice(0, 12) }, HostConfig: { NetworkMode: 'dns-rename' } });
+  const a = 'a'.repeat(64);
+  const b = 'b'.repeat(64);
+  const bundles = mkdtempSync(join(tmpdir(), 'hull-dns-rename-'));
+  try {
+    const attA = await net.attach(view(a, 'before'), join(bundles, 'a'));
+    await net.attach(view(b, 'asker'), join(bundles, 'b'));
+    const ipA = net.sandbox(a)?.endpoints[0]?.ip;
+    const gw = await gatewayOf(env, 'dns-rename');
+    const ask = (name: string) => spawnSync('nsenter', [`--net=${join(env.runroot, 'netns', b)}`, 'busybox', 'nslookup', '-type=a', name, gw], { encoding: 'utf8', timeout: 10_000 }).stdout;
+    assert.match(ask('before'), new RegExp(`Address: ${ipA}`));
+    await net.rename(a, 'after');
+    assert.match(ask('after'), new RegExp(`Address: ${ipA}`));
+    assert.doesNotMatch(ask('before'), new RegExp(`Address: ${ipA}`));
+    assert.match(readFileSync(join(bundles, 'b', 'hosts'), 'utf8'), /\bafter\b/, 'and the peers\' hosts files');
+    assert.ok(attA.etc.resolvConf && readFileSync(attA.etc.resolvConf, 'utf8').includes(`nameserver ${gw}`));
+  } finally {
+    await net.detach(a);
+    await net.detach(b);
+    rmSync(bundles, { recursive: true, force: true });
+  }
+  assert.deepEqual(aardvarks(env.runroot), []);
+  await net.remove('dns-rename');
+});
+
+test('a hull run killed while it attaches leaves no DNS record or process after the next hull command', async () => {
+  await env.ok(['network', 'create', 'dns-crash']);
+  const netns = join(env.runroot, 'netns');
+  const before = new Set(existsSync(netns) ? readdirSync(netns) : []);
+  const child = spawn(HULL_BIN, ['--root', env.root, '--runroot', env.runroot, 'run', '--name', 'dns-victim', '--network', 'dns-crash', 'busybox', 'sleep', '600'], { stdio: 'ignore' });
+  await waitFor(() => existsSync(netns) && readdirSync(netns).some((f) => f.endsWith('.json') && !before.has(f)), 'the sandbox state');
+  child.kill('SIGKILL');
+  await new Promise((r) => child.on('close', r));
+  const victim = await inspect(env, 'dns-victim', '{{.Id}}');
+  if ((await inspect(env, 'dns-victim', '{{.State.Status}}')) === 'running') {
+    // The kill came after the start: kill the container too, so that only a reconcile can clean up.
+    process.kill(Number(readFileSync(join(env.runroot, 'containers', victim, 'conmon.pid'), 'utf8')), 'SIGKILL');
+    process.kill(Number(await inspect(env, 'dns-victim', '{{.State.Pid}}')), 'SIGKILL');
+    await waitFor(async () => (await inspect(env, 'dns-victim', '{{.State.Status}}')) !== 'running', 'the victim to be seen dead');
+  }
+  await env.ok(['ps', '-a']);
+  assert.deepEqual(aardvarks(env.runroot), [], 'no DNS process');
+  const dir = join(env.runroot, 'networks', 'hull-dns');
+  assert.deepEqual(existsSync(dir) ? readdirSync(dir) : [], [], 'no DNS record');
+  await env.ok(['rm', '-f', 'dns-victim']);
+  await env.ok(['network', 'rm', 'dns-crash']);
+});
+
+test("the DNS server of a store deleted without cleanup is stopped by another store's next network create", async () => {
+  // A store removed with rm -rf while its DNS server ran: that server would keep port 53 of a
+  // gateway address that a new network may get. Made here by hand: aardvark-dns serving a
+  // loopback address from a hull-shaped config directory, which is then deleted.
+  const bin = findAardvark();
+  assert.ok(bin, 'aardvark-dns is installed');
+  const doomed = mkdtempSync(join(tmpdir(), 'hull-dns-doomed-'));
+  const dir = join(doomed, 'run', 'networks', 'hull-dns');
+  mkdirSync(dir, { recursive: true });
+  const ip = `127.54.${1 + Math.floor(Math.random() * 250)}.${1 + Math.floor(Math.random() * 250)}`;
+  writeFileSync(join(dir, 'n'.repeat(64)), `${ip}\n${'c'.repeat(64)} 10.200.0.2  ghost\n`);
+  assert.equal(spawnSync(bin, ['--config', dir, '-p', '53', 'run']).status, 0);
+  await waitFor(() => aardvarks(join(doomed, 'run')).length === 1, 'the doomed DNS server');
+  rmSync(doomed, { recursive: true, force: true });
+  await env.ok(['network', 'create', 'after-doomed-dns']);
+  assert.deepEqual(aardvarks(join(doomed, 'run')), [], 'stopped');
+  await env.ok(['network', 'rm', 'after-doomed-dns']);
 });
