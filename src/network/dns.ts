@@ -29,6 +29,7 @@ export const DNS_DIR = 'hull-dns';
 const PID_FILE = 'aardvark.pid';
 const AARDVARK_DIRS = ['/usr/libexec/podman', '/usr/lib/podman', '/usr/local/libexec/podman', '/usr/local/lib/podman'];
 const READY_MS = 5000;
+export const DAEMON_PATH = '/usr/sbin:/usr/bin:/sbin:/bin';
 
 export const dnsDir = (runroot: string) => join(runroot, 'networks', DNS_DIR);
 
@@ -148,15 +149,11 @@ async function waitListening(pid: number | undefined, dir: string, gateways: str
 }
 
 async function stopAardvark(pid: number, dir: string): Promise<void> {
-  try {
-    process.kill(pid, 'SIGTERM');
-  } catch (err) {
-    if (errnoCode(err) !== 'ESRCH') throw err;
-  }
+  signal(pid, 'SIGTERM');
   const deadline = Date.now() + READY_MS;
   while (cmdline(pid) && isOurAardvark(cmdline(pid) ?? [], dir)) {
     if (Date.now() > deadline) {
-      process.kill(pid, 'SIGKILL');
+      signal(pid, 'SIGKILL');
       break;
     }
     await sleep(10);
@@ -203,15 +200,27 @@ export async function syncDns(runroot: string, sandboxes: SandboxState[]): Promi
     return;
   }
   const gateways = [...new Set([...plans.values()].map((c) => c.slice(0, c.indexOf('\n'))))];
-  if (pid === undefined) {
-    const r = await execCapture([bin, '--config', dir, '-p', '53', 'run']);
-    if (r.code !== 0) throw new HullError('RUNTIME_FAILED', `Cannot start aardvark-dns for the networks of ${runroot}: it exited with ${r.code}: ${r.stderr.trim()}`);
-    await waitListening(readPid(dir), dir, gateways, new Map());
-  } else if (changed) {
+  if (pid !== undefined && changed) {
     const table = readUdpTables();
     const old = new Map(gateways.map((g) => [g, boundInodes(g, table)]));
-    process.kill(pid, 'SIGHUP');
-    await waitListening(pid, dir, gateways, old);
+    if (signal(pid, 'SIGHUP')) return waitListening(pid, dir, gateways, old);
+  }
+  if (pid === undefined || !runningAardvark(dir)) {
+    // A daemon: no user environment (RUST_LOG and the like), and no hold on the caller's cwd.
+    const r = await execCapture([bin, '--config', dir, '-p', '53', 'run'], { cwd: '/', env: { PATH: DAEMON_PATH } });
+    if (r.code !== 0) throw new HullError('RUNTIME_FAILED', `Cannot start aardvark-dns for the networks of ${runroot}: it exited with ${r.code}: ${r.stderr.trim()}`);
+    await waitListening(readPid(dir), dir, gateways, new Map());
+  }
+}
+
+/** false when the process is gone (it died since it was looked up). */
+function signal(pid: number, sig: NodeJS.Signals): boolean {
+  try {
+    process.kill(pid, sig);
+    return true;
+  } catch (err) {
+    if (errnoCode(err) === 'ESRCH') return false;
+    throw err;
   }
 }
 

@@ -17,6 +17,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { HullError, errnoCode } from '../errors.js';
 import { processStartTime } from '../sys/lock.js';
 import { which } from '../sys/which.js';
+import { DAEMON_PATH } from './dns.js';
 import type { PortBinding } from './ports.js';
 
 export interface ProxyProcess {
@@ -76,7 +77,7 @@ export async function startProxies(ports: PortBinding[], containerIp: string, re
   const started: ProxyProcess[] = [];
   try {
     for (const { port, argv } of plans) {
-      const child = spawn(socat, argv.slice(1), { detached: true, stdio: 'ignore', env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' } });
+      const child = spawn(socat, argv.slice(1), { detached: true, stdio: 'ignore', cwd: '/', env: { PATH: DAEMON_PATH } });
       child.on('error', () => {});
       child.unref();
       if (child.pid === undefined) throw new HullError('RUNTIME_FAILED', `Cannot publish port [::]:${port.hostPort}/${port.protocol}: socat did not start`);
