@@ -162,13 +162,14 @@ test('a rename updates the DNS records of a running container (NetworkService.re
   // with two real sandboxes (namespace, veth, lease) and busybox nslookup run inside one of them.
   const net = new NetworkService({ root: env.root, runroot: env.runroot, containersUsing: () => [] });
   await net.create('dns-rename');
-  const view = (id: string, name: string) => ({ Id: id, Name: name, Config: { Hostname: id.slice(0, 12) }, HostConfig: { NetworkMode: 'dns-rename' } });
+  const view = (id: string, name: string, extra = {}) => ({ Id: id, Name: name, Config: { Hostname: id.slice(0, 12) }, HostConfig: { NetworkMode: 'dns-rename', ...extra } });
   const a = 'a'.repeat(64);
   const b = 'b'.repeat(64);
   const bundles = mkdtempSync(join(tmpdir(), 'hull-dns-rename-'));
   try {
     const attA = await net.attach(view(a, 'before'), join(bundles, 'a'));
-    await net.attach(view(b, 'asker'), join(bundles, 'b'));
+    // docker's --dns-search and --dns-option, as the record carries them.
+    const attB = await net.attach(view(b, 'asker', { DnsSearch: ['corp.example'], DnsOptions: ['ndots:2'] }), join(bundles, 'b'));
     const ipA = net.sandbox(a)?.endpoints[0]?.ip;
     const gw = await gatewayOf(env, 'dns-rename');
     const ask = (name: string) => spawnSync('nsenter', [`--net=${join(env.runroot, 'netns', b)}`, 'busybox', 'nslookup', '-type=a', name, gw], { encoding: 'utf8', timeout: 10_000 }).stdout;
@@ -178,6 +179,10 @@ test('a rename updates the DNS records of a running container (NetworkService.re
     assert.doesNotMatch(ask('before'), new RegExp(`Address: ${ipA}`));
     assert.match(readFileSync(join(bundles, 'b', 'hosts'), 'utf8'), /\bafter\b/, 'and the peers\' hosts files');
     assert.ok(attA.etc.resolvConf && readFileSync(attA.etc.resolvConf, 'utf8').includes(`nameserver ${gw}`));
+    const resolvB = readFileSync(attB.etc.resolvConf ?? '', 'utf8');
+    assert.match(resolvB, /^search corp\.example$/m);
+    assert.match(resolvB, /^options ndots:2$/m);
+    assert.match(resolvB, new RegExp(`^nameserver ${gw.replace(/\./g, '\\.')}$`, 'm'));
   } finally {
     await net.detach(a);
     await net.detach(b);
