@@ -1,8 +1,11 @@
 /**
  * Attaching a container to its networks and detaching it, as one checklist each:
- *   attach: plan endpoints -> choose host ports -> write state (intent) -> create netns -> CNI ADD
- *           per network -> write state (result) -> hosts files (own and peers'), under the lock
- *   detach: CNI DEL per endpoint (reverse) -> remove netns -> drop state -> peers' hosts files
+ *   attach: plan endpoints -> choose host ports (IPv4, and IPv6 for every-address ones) -> write
+ *           state (intent) -> create netns -> CNI ADD per network -> IPv6 proxies (proxy.ts) ->
+ *           under the lock: write state (result), hosts files (own and peers'), DNS (dns.ts)
+ *           -> resolv.conf
+ *   detach: stop proxies -> CNI DEL per endpoint (reverse) -> remove netns -> under the lock:
+ *           drop state, peers' hosts files, DNS
  * Both are safe to repeat; detach of a container with no sandbox costs one failed stat.
  */
 import { createServer } from 'node:net';

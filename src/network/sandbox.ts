@@ -8,8 +8,8 @@
  *   <runroot>/netns/.lock        serialises state writes and hosts rewrites of one runroot
  *   <runroot>/networks/ipam/     host-local's dataDir: <network>/<ip> holds the container id
  *
- * Name resolution is by hosts file: on every attach/detach/connect/disconnect, the hosts file of
- * every container on the affected user networks is rewritten in place (write, then truncate: the
+ * Name resolution is by hosts file (and by DNS, dns.ts): on every attach/detach/connect/disconnect,
+ * the hosts file of every container on the affected user networks is rewritten in place (write, then truncate: the
  * file is bind-mounted, and a rename would leave the container looking at the old inode).
  */
 import { closeSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from 'node:fs';
