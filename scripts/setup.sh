@@ -4,10 +4,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Debian packages: the OCI runtime, the container monitor, the init, the test image source,
-# and the tools used as interoperability oracles and peers.
+# Debian packages: the OCI runtime, the container monitor, the init, the test image source, the
+# DNS server of user networks (aardvark-dns), the IPv6-loopback port proxy (socat),
+# and the tools used as interoperability oracles and peers (dnsmasq: the DNS tests' upstream).
 DEB_PACKAGES=(runc conmon catatonit busybox-static skopeo umoci uidmap iptables buildah
-  containernetworking-plugins docker-registry attr tmux zstd podman ${HULL_EXTRA_DEB_PACKAGES:-})
+  containernetworking-plugins aardvark-dns socat docker-registry attr tmux zstd podman dnsmasq-base ${HULL_EXTRA_DEB_PACKAGES:-})
 missing=()
 for p in "${DEB_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
