@@ -48,6 +48,8 @@ export const CREATE_OPTIONS: Command['options'] = [
   { name: 'publish', short: 'p', type: 'string', multiple: true, valueName: '[IP:][HOST_PORT:]PORT[/PROTO]', description: 'publish container ports on the host (ranges: 8000-8001:80-81)' },
   { name: 'publish-all', short: 'P', type: 'boolean', description: "publish the image's EXPOSEd ports on random host ports" },
   { name: 'dns', type: 'string', multiple: true, valueName: 'IP', description: 'nameserver for the container (replaces the host\'s)' },
+  { name: 'dns-search', type: 'string', multiple: true, valueName: 'DOMAIN', description: 'search domain for the container (. for none)' },
+  { name: 'dns-option', type: 'string', multiple: true, valueName: 'OPTION', description: 'resolver option for the container (e.g. ndots:2)' },
   { name: 'add-host', type: 'string', multiple: true, valueName: 'NAME:IP', description: 'add a line to /etc/hosts' },
 ];
 
@@ -150,6 +152,8 @@ export function createRequestFrom(o: OptionValues, image: string, cmd: string[],
       PortBindings: publish.PortBindings,
       PublishAllPorts: bool(o, 'publish-all'),
       Dns: list(o, 'dns'),
+      DnsSearch: list(o, 'dns-search'),
+      DnsOptions: list(o, 'dns-option'),
       ExtraHosts: list(o, 'add-host'),
       ...(Object.keys(logOpts).length > 0 ? { LogConfig: { Type: 'k8s-file', Config: logOpts } } : {}),
     },

@@ -13,7 +13,8 @@ import { computeCapabilities, securityOptionsFrom } from '../runtime/security.js
 import { checkResources, checkUlimits, ULIMIT_NAMES, type ResourceOptions } from '../runtime/resources.js';
 import type { HostLimit } from '../sys/host-limits.js';
 import { parseMountFlag, parseTmpfsFlag, parseVolumeFlag, type MountRequest } from '../volumes/mount-flags.js';
-import { checkIpFlag, parseAddHost, parseNetworkMode } from '../network/flags.js';
+import { checkDnsOption, checkDnsSearch, checkIpFlag, parseAddHost, parseNetworkMode } from '../network/flags.js';
+import { checkAlias } from '../network/service.js';
 import { fromDockerBindings, checkBindings, type PortBinding } from '../network/ports.js';
 import { checkWorkdir, type ProcessOptions } from './config.js';
 import type { ContainerCreateRequest, CreateHostConfig, DeviceMapping, DockerMount, HealthConfig, RestartPolicy } from './create-request.js';
@@ -50,6 +51,8 @@ export interface CreatePlan extends ProcessOptions {
   publishAll: boolean;
   exposed: Record<string, object>;
   dns: string[];
+  dnsSearch: string[];
+  dnsOptions: string[];
   addHosts: string[];
   restartPolicy?: RestartPolicy;
   healthcheck?: HealthConfig;
@@ -92,8 +95,6 @@ const UNSUPPORTED_HOST: Array<[keyof CreateHostConfig, (v: unknown) => boolean, 
   ['OomKillDisable', isSet],
   ['MaskedPaths', isSet],
   ['ReadonlyPaths', isSet],
-  ['DnsOptions', isSet],
-  ['DnsSearch', isSet],
   ['Links', isSet],
   ['MemorySwappiness', (v) => v !== undefined && v !== null && v !== -1],
   ['PidMode', (v) => isSet(v) && v !== 'private'],
@@ -277,6 +278,8 @@ export function checkCreateRequest(req: ContainerCreateRequest, host: CreateHost
   const ip = endpoint?.IPAMConfig?.IPv4Address || undefined;
   if (ip) checkIpFlag(ip);
   const dns = checkStringList(hc.Dns, 'HostConfig.Dns').map((d) => checkIpFlag(d, '--dns'));
+  const dnsSearch = checkStringList(hc.DnsSearch, 'HostConfig.DnsSearch').map(checkDnsSearch);
+  const dnsOptions = checkStringList(hc.DnsOptions, 'HostConfig.DnsOptions').map(checkDnsOption);
   const addHosts = checkStringList(hc.ExtraHosts, 'HostConfig.ExtraHosts').map((h) => (parseAddHost(h), h));
   const workdir = c.WorkingDir ? checkWorkdir(c.WorkingDir) : undefined;
   if (c.StopTimeout !== undefined && c.StopTimeout !== null && !Number.isInteger(c.StopTimeout)) throw new HullError('INVALID_ARGUMENT', `Cannot use --stop-timeout "${c.StopTimeout}": expected whole seconds`);
@@ -312,12 +315,14 @@ export function checkCreateRequest(req: ContainerCreateRequest, host: CreateHost
     tmpfs,
     volumes,
     ...(networkMode !== undefined ? { network: networkMode } : endpointName !== undefined ? { network: endpointName } : {}),
-    networkAliases: checkStringList(endpoint?.Aliases, 'NetworkingConfig.EndpointsConfig.Aliases'),
+    networkAliases: checkStringList(endpoint?.Aliases, 'NetworkingConfig.EndpointsConfig.Aliases').map(checkAlias),
     ...(ip ? { ip } : {}),
     publish,
     publishAll: hc.PublishAllPorts ?? false,
     exposed: { ...(c.ExposedPorts ?? {}) },
     dns,
+    dnsSearch,
+    dnsOptions,
     addHosts,
     ...(restartPolicy ? { restartPolicy } : {}),
     ...(healthcheck ? { healthcheck } : {}),

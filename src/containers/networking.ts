@@ -16,7 +16,7 @@ export interface NetworkingDeps {
   network?: ContainerNetworking;
 }
 
-type NetworkFields = Pick<ContainerRecord['HostConfig'], 'NetworkMode' | 'PortBindings' | 'PublishAllPorts' | 'Dns' | 'ExtraHosts'> & { networks?: Record<string, EndpointSettings> };
+type NetworkFields = Pick<ContainerRecord['HostConfig'], 'NetworkMode' | 'PortBindings' | 'PublishAllPorts' | 'Dns' | 'DnsSearch' | 'DnsOptions' | 'ExtraHosts'> & { networks?: Record<string, EndpointSettings> };
 
 /** --network and friends -> the record's fields; refuses combinations docker refuses. */
 export function planNetwork(deps: NetworkingDeps, opts: CreatePlan, exposed: Record<string, object> | undefined): NetworkFields {
@@ -24,7 +24,12 @@ export function planNetwork(deps: NetworkingDeps, opts: CreatePlan, exposed: Rec
   const mode = parseNetworkMode(opts.network ?? (net ? 'bridge' : 'none'));
   const ports = [...opts.publish, ...(opts.publishAll ? bindingsFromExposed(exposed) : [])];
   checkBindings(ports);
-  const extra = { ...(opts.dns.length ? { Dns: opts.dns } : {}), ...(opts.addHosts.length ? { ExtraHosts: opts.addHosts } : {}) };
+  const extra = {
+    ...(opts.dns.length ? { Dns: opts.dns } : {}),
+    ...(opts.dnsSearch.length ? { DnsSearch: opts.dnsSearch } : {}),
+    ...(opts.dnsOptions.length ? { DnsOptions: opts.dnsOptions } : {}),
+    ...(opts.addHosts.length ? { ExtraHosts: opts.addHosts } : {}),
+  };
   const refuse = (what: string) => new HullError('INVALID_ARGUMENT', `Cannot use ${what} with --network ${opts.network}`, { hint: 'they need a bridge network' });
   if (mode.kind !== 'network' || !net) {
     if (ports.length > 0 && mode.kind !== 'host') throw refuse('-p/-P');

@@ -40,6 +40,8 @@ export interface HostConfig {
   PortBindings?: DockerPortBindings;
   PublishAllPorts?: boolean;
   Dns?: string[];
+  DnsSearch?: string[];
+  DnsOptions?: string[];
   /** --add-host NAME:IP. */
   ExtraHosts?: string[];
   ReadonlyRootfs: boolean;

@@ -108,6 +108,8 @@ export class ContainerService {
     const { manifest, config } = this.loadImage(image);
     const { networks, ...network } = planNetwork(this.networkDeps(), opts, { ...(config.config?.ExposedPorts ?? {}), ...opts.exposed });
     const proc = mergeProcessConfig(config.config, opts);
+    // docker gives a terminal a TERM when the image does not set one.
+    if (opts.tty && !proc.Env.some((e) => e.startsWith('TERM='))) proc.Env.push('TERM=xterm');
     const id = randomId();
     const path = processArgs(proc, opts.name ?? opts.image);
     const name = this.reserveName(opts.name, id);
@@ -338,6 +340,7 @@ export class ContainerService {
       r.Name = name;
     });
     this.deps.store.releaseName(record.Name, record.Id);
+    await this.deps.network?.rename(record.Id, name).catch(() => {}); // DNS records follow the name
     this.deps.events.emit('container', 'rename', record.Id, { name, oldName: record.Name });
     return updated;
   }
