@@ -3,7 +3,7 @@
  * resolve the user inside the image, create the working directory, check the command, write the
  * /etc files and config.json. Pure decisions live in generateSpec; this is the effectful edge.
  */
-import { chownSync, existsSync, mkdirSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { HullError } from '../errors.js';
 import { writeJsonAtomic } from '../sys/atomic-write.js';
 import { applyMount, unmountIfMounted } from '../sys/mount.js';
@@ -16,7 +16,8 @@ import { applyDevices, resolveDevices } from '../runtime/devices.js';
 import { populateVolume } from '../volumes/resolve.js';
 import { which } from '../sys/which.js';
 import { resourcesOf, securityOf } from './host-options.js';
-import { resolveUser, type ResolvedUser } from '../runtime/user.js';
+import { findGroupId, resolveUser, type ResolvedUser } from '../runtime/user.js';
+import { applyKernelOptions, type KernelOptions } from '../runtime/kernel-options.js';
 import { checkExecutable } from '../runtime/exec-check.js';
 import type { Snapshotter } from '../snapshots/snapshotter.js';
 import type { RuntimeSpec } from '../oci/runtime-spec.js';
@@ -45,7 +46,7 @@ export function processEnv(record: ContainerRecord, user: ResolvedUser, extra: s
 }
 
 /** Writes the runtime bundle (config.json, /etc files) for a container whose rootfs is mounted. */
-export function prepareBundle(record: ContainerRecord, paths: ContainerPaths, net?: NetworkAttachment): RuntimeSpec {
+export function prepareBundle(record: ContainerRecord, paths: ContainerPaths, net: NetworkAttachment | undefined, kernel: KernelOptions = {}): RuntimeSpec {
   const c = record.Config;
   const user = resolveUser(paths.rootfs, c.User);
   ensureWorkdir(paths.rootfs, c.WorkingDir, user);
@@ -73,10 +74,28 @@ export function prepareBundle(record: ContainerRecord, paths: ContainerPaths, ne
   spec = applyResources(spec, resourcesOf(hc), { swapAccounting: readSwapAccounting() });
   spec = applyDevices(spec, (hc.Devices ?? []).flatMap((d) => resolveDevices(typeof d === 'string' ? d : { hostPath: d.PathOnHost, containerPath: d.PathInContainer ?? d.PathOnHost, permissions: d.CgroupPermissions ?? 'rwm' })));
   spec = { ...spec, mounts: [...spec.mounts, ...(record.MountState?.spec ?? [])] };
+  const groupAdd = (hc.GroupAdd ?? []).map((g) => (/^\d+$/.test(g) ? Number(g) : groupId(paths.rootfs, g, record.Name)));
+  spec = applyKernelOptions(spec, { ...kernel, groupAdd }, readOwnOomScoreAdj());
   if (hc.Init) spec = withInit(spec);
   for (const v of record.MountState?.pendingCopies ?? []) populateVolume(v.mountpoint, paths.rootfs, v.path);
   writeJsonAtomic(paths.config, spec, { ephemeral: true });
   return spec;
+}
+
+/** A --group-add name, from the image's /etc/group. */
+function groupId(rootfs: string, name: string, container: string): number {
+  const gid = findGroupId(rootfs, name);
+  if (gid === undefined) throw new HullError('NOT_FOUND', `Cannot start container "${container}": --group-add "${name}" is not in the image's /etc/group`, { hint: 'give a numeric gid, or a group the image defines' });
+  return gid;
+}
+
+/** hull's own OOM score: the lowest a container may get without CAP_SYS_RESOURCE. */
+function readOwnOomScoreAdj(): number {
+  try {
+    return Number(readFileSync('/proc/self/oom_score_adj', 'utf8').trim()) || 0;
+  } catch {
+    return 0;
+  }
 }
 
 /** Where catatonit is mounted inside the container (podman uses /run/podman-init). */

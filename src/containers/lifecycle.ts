@@ -28,6 +28,7 @@ import { initAlive, isActive, readExit, readRuntimeInit } from './reconcile.js';
 import { assertTransition, transition } from './state-machine.js';
 import type { ContainerNetworking, JoinTarget, NetworkAttachment } from '../network/service.js';
 import type { ExecIO, ExecStream } from './exec.js';
+import type { KernelOptions, NamespaceMode } from '../runtime/kernel-options.js';
 
 export interface LifecycleDeps {
   store: ContainerStore;
@@ -108,7 +109,8 @@ export class Lifecycle {
         pidFile: paths.pidFile,
         conmonPidFile: paths.conmonPidFile,
         exitDir: paths.exitDir,
-        logPath: paths.log,
+        // --log-driver none: conmon still needs a sink; nothing is kept.
+        logPath: record.HostConfig.LogConfig?.Type === 'none' ? '/dev/null' : paths.log,
         logSizeMax: record.HostConfig.LogSizeMax,
         terminal: record.Config.Tty,
         stdin: record.Config.OpenStdin,
@@ -208,7 +210,33 @@ export class Lifecycle {
     const [net, mount] = await Promise.allSettled([this.attachNetwork(record, paths), mountRootfs(snapshotter, record, paths)]);
     if (net.status === 'rejected') throw net.reason;
     if (mount.status === 'rejected') throw mount.reason;
-    prepareBundle(record, paths, net.value);
+    prepareBundle(record, paths, net.value, this.kernelOptions(record));
+  }
+
+  /** --pid/--ipc and the other kernel options; a container: mode joins the running target's namespace. */
+  private kernelOptions(record: ContainerRecord): KernelOptions {
+    const hc = record.HostConfig;
+    const mode = (value: string | undefined, flag: string): NamespaceMode | undefined => {
+      if (!value) return undefined;
+      if (value === 'host') return { kind: 'host' };
+      const target = this.deps.store.get(value.slice('container:'.length));
+      if (target.State.Status !== 'running' || !this.alive(target.Id)) {
+        throw new HullError('CONFLICT', `Cannot start container "${record.Name}": it shares the ${flag} namespace of container "${target.Name}", which is not running`, { hint: `start it first ("hull start ${target.Name}")` });
+      }
+      return { kind: 'container', pid: target.State.Pid };
+    };
+    const pid = mode(hc.PidMode, 'pid');
+    const ipc = mode(hc.IpcMode, 'IPC');
+    return {
+      ...(pid ? { pid } : {}),
+      ...(ipc ? { ipc } : {}),
+      ...(hc.Sysctls ? { sysctls: hc.Sysctls } : {}),
+      ...(hc.OomScoreAdj !== undefined ? { oomScoreAdj: hc.OomScoreAdj } : {}),
+      ...(hc.CpusetCpus ? { cpusetCpus: hc.CpusetCpus } : {}),
+      ...(hc.CpusetMems ? { cpusetMems: hc.CpusetMems } : {}),
+      ...(hc.MemoryReservation ? { memoryReservation: hc.MemoryReservation } : {}),
+      ...(hc.OomKillDisable ? { oomKillDisable: true } : {}),
+    };
   }
 
   /** The network namespace and /etc files, before the bundle (which joins them) is written. */
@@ -225,7 +253,21 @@ export class Lifecycle {
       mkdirSync(join(joined.bundleDir, 'netns-joiners'), { recursive: true });
       writeFileSync(join(joined.bundleDir, 'netns-joiners', record.Id), '');
     }
-    return this.deps.network.attach(record, paths.bundle, joined);
+    return this.deps.network.attach(this.withLinks(record), paths.bundle, joined);
+  }
+
+  /** Legacy links become /etc/hosts entries for the linked containers' addresses, as docker's do. */
+  private withLinks(record: ContainerRecord): ContainerRecord {
+    const links = record.HostConfig.Links ?? [];
+    if (links.length === 0) return record;
+    const hosts = links.flatMap((link) => {
+      const [id = '', alias = ''] = link.split(':');
+      const target = this.deps.store.find(id);
+      const ip = target && this.deps.network?.sandbox(target.Id)?.endpoints.find((e) => e.ip)?.ip?.replace(/\/\d+$/, '');
+      if (!target || target.State.Status !== 'running' || !ip) throw new HullError('CONFLICT', `Cannot start container "${record.Name}": it links to container "${target?.Name ?? id.slice(0, 12)}", which is not running`, { hint: 'start the linked container first' });
+      return [`${alias}:${ip}`, ...(alias !== target.Name ? [`${target.Name}:${ip}`] : [])];
+    });
+    return { ...record, HostConfig: { ...record.HostConfig, ExtraHosts: [...(record.HostConfig.ExtraHosts ?? []), ...hosts] } };
   }
 
   /** Whether a running container joined this one's network namespace (--network container:). */

@@ -26,7 +26,8 @@ import type { Snapshotter } from '../snapshots/snapshotter.js';
 import { deleteContainer, type RuntimeOptions } from '../runtime/runc.js';
 import { attachSocket, resizeTerminal, type AttachIO, type Attachment } from '../runtime/attach.js';
 import { mergeProcessConfig, processArgs } from './config.js';
-import { checkCreateRequest, type CreateHost } from './create-check.js';
+import { checkCreateRequest, type CreateHost, type CreatePlan } from './create-check.js';
+import type { ResolvedMounts } from '../volumes/resolve.js';
 import type { ContainerCreateRequest } from './create-request.js';
 import { ContainerStore } from './container-store.js';
 import { Lifecycle } from './lifecycle.js';
@@ -103,6 +104,12 @@ export class ContainerService {
    */
   async create(request: ContainerCreateRequest): Promise<ContainerRecord> {
     const opts = checkCreateRequest(request, this.deps.host());
+    // --pid/--ipc container:NAME keep the container's ID, as --network container: does.
+    for (const f of ['PidMode', 'IpcMode'] as const) {
+      const mode = opts.host[f];
+      if (mode?.startsWith('container:')) opts.host[f] = `container:${this.deps.store.get(mode.slice('container:'.length)).Id}`;
+    }
+    if (opts.host.Links) opts.host.Links = opts.host.Links.map((l) => `${this.deps.store.get(l.slice(0, l.indexOf(':'))).Id}:${l.slice(l.indexOf(':') + 1)}`);
     await this.deps.network?.reconcile((id) => this.lifecycle.alive(id)).catch(() => []);
     const image = this.deps.images.get(opts.image);
     const { manifest, config } = this.loadImage(image);
@@ -121,6 +128,7 @@ export class ContainerService {
         await unpackImage(this.deps.content, snapshotter, manifest, config);
       }
       const mounts = await resolveMounts(opts.mounts, { volumes: this.deps.volumes, imageVolumes: [...Object.keys(config.config?.Volumes ?? {}), ...opts.volumes] });
+      this.addVolumesFrom(mounts, opts.volumesFrom);
       await snapshotter.prepareView(id, top);
       const stopSignal = opts.stopSignal ?? config.config?.StopSignal;
       const record: ContainerRecord = {
@@ -170,6 +178,20 @@ export class ContainerService {
       await snapshotter.removeView(id);
       this.deps.store.releaseName(name, id);
       throw err;
+    }
+  }
+
+  /** --volumes-from: the source containers' mounts (not their tmpfs), read-only if asked or if they were. */
+  private addVolumesFrom(mounts: ResolvedMounts, from: CreatePlan['volumesFrom']): void {
+    for (const f of from) {
+      const source = this.deps.store.get(f.container);
+      source.Mounts.forEach((m, i) => {
+        const spec = source.MountState?.spec.find((s) => s.destination === m.Destination) ?? source.MountState?.spec[i];
+        if (m.Type === 'tmpfs' || !spec || mounts.inspectMounts.some((x) => x.Destination === m.Destination)) return;
+        const ro = f.readOnly ?? !m.RW;
+        mounts.specMounts.push({ ...spec, options: [...(spec.options ?? []).filter((o) => o !== 'ro' && o !== 'rw'), ro ? 'ro' : 'rw'] });
+        mounts.inspectMounts.push({ ...m, RW: !ro, Mode: ro ? 'ro' : m.Mode });
+      });
     }
   }
 
@@ -392,6 +414,7 @@ export class ContainerService {
    */
   async logs(idOrName: string, opts: LogOptions & { follow?: boolean }, onRecord: (r: LogRecord) => void, signal?: AbortSignal): Promise<void> {
     const record = this.inspect(idOrName);
+    if (record.HostConfig.LogConfig?.Type === 'none') throw new HullError('CONFLICT', `Cannot read the logs of container "${record.Name}": its log driver is "none", which keeps nothing`, { hint: 'create it with --log-driver json-file (the default) to keep its output' });
     const path = this.lifecycle.paths(record.Id).log;
     const offset = existsSync(path) ? statSync(path).size : 0;
     for (const r of selectLogs(readLogs(path), opts)) onRecord(r);

@@ -65,3 +65,8 @@ export function resolveUser(rootfs: string, spec: string | undefined): ResolvedU
   const groups = parseGroup(readInRoot(rootfs, '/etc/group'));
   return resolveUserSpec(spec === undefined || spec === '' ? '0' : spec, passwd, groups);
 }
+
+/** A group's gid from the image's /etc/group, or undefined. */
+export function findGroupId(rootfs: string, name: string): number | undefined {
+  return parseGroup(readInRoot(rootfs, '/etc/group')).find((g) => g.name === name)?.gid;
+}

@@ -97,3 +97,86 @@ test('ps shows published ports in the PORTS column and {{.Ports}}', async () => 
     await env.hull(['rm', '-f', id]);
   }
 });
+
+test('--pid, --ipc, --sysctl, --oom-score-adj, --group-add reach the kernel; host-changing sysctls are refused', async () => {
+  assert.match(await env.ok(['run', '--rm', '--pid', 'host', 'busybox', 'sh', '-c', 'cat /proc/1/comm']), /\S/);
+  const own = await env.ok(['run', '--rm', 'busybox', 'sh', '-c', 'echo $$']);
+  assert.equal(own.trim(), '1', 'a private pid namespace starts at 1');
+  assert.equal(await env.ok(['run', '--rm', '--sysctl', 'net.ipv4.ip_forward=1', 'busybox', 'cat', '/proc/sys/net/ipv4/ip_forward']), '1\n');
+  const hostWide = await env.hull(['run', '--rm', '--sysctl', 'kernel.panic=1', 'busybox', 'true']);
+  assert.equal(hostWide.code, 125);
+  assert.match(hostWide.stderr, /not namespaced/);
+  assert.equal(await env.ok(['run', '--rm', '--oom-score-adj', '500', 'busybox', 'cat', '/proc/self/oom_score_adj']), '500\n');
+  const clamped = Number(await env.ok(['run', '--rm', '--oom-score-adj', '-500', 'busybox', 'cat', '/proc/self/oom_score_adj']));
+  assert.ok(clamped >= Number((await import('node:fs')).readFileSync('/proc/self/oom_score_adj', 'utf8')), 'never below hull\'s own score');
+  assert.match(await env.ok(['run', '--rm', '--group-add', '4242', '--group-add', 'staff', 'busybox', 'id', '-G']), /\b4242\b.*\b50\b|\b50\b.*\b4242\b/);
+  assert.match((await env.hull(['run', '--rm', '--group-add', 'wheel', 'busybox', 'true'])).stderr, /"wheel" is not in the image's \/etc\/group/);
+  const a = (await env.ok(['run', '-d', '--ipc', 'shareable', 'busybox', 'sleep', '63'])).trim();
+  try {
+    const ns = (id: string) => env.ok(['exec', id, 'readlink', '/proc/self/ns/ipc']);
+    const b = (await env.ok(['run', '-d', '--ipc', `container:${a}`, 'busybox', 'sleep', '63'])).trim();
+    assert.equal(await ns(b), await ns(a));
+    await env.hull(['rm', '-f', b]);
+  } finally {
+    await env.hull(['rm', '-f', a]);
+  }
+});
+
+test('resource switches: cpuset, memory reservation; --oom-kill-disable needs --memory', async () => {
+  const id = (await env.ok(['create', '--cpuset-cpus', '0', '--memory', '64m', '--memory-reservation', '32m', '--oom-kill-disable', 'busybox', 'true'])).trim();
+  const hc = JSON.parse(await env.ok(['inspect', '-f', '{{json .HostConfig}}', id])) as Record<string, unknown>;
+  assert.equal(hc.CpusetCpus, '0');
+  assert.equal(hc.MemoryReservation, 32 * 1024 * 1024);
+  assert.equal(hc.OomKillDisable, true);
+  await env.ok(['start', '-a', id]);
+  await env.ok(['rm', id]);
+  const bad = await env.hull(['run', '--rm', '--oom-kill-disable', 'busybox', 'true']);
+  assert.match(bad.stderr, /--oom-kill-disable without --memory/);
+});
+
+test('legacy --link names the linked container in /etc/hosts; --volumes-from shares mounts', async () => {
+  const db = (await env.ok(['run', '-d', '--name', 'linkdb', '-v', '/shared', 'busybox', 'sh', '-c', 'echo from-db > /shared/f; sleep 64'])).trim();
+  try {
+    const hosts = await env.ok(['run', '--rm', '--link', 'linkdb:database', 'busybox', 'cat', '/etc/hosts']);
+    assert.match(hosts, /\bdatabase\b/);
+    assert.match(hosts, /\blinkdb\b/);
+    assert.equal(await env.ok(['run', '--rm', '--volumes-from', 'linkdb:ro', 'busybox', 'cat', '/shared/f']), 'from-db\n');
+    const ro = await env.hull(['run', '--rm', '--volumes-from', 'linkdb:ro', 'busybox', 'touch', '/shared/g']);
+    assert.notEqual(ro.code, 0);
+  } finally {
+    await env.hull(['rm', '-f', '-v', db]);
+  }
+});
+
+test('--expose shows in ps, --cidfile writes the ID once, --log-driver none keeps no log, -a picks streams', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hull-cid-'));
+  try {
+    const cid = join(dir, 'cid');
+    const id = (await env.ok(['run', '-d', '--cidfile', cid, '--expose', '7000-7001/udp', '--log-driver', 'none', 'busybox', 'sh', '-c', 'echo hidden; sleep 65'])).trim();
+    assert.equal((await import('node:fs')).readFileSync(cid, 'utf8'), id);
+    assert.equal((await env.ok(['ps', '--filter', `id=${id}`, '--format', '{{.Ports}}'])).trim(), '7000/udp, 7001/udp');
+    const logs = await env.hull(['logs', id]);
+    assert.match(logs.stderr, /log driver is "none"/);
+    const again = await env.hull(['run', '--rm', '--cidfile', cid, 'busybox', 'true']);
+    assert.match(again.stderr, /the file exists/);
+    await env.hull(['rm', '-f', id]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const onlyErr = await env.hull(['run', '--rm', '-a', 'stderr', 'busybox', 'sh', '-c', 'echo out; echo err >&2']);
+  assert.equal(onlyErr.stdout, '');
+  assert.equal(onlyErr.stderr, 'err\n');
+});
+
+test('flags hull does not implement say so, with the reason, never "unknown flag"', async () => {
+  for (const [args, pattern] of [
+    [['--gpus', 'all'], /no GPU support/],
+    [['--mac-address', '02:42:ac:11:00:02'], /MacAddress.*not supported/],
+    [['--userns', 'keep-id'], /UsernsMode.*not supported/],
+  ] as Array<[string[], RegExp]>) {
+    const r = await env.hull(['run', '--rm', ...args, 'busybox', 'true']);
+    assert.equal(r.code, 125, args.join(' '));
+    assert.match(r.stderr, pattern);
+    assert.doesNotMatch(r.stderr, /unknown/);
+  }
+});
