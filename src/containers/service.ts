@@ -212,7 +212,8 @@ export class ContainerService {
    */
   async listReconciled(all: boolean, filters: Array<[string, string]> = []): Promise<ContainerRecord[]> {
     await this.deps.network?.reconcile((id) => this.lifecycle.alive(id)).catch(() => []);
-    return this.list(all).filter((r) => matchContainer(r, filters));
+    const every = this.list(true);
+    return (all ? every : this.list(false)).filter((r) => matchContainer(r, filters, every));
   }
 
   /** Persists the exit of a container that died unobserved, then returns the current record. */

@@ -180,3 +180,40 @@ test('flags hull does not implement say so, with the reason, never "unknown flag
     assert.doesNotMatch(r.stderr, /unknown/);
   }
 });
+
+test('images: REPOSITORY[:TAG], --digests, --filter dangling/reference/label/before/since', async () => {
+  await env.ok(['tag', 'busybox', 'localhost:5000/team/tool:1']);
+  await env.ok(['tag', 'busybox', 'other:2']);
+  try {
+    const repos = (filter: string[], extra: string[] = []) => env.ok(['images', ...filter.flatMap((f) => ['--filter', f]), ...extra, '--format', '{{.Repository}}:{{.Tag}}']).then((o) => o.trim().split('\n').filter(Boolean).sort());
+    assert.deepEqual(await repos([], ['busybox']), ['busybox:latest']);
+    assert.deepEqual(await repos([], ['localhost:5000/team/tool']), ['localhost:5000/team/tool:1']);
+    assert.deepEqual(await repos(['reference=other:*']), ['other:2']);
+    assert.deepEqual(await repos(['reference=*/team/*']), ['localhost:5000/team/tool:1']);
+    assert.deepEqual(await repos(['dangling=true']), []);
+    assert.deepEqual(await repos(['label=no.such.label']), []);
+    assert.match(await env.ok(['images', '--digests', 'busybox']), /DIGEST[\s\S]*sha256:/);
+    const bad = await env.hull(['images', '--filter', 'color=red']);
+    assert.equal(bad.code, 125);
+    assert.match(bad.stderr, /unknown filter/);
+  } finally {
+    await env.ok(['rmi', 'localhost:5000/team/tool:1', 'other:2']);
+  }
+});
+
+test('ps --filter: name as a regular expression, network, volume, -f short form', async () => {
+  const web = (await env.ok(['run', '-d', '--name', 'web', '-v', 'psvol:/data', 'busybox', 'sleep', '66'])).trim();
+  const web2 = (await env.ok(['run', '-d', '--name', 'web2', '--network', 'none', 'busybox', 'sleep', '66'])).trim();
+  try {
+    const names = (...f: string[]) => env.ok(['ps', ...f.flatMap((x) => ['-f', x]), '--format', '{{.Names}}']).then((o) => o.trim().split('\n').filter(Boolean).sort());
+    assert.deepEqual(await names('name=^web$'), ['web']);
+    assert.deepEqual(await names('name=web'), ['web', 'web2']);
+    assert.deepEqual(await names('network=none'), ['web2']);
+    assert.deepEqual(await names('volume=psvol'), ['web']);
+    assert.deepEqual(await names('volume=/data'), ['web']);
+    assert.match((await env.hull(['ps', '-f', 'status=sleepy'])).stderr, /unknown status/);
+  } finally {
+    await env.hull(['rm', '-f', '-v', web, web2]);
+    await env.hull(['volume', 'rm', 'psvol']);
+  }
+});
