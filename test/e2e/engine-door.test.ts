@@ -217,3 +217,19 @@ test('ps --filter: name as a regular expression, network, volume, -f short form'
     await env.hull(['volume', 'rm', 'psvol']);
   }
 });
+
+test('commit and diff leave out what the runtime mounted (/etc/hosts, /etc/resolv.conf, volume targets), as docker does', async () => {
+  const id = (await env.ok(['run', '-d', '-v', '/newvol', '--tmpfs', '/scratch', 'busybox', 'sh', '-c', 'echo kept > /kept.txt; sleep 67'])).trim();
+  try {
+    for (let i = 0; i < 50 && !(await env.ok(['diff', id])).includes('/kept.txt'); i++) await new Promise((r) => setTimeout(r, 100));
+    const diff = (await env.ok(['diff', id])).trim().split('\n');
+    assert.deepEqual(diff, ['A /kept.txt']);
+    const image = (await env.ok(['commit', id, 'committed:1'])).trim();
+    const listing = await env.ok(['run', '--rm', image, 'sh', '-c', 'cat /kept.txt; ls -d /newvol /scratch 2>&1; wc -c /etc/hosts']);
+    assert.match(listing, /^kept$/m);
+    assert.match(listing, /\/newvol: No such file or directory/);
+    await env.ok(['rmi', 'committed:1']);
+  } finally {
+    await env.hull(['rm', '-f', '-v', id]);
+  }
+});
