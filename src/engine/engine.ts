@@ -23,6 +23,7 @@ import type { RuntimeOptions } from '../runtime/runc.js';
 import { readHostLimits } from '../sys/host-limits.js';
 import { ensureImage, type EnsureImageOptions } from './ensure-image.js';
 import { saveImages, type SaveTarget } from './save-images.js';
+import { systemPrune, type SystemPruneReport } from './system-prune.js';
 import type { SaveFormat } from '../images/save.js';
 import { systemDiskUsage, systemInfo, type DfRow, type SystemInfo } from './system.js';
 
@@ -65,6 +66,8 @@ export interface Engine {
   diskUsage(): Promise<DfRow[]>;
   /** Images to an archive: a directory (oci-dir), a file (written atomically) or a stream. */
   saveImages(refs: readonly string[], format: SaveFormat, target: SaveTarget): Promise<void>;
+  /** Unused containers, networks, images (dangling, or all), build cache and (asked) volumes. */
+  prune(opts?: { all?: boolean; volumes?: boolean }): Promise<SystemPruneReport>;
 }
 
 export function openEngine(options: EngineOptions): Engine {
@@ -114,5 +117,6 @@ export function openEngine(options: EngineOptions): Engine {
     info: () => systemInfo(system),
     diskUsage: () => systemDiskUsage(system),
     saveImages: (refs, format, target) => saveImages(images, refs, format, target),
+    prune: (opts) => systemPrune({ containers, networks, images, volumes, builds }, opts),
   };
 }

@@ -233,3 +233,26 @@ test('commit and diff leave out what the runtime mounted (/etc/hosts, /etc/resol
     await env.hull(['rm', '-f', '-v', id]);
   }
 });
+
+test('system prune removes stopped containers, unused networks, dangling images, and with --volumes anonymous volumes', async () => {
+  const stopped = (await env.ok(['run', '-v', '/anon', 'busybox', 'true'])).trim();
+  const running = (await env.ok(['run', '-d', 'busybox', 'sleep', '68'])).trim();
+  await env.ok(['network', 'create', 'prunenet']);
+  try {
+    const declined = await env.hull(['system', 'prune'], { input: 'n\n' });
+    assert.match(declined.stdout, /Are you sure/);
+    assert.match(await env.ok(['ps', '-a', '--format', '{{.Names}}']), new RegExp(stopped));
+    const out = await env.ok(['system', 'prune', '-f', '--volumes']);
+    assert.match(out, /Deleted Containers:/);
+    assert.match(out, /Deleted Networks:\n(.*\n)*prunenet/);
+    assert.match(out, /Deleted Volumes:/);
+    assert.match(out, /Total reclaimed space:/);
+    const ids = (await env.ok(['ps', '-aq', '--no-trunc'])).trim().split('\n');
+    assert.deepEqual(ids, [running]);
+    assert.equal((await env.ok(['volume', 'ls', '-q'])).trim(), '');
+    assert.match(await env.ok(['images', '--format', '{{.Repository}}']), /busybox/, 'a named image stays without -a');
+  } finally {
+    await env.hull(['rm', '-f', running]);
+    await env.hull(['network', 'rm', 'prunenet']);
+  }
+});
