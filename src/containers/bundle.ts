@@ -3,8 +3,9 @@
  * resolve the user inside the image, create the working directory, check the command, write the
  * /etc files and config.json. Pure decisions live in generateSpec; this is the effectful edge.
  */
-import { chownSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { HullError } from '../errors.js';
+import { chownSync, existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { HullError, printable } from '../errors.js';
 import { writeJsonAtomic } from '../sys/atomic-write.js';
 import { applyMount, unmountIfMounted } from '../sys/mount.js';
 import { readHostLimits } from '../sys/host-limits.js';
@@ -48,6 +49,7 @@ export function processEnv(record: ContainerRecord, user: ResolvedUser, extra: s
 /** Writes the runtime bundle (config.json, /etc files) for a container whose rootfs is mounted. */
 export function prepareBundle(record: ContainerRecord, paths: ContainerPaths, net: NetworkAttachment | undefined, kernel: KernelOptions = {}): RuntimeSpec {
   const c = record.Config;
+  refuseLinkedMountDirs(paths.rootfs, record.Name);
   const user = resolveUser(paths.rootfs, c.User);
   ensureWorkdir(paths.rootfs, c.WorkingDir, user);
   const env = processEnv(record, user);
@@ -80,6 +82,20 @@ export function prepareBundle(record: ContainerRecord, paths: ContainerPaths, ne
   for (const v of record.MountState?.pendingCopies ?? []) populateVolume(v.mountpoint, paths.rootfs, v.path);
   writeJsonAtomic(paths.config, spec, { ephemeral: true });
   return spec;
+}
+
+/**
+ * runc mounts /dev, /proc, /sys and /run and creates device nodes in /dev: an image whose one of
+ * these is a symbolic link would have runc 1.1 follow it (to the host, for an absolute target).
+ * Such an image is refused before runc sees it.
+ */
+function refuseLinkedMountDirs(rootfs: string, name: string): void {
+  for (const dir of ['dev', 'proc', 'sys', 'run']) {
+    const st = lstatSync(join(rootfs, dir), { throwIfNoEntry: false });
+    if (st?.isSymbolicLink()) {
+      throw new HullError('UNSAFE_ARCHIVE', `Cannot start container "${name}": the image's /${dir} is a symbolic link (to "${printable(readlinkSync(join(rootfs, dir)))}"), which the runtime would follow when it mounts /${dir}`, { hint: `rebuild the image with /${dir} as a directory` });
+    }
+  }
 }
 
 /** A --group-add name, from the image's /etc/group. */
@@ -115,7 +131,7 @@ function withInit(spec: RuntimeSpec): RuntimeSpec {
 export function requireRunning(record: ContainerRecord, action: string): void {
   if (record.State.Status !== 'running') {
     throw new HullError('CONFLICT', `Cannot ${action} container "${record.Name}": it is ${record.State.Status}, not running`, {
-      hint: `start it first ("hull start ${record.Name}")`,
+      hint: record.State.Status === 'paused' ? `unpause it first ("hull unpause ${record.Name}")` : `start it first ("hull start ${record.Name}")`,
     });
   }
 }

@@ -18,6 +18,7 @@ import { checkAlias } from '../network/service.js';
 import { fromDockerBindings, checkBindings, type PortBinding } from '../network/ports.js';
 import { checkWorkdir, type ProcessOptions } from './config.js';
 import { checkSysctl } from '../runtime/kernel-options.js';
+import { parseSignal } from '../runtime/signals.js';
 import type { ContainerCreateRequest, CreateHostConfig, DeviceMapping, DockerMount, HealthConfig, RestartPolicy } from './create-request.js';
 import type { HostConfig } from './record.js';
 
@@ -330,6 +331,7 @@ export function checkCreateRequest(req: ContainerCreateRequest, host: CreateHost
   if (c.StopTimeout !== undefined && c.StopTimeout !== null && !Number.isInteger(c.StopTimeout)) throw new HullError('INVALID_ARGUMENT', `Cannot use --stop-timeout "${c.StopTimeout}": expected whole seconds`);
   if (c.MacAddress) throw new HullError('UNSUPPORTED', 'Cannot create container: Config.MacAddress (--mac-address) is not supported by hull', { hint: 'the bridge plugin chooses the address' });
   if (hc.Runtime && hc.Runtime !== 'runc') throw new HullError('UNSUPPORTED', `Cannot create container: runtime "${hc.Runtime}" is not available`, { hint: 'hull runs containers with runc (see --runtime)' });
+  if (c.StopSignal) parseSignal(c.StopSignal, '--stop-signal');
   const restartPolicy = checkRestartPolicy(hc.RestartPolicy, autoRemove);
   const healthcheck = checkHealthcheck(c.Healthcheck);
   const entrypoint = words(c.Entrypoint);

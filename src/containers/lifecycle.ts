@@ -26,6 +26,7 @@ import { containerPaths, type ContainerPaths } from './paths.js';
 import { ZERO_TIME, type ContainerRecord } from './record.js';
 import { initAlive, isActive, readExit, readRuntimeInit } from './reconcile.js';
 import { assertTransition, transition } from './state-machine.js';
+import { parseSignal } from '../runtime/signals.js';
 import type { ContainerNetworking, JoinTarget, NetworkAttachment } from '../network/service.js';
 import type { ExecIO, ExecStream } from './exec.js';
 import type { KernelOptions, NamespaceMode } from '../runtime/kernel-options.js';
@@ -147,6 +148,8 @@ export class Lifecycle {
     await this.deps.store.update(record.Id, (r) => {
       r.State.Error = err instanceof Error ? err.message : String(err);
     });
+    // An --rm container that could not start is gone too, as with docker (nothing will ever run it).
+    if (record.HostConfig.AutoRemove) await this.deps.remove(record.Id).catch(() => {});
     return err;
   }
 
@@ -343,10 +346,10 @@ export class Lifecycle {
   }
 
   async kill(record: ContainerRecord, signal: string): Promise<void> {
+    const name = parseSignal(signal);
     if (!isActive(record.State.Status) || !this.alive(record.Id)) {
       throw new HullError('CONFLICT', `Cannot kill container "${record.Name}": it is not running`);
     }
-    const name = signal.replace(/^SIG/i, '').toUpperCase();
     // Like docker: a signal goes to the container's PID 1 (which may trap it); only SIGKILL goes
     // to every process, so that nothing survives a kill.
     const r = await execCapture(runcArgv.kill(this.deps.runtime, record.Id, name, name === 'KILL' || name === '9'));

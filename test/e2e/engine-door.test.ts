@@ -256,3 +256,41 @@ test('system prune removes stopped containers, unused networks, dangling images,
     await env.hull(['network', 'rm', 'prunenet']);
   }
 });
+
+test('errors say what is wrong: names, signals, ids, paused containers, linked /dev in an image', async () => {
+  const upper = await env.hull(['run', '--rm', 'UPPER/case', 'true']);
+  assert.match(upper.stderr, /must be lowercase/);
+  assert.doesNotMatch(upper.stderr, /cannot reach/i);
+  assert.match((await env.hull(['tag', 'busybox', 'Bad Tag'])).stderr, /contains a space/);
+  assert.match((await env.hull(['run', '--rm', '-u', '3000000000', 'busybox', 'id'])).stderr, /uid 3000000000 is above 2147483647/);
+  const id = (await env.ok(['run', '-d', 'busybox', 'sleep', '69'])).trim();
+  try {
+    const bogus = await env.hull(['kill', '-s', 'BOGUS', id]);
+    assert.match(bogus.stderr, /"BOGUS": unknown signal/);
+    assert.doesNotMatch(bogus.stderr, /level=/);
+    await env.ok(['pause', id]);
+    const paused = await env.hull(['exec', id, 'true']);
+    assert.match(paused.stderr, /unpause it first/);
+    await env.ok(['unpause', id]);
+  } finally {
+    await env.hull(['rm', '-f', id]);
+  }
+  // An image whose /dev is a symbolic link to the host's is refused before runc follows it.
+  const dir = mkdtempSync(join(tmpdir(), 'hull-devlink-'));
+  try {
+    const { execFileSync } = await import('node:child_process');
+    const { mkdirSync, copyFileSync, symlinkSync, chmodSync } = await import('node:fs');
+    mkdirSync(join(dir, 'rootfs/bin'), { recursive: true });
+    copyFileSync('/bin/busybox', join(dir, 'rootfs/bin/sh'));
+    chmodSync(join(dir, 'rootfs/bin/sh'), 0o755);
+    symlinkSync('/tmp', join(dir, 'rootfs/dev'));
+    execFileSync('tar', ['-C', join(dir, 'rootfs'), '-cf', join(dir, 'img.tar'), '.']);
+    await env.ok(['import', join(dir, 'img.tar'), 'devlink']);
+    const r = await env.hull(['run', '--rm', 'devlink', '/bin/sh', '-c', 'true']);
+    assert.equal(r.code, 125);
+    assert.match(r.stderr, /\/dev is a symbolic link \(to "\/tmp"\)/);
+    await env.ok(['rmi', 'devlink']);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
