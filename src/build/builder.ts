@@ -14,7 +14,7 @@
  * that are complete or absent.
  */
 import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { HullError, errorMessage, isHullError } from '../errors.js';
 import { chainIds } from '../oci/chain-id.js';
 import { encodeJson, parseManifest, type ImageManifest } from '../oci/manifest.js';
@@ -27,11 +27,12 @@ import type { Digest } from '../oci/digest.js';
 import { randomId } from '../sys/ids.js';
 import { DEFAULT_PATH } from '../runtime/defaults.js';
 import type { RuntimeOptions } from '../runtime/runc.js';
-import type { FsContentStore } from '../content/store.js';
+import type { BlobWriter, FsContentStore } from '../content/store.js';
 import type { Snapshotter } from '../snapshots/snapshotter.js';
 import type { ImageRecord, ImageStore } from '../images/image-store.js';
 import { normaliseName } from '../images/image-store.js';
-import { withLease } from '../images/lease.js';
+import { withLease, type Lease } from '../images/lease.js';
+import { unpackImage } from '../images/unpack.js';
 import type { ContainerNetworking, NetworkAttachment } from '../network/service.js';
 import type { ArgInstruction, Containerfile, CopyInstruction, Instruction, RunInstruction, Stage } from './instructions.js';
 import { expandHeredoc, expandWord, expandWords, type EscapeChar } from './expand.js';
@@ -39,7 +40,7 @@ import { findStage, planStages, stageName, targetStage } from './plan.js';
 import { platformArgs } from './platform-args.js';
 import { applyMetadata, commandArgv, copyCreatedBy, nopCreatedBy, runCreatedBy, type StageFlags } from './stage-config.js';
 import { BuildCache, cacheKey } from './cache.js';
-import { mountView, reapDeadBuilds, writeOwner, type MountedView } from './views.js';
+import { claimBuildDir, mountView, reapDeadBuilds, type MountedView } from './views.js';
 import { storeViewLayer } from './layer.js';
 import { removeMountStubs, runProcess } from './run-step.js';
 import { runMounts } from './run-mounts.js';
@@ -84,7 +85,6 @@ export interface BuildDeps {
   /** Pulls a base image that is missing locally (or every one with --pull). */
   pull: (reference: string, platform: string | undefined) => Promise<ImageRecord>;
   loadImage: (image: ImageRecord) => { manifest: ImageManifest; config: ImageConfig };
-  unpack: (manifest: ImageManifest, config: ImageConfig) => Promise<void>;
   /** Parses an ONBUILD trigger as the instructions of a one-stage file. */
   parseTriggers: (triggers: readonly string[]) => Instruction[];
 }
@@ -120,8 +120,7 @@ function sameManifestLayers(layers: readonly Descriptor[]): ImageManifest {
 }
 
 export async function buildImage(deps: BuildDeps, opts: BuildOptions, emit: BuildEventSink): Promise<BuildResult> {
-  const build = new Build(deps, opts, emit);
-  return withLease(deps.root, 'build', { enumerates: false }, () => build.run());
+  return withLease(deps.root, 'build', { enumerates: false }, (lease) => new Build(deps, lease, opts, emit).run());
 }
 
 class Build {
@@ -138,13 +137,18 @@ class Build {
   private step = 0;
   private total = 0;
 
+  /** Every blob and layer of the build is written through its lease. */
+  private readonly content: BlobWriter;
+
   constructor(
     private readonly deps: BuildDeps,
+    private readonly lease: Lease,
     private readonly opts: BuildOptions,
     private readonly emit: BuildEventSink,
   ) {
     this.dir = join(deps.runroot, 'build', this.id.slice(0, 16));
     this.escape = opts.file.escape;
+    this.content = deps.content.writer(lease);
   }
 
   private where(instr: { line: number }): string {
@@ -153,8 +157,7 @@ class Build {
 
   async run(): Promise<BuildResult> {
     await reapDeadBuilds(this.deps.runroot, this.deps.snapshotter, this.deps.runtime);
-    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-    writeOwner(this.dir);
+    claimBuildDir(this.deps.runroot, basename(this.dir));
     try {
       this.autoArgs = platformArgs(this.opts.platform);
       for (const [name, value] of this.autoArgs) this.globalArgs.set(name, this.opts.buildArgs?.[name] ?? value);
@@ -251,7 +254,7 @@ class Build {
     }
     const { manifest, config } = this.deps.loadImage(image);
     const top = topChain(config);
-    if (top !== undefined && !this.deps.snapshotter.hasLayer(top)) await this.deps.unpack(manifest, config);
+    if (top !== undefined && !this.deps.snapshotter.hasLayer(top)) await unpackImage(this.content, this.deps.snapshotter, this.lease, manifest, config);
     const base: State = { ...fresh, config, layers: manifest.layers, configDigest: image.id, stored: { manifest: image.manifest } };
     // As BuildKit and buildah do: an image without PATH gets the default one.
     if (!(config.config?.Env ?? []).some((e) => envKey(e) === 'PATH')) {
@@ -321,10 +324,10 @@ class Build {
   private store(state: State): { manifest: Digest } {
     if (state.stored) return state.stored;
     const configJson = encodeJson(state.config);
-    this.deps.content.putBytes(configJson.bytes);
+    this.content.putBytes(configJson.bytes);
     const manifest: ImageManifest = { ...sameManifestLayers(state.layers), config: { mediaType: MediaType.OciConfig, digest: configJson.digest, size: configJson.bytes.length } };
     const manifestJson = encodeJson(manifest);
-    this.deps.content.putBytes(manifestJson.bytes);
+    this.content.putBytes(manifestJson.bytes);
     return { manifest: manifestJson.digest };
   }
 
@@ -339,7 +342,7 @@ class Build {
         await view.unmount();
       }
       removeMountStubs(this.deps.snapshotter.viewUpperDir(view.id), stubs);
-      const layer = await storeViewLayer(this.deps.content, this.deps.snapshotter, view.id, state.config.rootfs.diff_ids, what);
+      const layer = await storeViewLayer(this.content, this.deps.snapshotter, this.lease, view.id, state.config.rootfs.diff_ids, what);
       const created = new Date().toISOString();
       const config: ImageConfig = {
         ...state.config,
@@ -491,7 +494,7 @@ class Build {
       }
       const { manifest, config } = this.deps.loadImage(image);
       top = topChain(config);
-      if (top !== undefined && !this.deps.snapshotter.hasLayer(top)) await this.deps.unpack(manifest, config);
+      if (top !== undefined && !this.deps.snapshotter.hasLayer(top)) await unpackImage(this.content, this.deps.snapshotter, this.lease, manifest, config);
     }
     const view = await mountView(this.deps.snapshotter, this.dir, top);
     this.readViews.set(ref, view);
@@ -544,7 +547,7 @@ class Build {
       final = this.withConfig(state, { ...state.config, config: { ...state.config.config, Labels: { ...(state.config.config?.Labels ?? {}), ...this.opts.labels } } });
     }
     const stored = this.store(final);
-    const image = await this.deps.images.add({ id: final.configDigest, manifest: stored.manifest, manifestMediaType: MediaType.OciManifest, created: final.config.created ?? new Date().toISOString() }, names);
+    const image = await this.deps.images.add({ id: final.configDigest, manifest: stored.manifest, manifestMediaType: MediaType.OciManifest, created: final.config.created ?? new Date().toISOString() }, names, this.lease);
     this.emit({ type: 'image', id: image.id, names });
     return { id: image.id, names };
   }

@@ -14,8 +14,7 @@ import type { ImageService } from '../images/image-service.js';
 import type { ContainerNetworking } from '../network/service.js';
 import type { EventLog } from '../events/event-log.js';
 import { parsePlatform } from '../oci/platform.js';
-import { parseImageConfig } from '../oci/image-config.js';
-import { parseManifest } from '../oci/manifest.js';
+import { readImage } from '../images/read-image.js';
 import type { BuildCache } from './cache.js';
 import type { BuildEventSink } from './events.js';
 import type { BuildOptions, BuildResult } from './builder.js';
@@ -68,7 +67,7 @@ export class BuildService {
     if (snapshotter.driver !== 'overlay') {
       throw new HullError('UNSUPPORTED', 'Cannot build: the copy storage driver keeps no separate layer of changes', { hint: 'use the overlay driver (the default where the kernel allows it)' });
     }
-    const [{ parseContainerfile }, { loadIgnoreFile }, { buildImage }, { unpackImage }] = await Promise.all([import('./parse.js'), import('./ignore-file.js'), import('./builder.js'), import('../images/unpack.js')]);
+    const [{ parseContainerfile }, { loadIgnoreFile }, { buildImage }] = await Promise.all([import('./parse.js'), import('./ignore-file.js'), import('./builder.js')]);
     const file = parseContainerfile(text, path === '-' ? 'Containerfile' : path);
     const filter = await loadIgnoreFile(contextDir, path === '-' ? undefined : path);
     const { content } = this.deps;
@@ -83,12 +82,7 @@ export class BuildService {
         ...(this.deps.network && req.network !== 'none' ? { network: this.deps.network } : {}),
         cache: await this.cache(),
         pull: async (ref, platform) => (await this.deps.images.pull(ref, platform !== undefined ? { platform: parsePlatform(platform) } : {})).record,
-        loadImage: (image: ImageRecord) => {
-          const parsed = parseManifest(content.readBytes(image.manifest), image.manifestMediaType);
-          if (parsed.kind !== 'manifest') throw new HullError('INVALID_FORMAT', `Cannot use image "${image.id}": its manifest is an index`);
-          return { manifest: parsed.manifest, config: parseImageConfig(content.readBytes(parsed.manifest.config.digest)) };
-        },
-        unpack: async (manifest, config) => void (await unpackImage(content, snapshotter, manifest, config)),
+        loadImage: (image: ImageRecord) => readImage(content, image),
         parseTriggers: (triggers) => parseContainerfile(`FROM scratch\n${triggers.join('\n')}\n`, 'ONBUILD trigger').stages[0]?.instructions ?? [],
       },
       {

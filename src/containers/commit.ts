@@ -3,9 +3,21 @@
  *
  * commit: the overlay upper dir becomes a gzip'd layer (deletions as whiteouts) streamed into the
  * content store; the new config is the parent's plus that diffID, a history entry and any
- * --change; the manifest is the parent's layers plus the new one. The image is recorded last, and
- * unpacking it reuses the parent's layers, so a kill -9 at any point lists no partial image.
+ * --change; the manifest is the parent's layers plus the new one. All of it under one GC lease,
+ * the image recorded last, and unpacking it reuses the parent's layers, so a kill -9 at any point
+ * lists no partial image and a concurrent prune deletes nothing the commit is about to record.
+ *
+ * A running container is paused during the commit (docker's default) on the commit's behalf:
+ *
+ *   <runroot>/paused-by/<container id>     "<pid> <starttime> commit": who paused it, and why
+ *
+ * written before the pause and removed after the unpause. A commit killed in between leaves the
+ * file behind; the next command that finds its owner dead (the next commit of that container,
+ * any start/stop/kill through ContainerService.refresh, `hull system check --repair`) unpauses
+ * the container. A container the user paused has no such file: a commit leaves it paused.
  */
+import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { HullError } from '../errors.js';
 import { MediaType } from '../oci/media-types.js';
@@ -15,22 +27,103 @@ import type { FsContentStore } from '../content/store.js';
 import type { ImageRecord, ImageStore } from '../images/image-store.js';
 import { normaliseName } from '../images/image-store.js';
 import { applyChange } from '../images/changes.js';
+import { withLease, type Lease } from '../images/lease.js';
 import type { Snapshotter } from '../snapshots/snapshotter.js';
+import { selfOwnerToken, tokenAlive } from '../sys/owner.js';
 import type { Change } from '../archive/diff.js';
-import type { ContainerRecord } from './record.js';
+import type { ContainerRecord, ContainerStatus } from './record.js';
 
 export interface CommitOptions {
   name?: string;
   changes?: string[];
   message?: string;
   author?: string;
+  /** Pause a running container during the commit (default true, as docker). */
+  pause?: boolean;
 }
 
-export interface CommitDeps {
+/** Pauses (true) or resumes (false) a container; the lifecycle does it. */
+export type SetPaused = (id: string, paused: boolean) => Promise<void>;
+
+export interface PauseDeps {
+  runroot: string;
+  /** The container's current status, reconciled with the runtime. */
+  status: (id: string) => ContainerStatus;
+  setPaused: SetPaused;
+}
+
+export interface CommitDeps extends PauseDeps {
+  root: string;
   content: FsContentStore;
   images: ImageStore;
   snapshotter: Snapshotter;
   loadImage: (image: ImageRecord) => { manifest: ImageManifest; config: ImageConfig };
+}
+
+function pauseFile(runroot: string, id: string): string {
+  return join(runroot, 'paused-by', id);
+}
+
+/** Who paused a container on an operation's behalf, if anyone: "<pid> <starttime> <reason>". */
+export function findPauseOwner(runroot: string, id: string): { token: string; reason: string; alive: boolean } | undefined {
+  let text: string;
+  try {
+    text = readFileSync(pauseFile(runroot, id), 'utf8');
+  } catch {
+    return undefined;
+  }
+  const [pid = '', start = '', reason = 'unknown'] = text.trim().split(' ');
+  const token = `${pid} ${start}`;
+  return { token, reason, alive: tokenAlive(token) };
+}
+
+/** The containers paused on behalf of an operation whose process is gone. */
+export function listOrphanedPauses(runroot: string): Array<{ id: string; reason: string }> {
+  let ids: string[];
+  try {
+    ids = readdirSync(join(runroot, 'paused-by'));
+  } catch {
+    return [];
+  }
+  return ids.flatMap((id) => {
+    const owner = findPauseOwner(runroot, id);
+    return owner && !owner.alive ? [{ id, reason: owner.reason }] : [];
+  });
+}
+
+/**
+ * Undoes a pause whose owner died: unpauses the container (if it is still paused) and forgets the
+ * owner. Returns whether it found one. A container that is gone only loses the file.
+ */
+export async function releaseOrphanedPause(deps: PauseDeps, id: string): Promise<boolean> {
+  const owner = findPauseOwner(deps.runroot, id);
+  if (!owner || owner.alive) return false;
+  let status: ContainerStatus | undefined;
+  try {
+    status = deps.status(id);
+  } catch {
+    status = undefined; // removed meanwhile
+  }
+  if (status === 'paused') await deps.setPaused(id, false);
+  rmSync(pauseFile(deps.runroot, id), { force: true });
+  return true;
+}
+
+/** Runs `fn` with the container paused on behalf of `reason` (if it runs), resumed however `fn` ends. */
+async function withOwnedPause<T>(deps: PauseDeps, id: string, reason: string, fn: () => Promise<T>): Promise<T> {
+  await releaseOrphanedPause(deps, id);
+  if (deps.status(id) !== 'running') return fn();
+  mkdirSync(join(deps.runroot, 'paused-by'), { recursive: true });
+  // Owner first, then pause: a kill in between leaves a file for a running container, which the
+  // next command just removes. Unpause first, then forget, for the same reason.
+  writeFileSync(pauseFile(deps.runroot, id), `${selfOwnerToken()} ${reason}`);
+  try {
+    await deps.setPaused(id, true);
+    return await fn();
+  } finally {
+    if (deps.status(id) === 'paused') await deps.setPaused(id, false);
+    rmSync(pauseFile(deps.runroot, id), { force: true });
+  }
 }
 
 function requireOverlay(snapshotter: Snapshotter, action: string, name: string): void {
@@ -53,11 +146,18 @@ export async function commitContainer(deps: CommitDeps, record: ContainerRecord,
   const parent = deps.images.get(record.ImageId);
   const { manifest, config } = deps.loadImage(parent);
   const defaults = committedDefaults(config.config, record, opts.changes ?? []); // refuses bad --change before any work
+  if (opts.pause === false) return withLease(deps.root, 'commit', { enumerates: false }, (lease) => writeCommit(deps, lease, record, opts, name, manifest, config, defaults));
+  return withOwnedPause(deps, record.Id, 'commit', () => withLease(deps.root, 'commit', { enumerates: false }, (lease) => writeCommit(deps, lease, record, opts, name, manifest, config, defaults)));
+}
+
+/** The commit's writes: layer, config, manifest, unpacked layer, then the record. */
+async function writeCommit(deps: CommitDeps, lease: Lease, record: ContainerRecord, opts: CommitOptions, name: string | undefined, manifest: ImageManifest, config: ImageConfig, defaults: ContainerDefaults): Promise<ImageRecord> {
+  const content = deps.content.writer(lease);
   const { writeOverlayDiff } = await import('../archive/diff.js');
   const pipe = new PassThrough({ highWaterMark: 1 << 20 });
   const [written, stored] = await Promise.all([
     writeOverlayDiff(deps.snapshotter.viewUpperDir(record.Id), pipe, { compression: 'gzip' }),
-    deps.content.ingest(pipe, { what: `the layer of container "${record.Name}"` }),
+    content.ingest(pipe, { what: `the layer of container "${record.Name}"` }),
   ]);
   if (written.digest !== stored.digest) throw new HullError('INTERNAL', `Cannot commit container "${record.Name}": the stored layer does not match what was written`);
   const created = new Date().toISOString();
@@ -70,7 +170,7 @@ export async function commitContainer(deps: CommitDeps, record: ContainerRecord,
     history: [...(config.history ?? []), { created, created_by: [record.Path, ...record.Args].join(' '), ...(opts.message ? { comment: opts.message } : {}), ...(opts.author ? { author: opts.author } : {}) }],
   };
   const configJson = encodeJson(newConfig);
-  deps.content.putBytes(configJson.bytes);
+  content.putBytes(configJson.bytes);
   const newManifest: ImageManifest = {
     schemaVersion: 2,
     mediaType: MediaType.OciManifest,
@@ -78,10 +178,10 @@ export async function commitContainer(deps: CommitDeps, record: ContainerRecord,
     layers: [...manifest.layers, { mediaType: MediaType.OciLayerGzip, digest: written.digest, size: written.size }],
   };
   const manifestJson = encodeJson(newManifest);
-  deps.content.putBytes(manifestJson.bytes);
+  content.putBytes(manifestJson.bytes);
   const { unpackImage } = await import('../images/unpack.js');
-  await unpackImage(deps.content, deps.snapshotter, newManifest, newConfig);
-  return deps.images.add({ id: configJson.digest, manifest: manifestJson.digest, manifestMediaType: MediaType.OciManifest, created }, name === undefined ? [] : [name]);
+  await unpackImage(content, deps.snapshotter, lease, newManifest, newConfig);
+  return deps.images.add({ id: configJson.digest, manifest: manifestJson.digest, manifestMediaType: MediaType.OciManifest, created }, name === undefined ? [] : [name], lease);
 }
 
 export async function diffContainer(snapshotter: Snapshotter, record: ContainerRecord): Promise<Change[]> {

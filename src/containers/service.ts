@@ -6,9 +6,8 @@ import { rmSync } from 'node:fs';
 import { HullError } from '../errors.js';
 import { unmountIfMounted } from '../sys/mount.js';
 import { randomId } from '../sys/ids.js';
-import { chainIds } from '../oci/chain-id.js';
-import { parseImageConfig, type ImageConfig } from '../oci/image-config.js';
-import { parseManifest, type ImageManifest } from '../oci/manifest.js';
+import type { ImageConfig } from '../oci/image-config.js';
+import type { ImageManifest } from '../oci/manifest.js';
 import type { FsContentStore } from '../content/store.js';
 import type { ImageStore, ImageRecord } from '../images/image-store.js';
 import type { Snapshotter } from '../snapshots/snapshotter.js';
@@ -23,7 +22,8 @@ import type { MountRequest } from '../volumes/mount-flags.js';
 import type { VolumeStore } from '../volumes/volume-store.js';
 import type { EventLog } from '../events/event-log.js';
 import { execInContainer, type ExecOptions } from './exec.js';
-import { commitContainer, diffContainer, type CommitOptions } from './commit.js';
+import { commitContainer, diffContainer, releaseOrphanedPause, type CommitOptions, type PauseDeps } from './commit.js';
+import { readImage } from '../images/read-image.js';
 import type { Change } from '../archive/diff.js';
 import { checkName, generateName } from './names.js';
 import { ZERO_TIME, type ContainerRecord } from './record.js';
@@ -88,9 +88,7 @@ export class ContainerService {
   }
 
   loadImage(image: ImageRecord): { manifest: ImageManifest; config: ImageConfig } {
-    const parsed = parseManifest(this.deps.content.readBytes(image.manifest), image.manifestMediaType);
-    if (parsed.kind !== 'manifest') throw new HullError('INVALID_FORMAT', `Cannot use image "${image.id}": its manifest is an index`);
-    return { manifest: parsed.manifest, config: parseImageConfig(this.deps.content.readBytes(parsed.manifest.config.digest)) };
+    return readImage(this.deps.content, image);
   }
 
   private reserveName(requested: string | undefined, id: string): string {
@@ -144,11 +142,8 @@ export class ContainerService {
     const name = this.reserveName(opts.name, id);
     const snapshotter = await this.deps.snapshotter();
     try {
-      const top = chainIds(config.rootfs.diff_ids).at(-1);
-      if (top !== undefined && !snapshotter.hasLayer(top)) {
-        const { unpackImage } = await import('../images/unpack.js');
-        await unpackImage(this.deps.content, snapshotter, manifest, config);
-      }
+      const { ensureUnpacked } = await import('../images/unpack.js');
+      const top = await ensureUnpacked({ root: this.deps.root, content: this.deps.content, snapshotter }, manifest, config);
       const mounts = await resolveMounts(opts.mounts ?? [], { volumes: this.deps.volumes, imageVolumes: Object.keys(config.config?.Volumes ?? {}) });
       await snapshotter.prepareView(id, top);
       const stopSignal = opts.stopSignal ?? config.config?.StopSignal;
@@ -211,6 +206,7 @@ export class ContainerService {
   /** Persists the exit of a container that died unobserved, then returns the current record. */
   async refresh(idOrName: string): Promise<ContainerRecord> {
     const r = this.deps.store.get(idOrName);
+    await releaseOrphanedPause(this.pauseDeps(), r.Id);
     return (await this.lifecycle.cleanup(r.Id)) ?? this.deps.store.get(r.Id);
   }
 
@@ -315,9 +311,14 @@ export class ContainerService {
   }
 
   async commit(record: ContainerRecord, opts: CommitOptions): Promise<ImageRecord> {
-    const image = await commitContainer({ content: this.deps.content, images: this.deps.images, snapshotter: await this.deps.snapshotter(), loadImage: (i) => this.loadImage(i) }, record, opts);
+    const image = await commitContainer({ ...this.pauseDeps(), root: this.deps.root, content: this.deps.content, images: this.deps.images, snapshotter: await this.deps.snapshotter(), loadImage: (i) => this.loadImage(i) }, record, opts);
     this.deps.events.emit('container', 'commit', record.Id, { name: record.Name, image: image.id });
     return image;
+  }
+
+  /** For commit.ts: who paused a container on an operation's behalf (a killed commit's pause is undone). */
+  private pauseDeps(): PauseDeps {
+    return { runroot: this.deps.runroot, status: (id) => this.inspect(id).State.Status, setPaused: (id, p) => this.lifecycle.pause(this.inspect(id), p) };
   }
 
   async diff(idOrName: string): Promise<Change[]> {

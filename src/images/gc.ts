@@ -5,7 +5,7 @@
  * roots other modules keep between runs in <root>/gc-roots/ (the build cache; see gcRootsPath).
  * The whole run holds <root>/leases/gc.lock, so no lease appears or grows half-way through.
  */
-import { mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { writeJsonAtomic } from '../sys/atomic-write.js';
 import type { FsContentStore } from '../content/store.js';
@@ -16,7 +16,7 @@ import { parseManifest } from '../oci/manifest.js';
 import type { Digest } from '../oci/digest.js';
 import { withLock } from '../sys/lock.js';
 import type { ImageRecord, ImageStore } from './image-store.js';
-import { gcLockPath, liveLeases, type LiveLease } from './lease.js';
+import { gcLockPath, liveLeases, reclaimLeftovers, type LiveLease } from './lease.js';
 
 export interface GcDeps {
   content: FsContentStore;
@@ -153,13 +153,7 @@ export async function collectGarbage(deps: GcDeps): Promise<GcResult> {
       deps.content.delete(b);
     }
     for (const l of plan.layers) await snapshotter.removeLayer(l);
-    removeStaleIngests(deps.content, leases);
+    reclaimLeftovers(root);
     return { blobs: plan.blobs, layers: plan.layers, reclaimed };
   });
-}
-
-/** Ingest files of killed processes: older than every live lease (or a minute old when none is live). */
-function removeStaleIngests(content: FsContentStore, leases: readonly LiveLease[]): void {
-  const oldest = Math.min(Date.now() - 60_000, ...leases.map((l) => l.created - 1000));
-  for (const f of content.listIngests()) if (f.mtimeMs < oldest) rmSync(f.path, { recursive: true, force: true });
 }

@@ -16,6 +16,7 @@ import { HullError, errnoCode } from '../errors.js';
 import { writeJsonAtomic } from '../sys/atomic-write.js';
 import { withLock } from '../sys/lock.js';
 import type { Digest } from '../oci/digest.js';
+import type { WriteLease } from '../content/store.js';
 import { familiarString, formatReference, parseReference } from '../oci/reference.js';
 
 export interface ImageRecord {
@@ -65,8 +66,12 @@ export class ImageStore {
     return Object.values(this.read().images);
   }
 
-  /** Records an image (or updates its manifest) and moves `names` onto it. */
-  async add(record: Omit<ImageRecord, 'names'>, names: readonly string[]): Promise<ImageRecord> {
+  /**
+   * Records an image (or updates its manifest) and moves `names` onto it. Only under the lease that
+   * protected its blobs and layers while they were written (lease.ts): after it, GC sees the record.
+   */
+  async add(record: Omit<ImageRecord, 'names'>, names: readonly string[], lease: WriteLease): Promise<ImageRecord> {
+    lease.assertHeld('record an image');
     return this.update((doc) => {
       const existing = doc.images[record.id];
       const image: ImageRecord = existing ?? { ...record, names: [] };

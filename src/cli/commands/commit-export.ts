@@ -22,16 +22,11 @@ export const commit: Command = {
   async run(ctx, { options, positionals }) {
     const engine = ctx.engine();
     const record = engine.containers.inspect(positionals[0] as string);
-    const pause = options.pause !== false && record.State.Status === 'running';
-    if (pause) await engine.containers.lifecycle.pause(record, true);
-    try {
-      const image = await engine.containers.commit(record, {
-        changes: list(options, 'change'), ...(positionals[1] ? { name: positionals[1] } : {}), ...(str(options, 'message') ? { message: str(options, 'message') as string } : {}), ...(str(options, 'author') ? { author: str(options, 'author') as string } : {}),
-      });
-      ctx.stdout.write(`${image.id}\n`);
-    } finally {
-      if (pause) await engine.containers.lifecycle.pause(engine.containers.inspect(record.Id), false);
-    }
+    // The engine pauses a running container during the commit, and owns that pause (commit.ts).
+    const image = await engine.containers.commit(record, {
+      changes: list(options, 'change'), ...(positionals[1] ? { name: positionals[1] } : {}), ...(str(options, 'message') ? { message: str(options, 'message') as string } : {}), ...(str(options, 'author') ? { author: str(options, 'author') as string } : {}), pause: options.pause !== false,
+    });
+    ctx.stdout.write(`${image.id}\n`);
     return 0;
   },
 };
