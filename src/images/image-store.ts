@@ -3,7 +3,8 @@
  *
  *   <root>/images.json       version 1, replaced atomically under <root>/images.lock
  *   { "version": 1,
- *     "images": { "<id>": { "id", "manifest", "manifestMediaType", "created", "names": [...] } } }
+ *     "images": { "<id>": { "id", "manifest", "manifestMediaType", "created", "names": [...],
+ *                          "damaged"?: "why" } } }     set by `hull system check --repair`
  *
  * An image's id is its config digest (as docker and podman use). Names are fully qualified
  * references (docker.io/library/busybox:latest) and belong to one image at a time: tagging a name
@@ -25,6 +26,8 @@ export interface ImageRecord {
   manifestMediaType: string;
   created: string;
   names: string[];
+  /** Set by `hull system check --repair` when a blob is missing or corrupt; a pull or load of the image clears it. */
+  damaged?: string;
 }
 
 interface ImagesFile {
@@ -75,6 +78,8 @@ export class ImageStore {
     return this.update((doc) => {
       const existing = doc.images[record.id];
       const image: ImageRecord = existing ?? { ...record, names: [] };
+      // Whoever records an image again has written (or found) all of its blobs: healed.
+      delete image.damaged;
       doc.images[record.id] = image;
       for (const name of names) moveName(doc, name, image);
       return image;

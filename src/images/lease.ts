@@ -167,3 +167,17 @@ export function reclaimLeftovers(root: string): void {
   reclaimSnapshotTemp(root);
   new FsContentStore(root).reclaimIngests();
 }
+
+/** Every lease file and scratch directory, with whether its process lives; changes nothing (for `hull system check`). */
+export function listLeaseEntries(root: string): Array<{ name: string; path: string; alive: boolean }> {
+  let names: string[];
+  try {
+    names = readdirSync(leasesDir(root));
+  } catch {
+    return [];
+  }
+  return names.flatMap((name) => {
+    const id = /^(\d+-\d+-[a-f0-9]+)\.(json|d)$/.exec(name)?.[1];
+    return id ? [{ name, path: join(leasesDir(root), name), alive: ownerAlive(id) }] : [];
+  });
+}

@@ -16,6 +16,7 @@ const LAYERS: string[][] = [
   ['archive', 'content', 'snapshots', 'registry-client', 'runtime', 'network', 'volumes', 'events'],
   ['images', 'registry-server'],
   ['containers', 'build'],
+  ['check'],
   ['engine'],
   ['compose', 'api'],
   ['cli', 'main.ts'],
