@@ -110,7 +110,7 @@ export async function checkStore(deps: StoreCheckDeps, opts: CheckOptions = {}):
   found.push(...leftovers(deps));
   for (const p of listOrphanedPauses(deps.runroot)) {
     const c = containers.find((r) => r.Id === p.id);
-    found.push({ kind: 'damage', area: 'pause', subject: c?.Name ?? p.id.slice(0, 12), problem: `paused on behalf of a ${p.reason} whose process is gone`, repair: 'unpause it', fix: async () => void (await deps.releasePause(p.id)) });
+    found.push({ kind: 'leftover', area: 'pause', subject: c?.Name ?? p.id.slice(0, 12), problem: `paused on behalf of a ${p.reason} whose process is gone`, repair: 'unpause it', fix: async () => void (await deps.releasePause(p.id)) });
   }
   if (opts.repair) {
     // Marking is one update of images.json for every damaged image: done once, before the rest.
