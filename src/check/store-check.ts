@@ -73,6 +73,8 @@ export interface StoreCheckDeps {
   reapDeadBuilds: () => Promise<unknown>;
   /** Unpauses a container paused by a dead operation (containers/commit.ts releaseOrphanedPause). */
   releasePause: (id: string) => Promise<unknown>;
+  /** Finishes the removal of a container whose `rm` was killed (ContainerService.remove). */
+  finishRemoval: (id: string) => Promise<unknown>;
 }
 
 export interface CheckOptions {
@@ -193,7 +195,10 @@ function checkContainers(deps: StoreCheckDeps, containers: readonly ContainerRec
   const found: Planned[] = [];
   const views = new Set(deps.snapshotter.listViews());
   for (const c of containers) {
-    if (c.State.Status === 'removing') continue; // an rm in progress, or one to finish with rm -f
+    if (c.State.Status === 'removing') {
+      found.push({ kind: 'leftover', area: 'container', subject: c.Name, problem: 'its removal did not finish (hull rm was killed, or is running now)', repair: 'finish removing it', fix: async () => void (await deps.finishRemoval(c.Id)) });
+      continue;
+    }
     if (!views.has(c.Id)) found.push({ kind: 'damage', area: 'container', subject: c.Name, problem: 'its writable layer is missing', repair: 'none: remove the container ("hull rm -f")' });
     if (c.ImageChainId !== undefined && !layers.has(c.ImageChainId)) {
       const image = images.find((i) => i.id === c.ImageId);

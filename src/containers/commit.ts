@@ -9,7 +9,8 @@
  *
  * A running container is paused during the commit (docker's default) on the commit's behalf:
  *
- *   <runroot>/paused-by/<container id>     "<pid> <starttime> commit": who paused it, and why
+ *   <runroot>/paused-by/<container id>       "<pid> <starttime> commit": who paused it, and why
+ *   <runroot>/paused-by/<container id>.lock  held by the one operation pausing it (sys/lock.ts)
  *
  * written before the pause and removed after the unpause. A commit killed in between leaves the
  * file behind; the next command that finds its owner dead (the next commit of that container,
@@ -30,6 +31,7 @@ import { applyChange } from '../images/changes.js';
 import { withLease, type Lease } from '../images/lease.js';
 import type { Snapshotter } from '../snapshots/snapshotter.js';
 import { selfOwnerToken, tokenAlive } from '../sys/owner.js';
+import { withLock } from '../sys/lock.js';
 import type { Change } from '../archive/diff.js';
 import type { ContainerRecord, ContainerStatus } from './record.js';
 
@@ -50,6 +52,11 @@ export interface PauseDeps {
   /** The container's current status, reconciled with the runtime. */
   status: (id: string) => ContainerStatus;
   setPaused: SetPaused;
+  /**
+   * Resumes a container an operation paused before it died: in the runtime even when the record
+   * says running (the operation may have been killed while `runc pause` ran).
+   */
+  resumeOrphaned: (id: string) => Promise<void>;
 }
 
 export interface CommitDeps extends PauseDeps {
@@ -85,7 +92,7 @@ export function listOrphanedPauses(runroot: string): Array<{ id: string; reason:
   } catch {
     return [];
   }
-  return ids.flatMap((id) => {
+  return ids.filter((n) => !n.includes('.')).flatMap((id) => {
     const owner = findPauseOwner(runroot, id);
     return owner && !owner.alive ? [{ id, reason: owner.reason }] : [];
   });
@@ -104,26 +111,32 @@ export async function releaseOrphanedPause(deps: PauseDeps, id: string): Promise
   } catch {
     status = undefined; // removed meanwhile
   }
-  if (status === 'paused') await deps.setPaused(id, false);
+  if (status === 'paused' || status === 'running') await deps.resumeOrphaned(id);
   rmSync(pauseFile(deps.runroot, id), { force: true });
   return true;
 }
 
-/** Runs `fn` with the container paused on behalf of `reason` (if it runs), resumed however `fn` ends. */
+/**
+ * Runs `fn` with the container paused on behalf of `reason` (if it runs), resumed however `fn`
+ * ends. One owner at a time per container (<runroot>/paused-by/<id>.lock): two commits at once
+ * would otherwise pause a paused container, or resume it under the other's feet.
+ */
 async function withOwnedPause<T>(deps: PauseDeps, id: string, reason: string, fn: () => Promise<T>): Promise<T> {
-  await releaseOrphanedPause(deps, id);
-  if (deps.status(id) !== 'running') return fn();
   mkdirSync(join(deps.runroot, 'paused-by'), { recursive: true });
-  // Owner first, then pause: a kill in between leaves a file for a running container, which the
-  // next command just removes. Unpause first, then forget, for the same reason.
-  writeFileSync(pauseFile(deps.runroot, id), `${selfOwnerToken()} ${reason}`);
-  try {
-    await deps.setPaused(id, true);
-    return await fn();
-  } finally {
-    if (deps.status(id) === 'paused') await deps.setPaused(id, false);
-    rmSync(pauseFile(deps.runroot, id), { force: true });
-  }
+  return withLock(`${pauseFile(deps.runroot, id)}.lock`, async () => {
+    await releaseOrphanedPause(deps, id);
+    if (deps.status(id) !== 'running') return fn();
+    // Owner first, then pause: a kill in between leaves a file for a running container, which the
+    // next command just removes. Unpause first, then forget, for the same reason.
+    writeFileSync(pauseFile(deps.runroot, id), `${selfOwnerToken()} ${reason}`);
+    try {
+      await deps.setPaused(id, true);
+      return await fn();
+    } finally {
+      if (deps.status(id) === 'paused') await deps.setPaused(id, false);
+      rmSync(pauseFile(deps.runroot, id), { force: true });
+    }
+  });
 }
 
 function requireOverlay(snapshotter: Snapshotter, action: string, name: string): void {

@@ -22,6 +22,7 @@ import type { MountRequest } from '../volumes/mount-flags.js';
 import type { VolumeStore } from '../volumes/volume-store.js';
 import type { EventLog } from '../events/event-log.js';
 import { execInContainer, type ExecOptions } from './exec.js';
+import { execCapture } from '../sys/exec.js';
 import { commitContainer, diffContainer, releaseOrphanedPause, type CommitOptions, type PauseDeps } from './commit.js';
 import { readImage } from '../images/read-image.js';
 import type { Change } from '../archive/diff.js';
@@ -206,7 +207,7 @@ export class ContainerService {
   /** Persists the exit of a container that died unobserved, then returns the current record. */
   async refresh(idOrName: string): Promise<ContainerRecord> {
     const r = this.deps.store.get(idOrName);
-    await releaseOrphanedPause(this.pauseDeps(), r.Id);
+    await this.releaseOrphanedPause(r.Id);
     return (await this.lifecycle.cleanup(r.Id)) ?? this.deps.store.get(r.Id);
   }
 
@@ -237,6 +238,8 @@ export class ContainerService {
       await this.lifecycle.wait(record.Id).catch(() => undefined);
     }
     const paths = this.lifecycle.paths(record.Id);
+    // Marked first: an rm killed half-way leaves a record that says so (hull system check, rm -f again).
+    await this.deps.store.update(record.Id, (r) => void (r.State.Status = 'removing'));
     await deleteContainer(this.deps.runtime, record.Id);
     await unmountIfMounted(paths.rootfs);
     await this.deps.network?.detach(record.Id).catch(() => {});
@@ -316,9 +319,24 @@ export class ContainerService {
     return image;
   }
 
+  /** Undoes a pause whose owner (a killed commit) is gone; see commit.ts. */
+  releaseOrphanedPause(id: string): Promise<boolean> {
+    return releaseOrphanedPause(this.pauseDeps(), id);
+  }
+
   /** For commit.ts: who paused a container on an operation's behalf (a killed commit's pause is undone). */
   private pauseDeps(): PauseDeps {
-    return { runroot: this.deps.runroot, status: (id) => this.inspect(id).State.Status, setPaused: (id, p) => this.lifecycle.pause(this.inspect(id), p) };
+    return {
+      runroot: this.deps.runroot,
+      status: (id) => this.inspect(id).State.Status,
+      setPaused: (id, p) => this.lifecycle.pause(this.inspect(id), p),
+      // A commit killed during `runc pause` leaves runc paused and the record running: resume in runc too.
+      resumeOrphaned: async (id) => {
+        const r = this.inspect(id);
+        if (r.State.Status === 'paused') return this.lifecycle.pause(r, false);
+        if (r.State.Status === 'running') await execCapture([this.deps.runtime.binary, '--root', this.deps.runtime.stateDir, 'resume', id]);
+      },
+    };
   }
 
   async diff(idOrName: string): Promise<Change[]> {

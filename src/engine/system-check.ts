@@ -4,7 +4,6 @@
  */
 import { checkStore, type CheckOptions, type CheckReport } from '../check/store-check.js';
 import { reapDeadBuilds } from '../build/views.js';
-import { releaseOrphanedPause } from '../containers/commit.js';
 import { ContainerStore } from '../containers/container-store.js';
 import { ImageStore } from '../images/image-store.js';
 import type { Engine } from './engine.js';
@@ -24,8 +23,8 @@ export async function checkEngineStore(engine: Engine, opts: CheckOptions = {}):
       snapshotter,
       containers: () => new ContainerStore(root).list().map((r) => containers.inspect(r.Id)),
       reapDeadBuilds: () => reapDeadBuilds(runroot, snapshotter, engine.runtime),
-      releasePause: (id) =>
-        releaseOrphanedPause({ runroot, status: (c) => containers.inspect(c).State.Status, setPaused: (c, p) => containers.lifecycle.pause(containers.inspect(c), p) }, id),
+      releasePause: (id) => containers.releaseOrphanedPause(id),
+      finishRemoval: (id) => containers.remove(id, { force: true }),
     },
     opts,
   );
