@@ -27,7 +27,7 @@ import type { Digest } from '../oci/digest.js';
 import { randomId } from '../sys/ids.js';
 import { DEFAULT_PATH } from '../runtime/defaults.js';
 import type { RuntimeOptions } from '../runtime/runc.js';
-import type { BlobWriter, FsContentStore } from '../content/store.js';
+import type { BlobWriter, ContentStore } from '../content/store.js';
 import type { Snapshotter } from '../snapshots/snapshotter.js';
 import type { ImageRecord, ImageStore } from '../images/image-store.js';
 import { normaliseName } from '../images/image-store.js';
@@ -76,7 +76,7 @@ export interface BuildOptions {
 export interface BuildDeps {
   root: string;
   runroot: string;
-  content: FsContentStore;
+  content: ContentStore;
   images: ImageStore;
   snapshotter: Snapshotter;
   runtime: RuntimeOptions;

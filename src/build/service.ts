@@ -6,7 +6,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { HullError, errnoCode } from '../errors.js';
-import type { FsContentStore } from '../content/store.js';
+import type { ContentStore } from '../content/store.js';
 import type { Snapshotter } from '../snapshots/snapshotter.js';
 import type { RuntimeOptions } from '../runtime/runc.js';
 import type { ImageStore, ImageRecord } from '../images/image-store.js';
@@ -29,7 +29,7 @@ export interface BuildRequest extends Omit<BuildOptions, 'file' | 'filter'> {
 export interface BuildServiceDeps {
   root: string;
   runroot: string;
-  content: FsContentStore;
+  content: ContentStore;
   imageStore: ImageStore;
   images: ImageService;
   snapshotter: () => Promise<Snapshotter>;

@@ -21,11 +21,10 @@
  * Quick enough to run routinely: without verifyBlobs it reads only manifests and configs (a store
  * of 100 images checks in well under a second); verifyBlobs hashes every blob of every image.
  */
-import { createHash } from 'node:crypto';
-import { createReadStream, readdirSync, rmSync, statSync } from 'node:fs';
+import { readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { errorMessage } from '../errors.js';
-import type { FsContentStore } from '../content/store.js';
+import type { ContentAdmin } from '../content/store.js';
 import type { Snapshotter } from '../snapshots/snapshotter.js';
 import { listSnapshotTemp } from '../snapshots/temp.js';
 import { chainIds } from '../oci/chain-id.js';
@@ -65,7 +64,7 @@ export interface CheckReport {
 export interface StoreCheckDeps {
   root: string;
   runroot: string;
-  content: FsContentStore;
+  content: ContentAdmin;
   images: ImageStore;
   snapshotter: Snapshotter;
   containers: () => ContainerRecord[];
@@ -164,20 +163,13 @@ async function checkImage(deps: StoreCheckDeps, image: ImageRecord, layers: Read
   if (verify) {
     for (const b of blobs) {
       out.verified += 1;
-      if ((await hashFile(deps.content.blobPath(b))) !== b) out.corrupt.push(b);
+      if (!(await deps.content.verify(b))) out.corrupt.push(b);
     }
     if (out.corrupt.length > 0) return { ...out, problem: `${out.corrupt.length} of its blobs do not match their digest (${out.corrupt.map((m) => m.slice(0, 19)).join(', ')})` };
   }
   const chain = chainIds(parsed.config.rootfs.diff_ids);
   if (chain.some((c) => !layers.has(c))) out.missingLayers = parsed;
   return out;
-}
-
-function hashFile(path: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const h = createHash('sha256');
-    createReadStream(path).on('data', (b) => h.update(b)).on('error', reject).on('end', () => resolve(`sha256:${h.digest('hex')}`));
-  });
 }
 
 async function markDamaged(deps: StoreCheckDeps, damaged: ReadonlyMap<Digest, string>, corrupt: ReadonlySet<Digest>): Promise<void> {

@@ -24,7 +24,7 @@ import { HullError } from '../errors.js';
 import { MediaType } from '../oci/media-types.js';
 import { encodeJson, type ImageManifest } from '../oci/manifest.js';
 import type { ContainerDefaults, ImageConfig } from '../oci/image-config.js';
-import type { FsContentStore } from '../content/store.js';
+import type { ContentStore } from '../content/store.js';
 import type { ImageRecord, ImageStore } from '../images/image-store.js';
 import { normaliseName } from '../images/image-store.js';
 import { applyChange } from '../images/changes.js';
@@ -61,7 +61,7 @@ export interface PauseDeps {
 
 export interface CommitDeps extends PauseDeps {
   root: string;
-  content: FsContentStore;
+  content: ContentStore;
   images: ImageStore;
   snapshotter: Snapshotter;
   loadImage: (image: ImageRecord) => { manifest: ImageManifest; config: ImageConfig };

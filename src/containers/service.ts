@@ -8,7 +8,7 @@ import { unmountIfMounted } from '../sys/mount.js';
 import { randomId } from '../sys/ids.js';
 import type { ImageConfig } from '../oci/image-config.js';
 import type { ImageManifest } from '../oci/manifest.js';
-import type { FsContentStore } from '../content/store.js';
+import type { ContentStore } from '../content/store.js';
 import type { ImageStore, ImageRecord } from '../images/image-store.js';
 import type { Snapshotter } from '../snapshots/snapshotter.js';
 import { deleteContainer, type RuntimeOptions } from '../runtime/runc.js';
@@ -66,7 +66,7 @@ export interface CreateOptions extends ProcessOptions {
 export interface ContainerDeps {
   store: ContainerStore;
   images: ImageStore;
-  content: FsContentStore;
+  content: ContentStore;
   snapshotter: () => Promise<Snapshotter>;
   runtime: RuntimeOptions;
   root: string;
@@ -330,11 +330,12 @@ export class ContainerService {
       runroot: this.deps.runroot,
       status: (id) => this.inspect(id).State.Status,
       setPaused: (id, p) => this.lifecycle.pause(this.inspect(id), p),
-      // A commit killed during `runc pause` leaves runc paused and the record running: resume in runc too.
+      // A commit killed during `runc pause` or `runc resume` leaves runc and the record disagreeing:
+      // resume in runc whatever the record says (it refuses harmlessly when not paused), then record it.
       resumeOrphaned: async (id) => {
-        const r = this.inspect(id);
-        if (r.State.Status === 'paused') return this.lifecycle.pause(r, false);
-        if (r.State.Status === 'running') await execCapture([this.deps.runtime.binary, '--root', this.deps.runtime.stateDir, 'resume', id]);
+        await execCapture([this.deps.runtime.binary, '--root', this.deps.runtime.stateDir, 'resume', id]);
+        const r = await this.deps.store.update(id, (c) => void (c.State.Status === 'paused' && (c.State.Status = 'running')));
+        this.deps.events.emit('container', 'unpause', id, { name: r.Name });
       },
     };
   }

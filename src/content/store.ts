@@ -40,11 +40,19 @@ export interface Expected {
   what?: string;
 }
 
-/** The narrow read side: what an unpacker or exporter needs. */
+/**
+ * The content store as its users see it, narrowest first (a consumer asks for the least it needs):
+ *   BlobReader     read blobs: unpack, save, push, inspect, df
+ *   BlobIngester   write blobs: handed out only under a lease (ContentStore.writer)
+ *   ContentStore   a reader that can hand out writers: what pull, load, import, commit, build take
+ *   ContentAdmin   list, delete and verify: only GC and `hull system check`
+ * FsContentStore is the one implementation.
+ */
 export interface BlobReader {
   has(digest: Digest): boolean;
   readBytes(digest: Digest): Buffer;
-  openRead(digest: Digest): Readable;
+  /** `range`: inclusive byte offsets, as fs.createReadStream takes them (a resumed upload). */
+  openRead(digest: Digest, range?: { start?: number; end?: number }): Readable;
   size(digest: Digest): number;
 }
 
@@ -60,6 +68,24 @@ export interface BlobIngester {
 
 export type BlobWriter = BlobReader & BlobIngester;
 
+export interface ContentStore extends BlobReader {
+  /** The write side, for the life of `lease`: every write checks that the lease is still held. */
+  writer(lease: WriteLease): BlobWriter;
+}
+
+export interface ContentAdmin extends ContentStore {
+  /** The store's directory; its root (leases, GC lock) is the directory above. */
+  readonly dir: string;
+  list(): Digest[];
+  delete(digest: Digest): void;
+  /** Size and last write; NOT_FOUND when absent. */
+  blobInfo(digest: Digest): { size: number; mtimeMs: number };
+  /** Whether the blob's bytes hash to its digest (reads all of it). */
+  verify(digest: Digest): Promise<boolean>;
+  listIngests(): Array<{ path: string; mtimeMs: number; size: number; ownerAlive: boolean | undefined }>;
+  reclaimIngests(unownedGraceMs?: number): string[];
+}
+
 /**
  * What proves that an operation holds a GC lease (images/lease.ts implements it): blob writes,
  * layer writes and image records all ask for one, so an operation cannot forget to take it.
@@ -70,7 +96,7 @@ export interface WriteLease {
   assertHeld(action: string): void;
 }
 
-export class FsContentStore implements BlobReader {
+export class FsContentStore implements ContentAdmin {
   readonly dir: string;
 
   constructor(root: string) {
@@ -114,9 +140,25 @@ export class FsContentStore implements BlobReader {
     }
   }
 
-  openRead(digest: Digest): Readable {
+  openRead(digest: Digest, range?: { start?: number; end?: number }): Readable {
     if (!this.has(digest)) throw notFound(digest);
-    return createReadStream(this.blobPath(digest), { highWaterMark: 1 << 20 });
+    return createReadStream(this.blobPath(digest), { highWaterMark: 1 << 20, ...(range ?? {}) });
+  }
+
+  blobInfo(digest: Digest): { size: number; mtimeMs: number } {
+    try {
+      const st = statSync(this.blobPath(digest));
+      return { size: st.size, mtimeMs: st.mtimeMs };
+    } catch (err) {
+      if (errnoCode(err) === 'ENOENT') throw notFound(digest);
+      throw err;
+    }
+  }
+
+  async verify(digest: Digest): Promise<boolean> {
+    const digester = new Digester(digestAlgorithm(digest));
+    for await (const chunk of this.openRead(digest)) digester.update(chunk as Buffer);
+    return digester.digest() === digest;
   }
 
   /** The write side, for the life of `lease`: every write checks that the lease is still held. */
@@ -124,7 +166,7 @@ export class FsContentStore implements BlobReader {
     return {
       has: (d) => this.has(d),
       readBytes: (d) => this.readBytes(d),
-      openRead: (d) => this.openRead(d),
+      openRead: (d, range) => this.openRead(d, range),
       size: (d) => this.size(d),
       ingest: (source, expected) => {
         lease.assertHeld('store a blob');

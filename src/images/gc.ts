@@ -5,10 +5,10 @@
  * roots other modules keep between runs in <root>/gc-roots/ (the build cache; see gcRootsPath).
  * The whole run holds <root>/leases/gc.lock, so no lease appears or grows half-way through.
  */
-import { mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { writeJsonAtomic } from '../sys/atomic-write.js';
-import type { FsContentStore } from '../content/store.js';
+import type { BlobReader, ContentAdmin } from '../content/store.js';
 import type { Snapshotter } from '../snapshots/snapshotter.js';
 import { chainIds } from '../oci/chain-id.js';
 import { parseImageConfig } from '../oci/image-config.js';
@@ -19,7 +19,7 @@ import type { ImageRecord, ImageStore } from './image-store.js';
 import { gcLockPath, liveLeases, reclaimLeftovers, type LiveLease } from './lease.js';
 
 export interface GcDeps {
-  content: FsContentStore;
+  content: ContentAdmin;
   images: ImageStore;
   snapshotter: () => Promise<Snapshotter>;
   imagesInUse: () => Set<string>;
@@ -33,7 +33,7 @@ export interface GcResult {
 }
 
 /** The blobs and layers an image needs; missing or broken metadata yields what could be read. */
-export function imageRoots(content: FsContentStore, image: ImageRecord): { blobs: Digest[]; layers: Digest[] } {
+export function imageRoots(content: BlobReader, image: ImageRecord): { blobs: Digest[]; layers: Digest[] } {
   const blobs: Digest[] = [image.manifest, image.id];
   try {
     const parsed = parseManifest(content.readBytes(image.manifest), image.manifestMediaType);
@@ -46,7 +46,7 @@ export function imageRoots(content: FsContentStore, image: ImageRecord): { blobs
   }
 }
 
-function configLayers(content: FsContentStore, id: Digest): Digest[] {
+function configLayers(content: BlobReader, id: Digest): Digest[] {
   try {
     return chainIds(parseImageConfig(content.readBytes(id)).rootfs.diff_ids);
   } catch {
@@ -136,7 +136,7 @@ export async function collectGarbage(deps: GcDeps): Promise<GcResult> {
       }
       const blobs = deps.content.list().flatMap((digest) => {
         try {
-          return [{ digest, mtimeMs: statSync(deps.content.blobPath(digest)).mtimeMs }];
+          return [{ digest, mtimeMs: deps.content.blobInfo(digest).mtimeMs }];
         } catch {
           return [];
         }
@@ -146,7 +146,7 @@ export async function collectGarbage(deps: GcDeps): Promise<GcResult> {
     let reclaimed = 0;
     for (const b of plan.blobs) {
       try {
-        reclaimed += statSync(deps.content.blobPath(b)).size;
+        reclaimed += deps.content.blobInfo(b).size;
       } catch {
         // gone already
       }

@@ -6,7 +6,7 @@
 import { dirname } from 'node:path';
 import type { Readable } from 'node:stream';
 import { HullError } from '../errors.js';
-import type { FsContentStore } from '../content/store.js';
+import type { ContentAdmin } from '../content/store.js';
 import type { Snapshotter } from '../snapshots/snapshotter.js';
 import type { ImageConfig } from '../oci/image-config.js';
 import type { ImageManifest } from '../oci/manifest.js';
@@ -26,7 +26,7 @@ import type { ImageUsage } from './disk-usage.js';
 import { withLease } from './lease.js';
 
 export interface ImageDeps {
-  content: FsContentStore;
+  content: ContentAdmin;
   images: ImageStore;
   snapshotter: () => Promise<Snapshotter>;
   /** Image ids that containers use: never deleted from under them. */

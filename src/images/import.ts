@@ -5,10 +5,9 @@
  * concurrent GC keeps what it writes). Any failure removes what this import added, so a refused
  * file leaves the store as it was.
  */
-import { openSync, readSync, closeSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { HullError } from '../errors.js';
-import type { FsContentStore } from '../content/store.js';
+import type { BlobReader, ContentStore } from '../content/store.js';
 import { withLease } from './lease.js';
 import type { Snapshotter } from '../snapshots/snapshotter.js';
 import type { ContainerDefaults, ImageConfig } from '../oci/image-config.js';
@@ -21,7 +20,7 @@ import type { ImageRecord, ImageStore } from './image-store.js';
 import { normaliseName } from './image-store.js';
 
 export interface ImportDeps {
-  content: FsContentStore;
+  content: ContentStore;
   images: ImageStore;
   snapshotter: Snapshotter;
   root: string;
@@ -38,17 +37,17 @@ export interface ImportOptions {
 
 const LAYER_TYPES: Record<Compression, string> = { none: MediaType.OciLayer, gzip: MediaType.OciLayerGzip, zstd: MediaType.OciLayerZstd };
 
-function sniffCompression(path: string): Compression {
-  const buf = Buffer.alloc(4);
-  const fd = openSync(path, 'r');
-  try {
-    readSync(fd, buf, 0, 4, 0);
-  } finally {
-    closeSync(fd);
-  }
-  if (buf[0] === 0x1f && buf[1] === 0x8b) return 'gzip';
-  if (buf.readUInt32LE(0) === 0xfd2fb528) return 'zstd';
+async function sniffCompression(blobs: BlobReader, digest: Digest): Promise<Compression> {
+  const head = await readHead(blobs, digest, 4);
+  if (head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
+  if (head.length === 4 && head.readUInt32LE(0) === 0xfd2fb528) return 'zstd';
   return 'none';
+}
+
+async function readHead(blobs: BlobReader, digest: Digest, n: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of blobs.openRead(digest, { start: 0, end: n - 1 })) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
 }
 
 export async function importRootfs(deps: ImportDeps, input: Readable, opts: ImportOptions): Promise<ImageRecord> {
@@ -69,7 +68,7 @@ export async function importRootfs(deps: ImportDeps, input: Readable, opts: Impo
       const layerBlob = await content.ingest(input, { what: `import "${opts.source}"` });
       addBlob(layerBlob.digest, layerBlob.existed);
       if (layerBlob.size === 0) throw new HullError('INVALID_FORMAT', `Cannot import "${opts.source}": the input is empty, not a tar archive`);
-      const compression = sniffCompression(deps.content.blobPath(layerBlob.digest));
+      const compression = await sniffCompression(content, layerBlob.digest);
       const applied = await applyLayer(prepared.dir, content.openRead(layerBlob.digest), { whiteouts: deps.snapshotter.whiteouts, layer: opts.source });
       // Held before it is committed: a GC in between must see it is about to be used.
       await lease.hold([layerBlob.digest], [applied.diffID]);
@@ -105,7 +104,7 @@ export async function importRootfs(deps: ImportDeps, input: Readable, opts: Impo
       );
     } catch (err) {
       await deps.snapshotter.abortLayer(prepared);
-      for (const d of added) deps.content.delete(d);
+      for (const d of added) content.discard(d);
       if (err instanceof HullError) throw err;
       throw new HullError('INVALID_FORMAT', `Cannot import "${opts.source}": ${(err as Error).message}`, { cause: err });
     }

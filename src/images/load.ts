@@ -10,7 +10,7 @@
  */
 import type { Readable } from 'node:stream';
 import { HullError } from '../errors.js';
-import type { BlobWriter, FsContentStore } from '../content/store.js';
+import type { BlobWriter, ContentStore } from '../content/store.js';
 import type { Snapshotter } from '../snapshots/snapshotter.js';
 import { chainIds } from '../oci/chain-id.js';
 import { digestHex, sha256, type Digest } from '../oci/digest.js';
@@ -26,7 +26,7 @@ import { ArchiveFiles } from './formats/archive-files.js';
 import type { ArchivedImage } from './formats/archived-image.js';
 
 export interface LoadDeps {
-  content: FsContentStore;
+  content: ContentStore;
   images: ImageStore;
   snapshotter: Snapshotter;
   root: string;
@@ -71,7 +71,7 @@ export async function loadImages(deps: LoadDeps, input: Readable | NodeJS.Readab
       }
     } catch (err) {
       for (const c of createdLayers.reverse()) await deps.snapshotter.removeLayer(c).catch(() => {});
-      for (const d of added) deps.content.delete(d);
+      for (const d of added) content.discard(d);
       throw err;
     }
     const loaded: LoadedImage[] = [];

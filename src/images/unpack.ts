@@ -7,7 +7,7 @@ import { HullError } from '../errors.js';
 import { chainIds } from '../oci/chain-id.js';
 import type { ImageConfig } from '../oci/image-config.js';
 import type { ImageManifest } from '../oci/manifest.js';
-import type { BlobReader, FsContentStore, WriteLease } from '../content/store.js';
+import type { BlobReader, ContentStore, WriteLease } from '../content/store.js';
 import { withLease } from './lease.js';
 import type { Snapshotter } from '../snapshots/snapshotter.js';
 import type { Digest } from '../oci/digest.js';
@@ -49,7 +49,7 @@ export async function unpackImage(
  * under a lease of its own so that a concurrent GC keeps the layers until the caller uses them.
  * Returns the top chainID (undefined for an image without layers).
  */
-export async function ensureUnpacked(deps: { root: string; content: FsContentStore; snapshotter: Snapshotter }, manifest: ImageManifest, config: ImageConfig): Promise<Digest | undefined> {
+export async function ensureUnpacked(deps: { root: string; content: ContentStore; snapshotter: Snapshotter }, manifest: ImageManifest, config: ImageConfig): Promise<Digest | undefined> {
   const top = chainIds(config.rootfs.diff_ids).at(-1);
   if (top === undefined || deps.snapshotter.hasLayer(top)) return top;
   await withLease(deps.root, 'unpack', {}, async (lease) => {
