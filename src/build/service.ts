@@ -9,12 +9,11 @@ import { HullError, errnoCode } from '../errors.js';
 import type { ContentStore } from '../content/store.js';
 import type { Snapshotter } from '../snapshots/snapshotter.js';
 import type { RuntimeOptions } from '../runtime/runc.js';
-import type { ImageStore, ImageRecord } from '../images/image-store.js';
+import type { ImageStore } from '../images/image-store.js';
 import type { ImageService } from '../images/image-service.js';
 import type { ContainerNetworking } from '../network/service.js';
 import type { EventLog } from '../events/event-log.js';
 import { parsePlatform } from '../oci/platform.js';
-import { readImage } from '../images/read-image.js';
 import type { BuildCache } from './cache.js';
 import type { BuildEventSink } from './events.js';
 import type { BuildOptions, BuildResult } from './builder.js';
@@ -81,8 +80,10 @@ export class BuildService {
         runtime: this.deps.runtime,
         ...(this.deps.network && req.network !== 'none' ? { network: this.deps.network } : {}),
         cache: await this.cache(),
-        pull: async (ref, platform) => (await this.deps.images.pull(ref, platform !== undefined ? { platform: parsePlatform(platform) } : {})).record,
-        loadImage: (image: ImageRecord) => readImage(content, image),
+        ensureImage: async (ref, o) => {
+          const d = await this.deps.images.ensureUnpacked(ref, { pull: o.pull, onPull: o.onPull, ...(o.platform !== undefined ? { pullOptions: { platform: parsePlatform(o.platform) } } : {}) });
+          return { record: d.record, manifest: d.manifest, config: d.config, top: d.top };
+        },
         parseTriggers: (triggers) => parseContainerfile(`FROM scratch\n${triggers.join('\n')}\n`, 'ONBUILD trigger').stages[0]?.instructions ?? [],
       },
       {
