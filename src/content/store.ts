@@ -168,7 +168,7 @@ export class FsContentStore implements ContentAdmin {
       readBytes: (d) => this.readBytes(d),
       openRead: (d, range) => this.openRead(d, range),
       size: (d) => this.size(d),
-      ingest: (source, expected) => {
+      ingest: async (source, expected) => {
         lease.assertHeld('store a blob');
         return this.ingest(source, expected);
       },

@@ -78,8 +78,13 @@ export class ImageStore {
     return this.update((doc) => {
       const existing = doc.images[record.id];
       const image: ImageRecord = existing ?? { ...record, names: [] };
-      // Whoever records an image again has written (or found) all of its blobs: healed.
-      delete image.damaged;
+      if (image.damaged !== undefined) {
+        // Whoever records an image again has written all the blobs of its manifest: healed, with
+        // that manifest (a docker-archive load builds another one for the same config).
+        image.manifest = record.manifest;
+        image.manifestMediaType = record.manifestMediaType;
+        delete image.damaged;
+      }
       doc.images[record.id] = image;
       for (const name of names) moveName(doc, name, image);
       return image;
