@@ -14,7 +14,7 @@
  *
  * written before the pause and removed after the unpause. A commit killed in between leaves the
  * file behind; the next command that finds its owner dead (the next commit of that container,
- * any start/stop/kill through ContainerService.refresh, `hull system check --repair`) unpauses
+ * a start, stop or rm through ContainerService.refresh, `hull system check --repair`) unpauses
  * the container. A container the user paused has no such file: a commit leaves it paused.
  */
 import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
