@@ -38,6 +38,7 @@ export async function baseState(b: BuildHost, stage: Stage): Promise<State> {
     return { ...fresh, config, layers: [], configDigest: encodeJson(config).digest };
   }
   const { record: image, manifest, config } = await ensureImage(b, ref, platform, b.opts.pull === true);
+  await b.holdBlobs([image.manifest, image.id, ...manifest.layers.map((l) => l.digest)]);
   const base: State = { ...fresh, config, layers: manifest.layers, configDigest: image.id, stored: { manifest: image.manifest } };
   // As BuildKit and buildah do: an image without PATH gets the default one.
   if (!(config.config?.Env ?? []).some((e) => envKey(e) === 'PATH')) {

@@ -39,6 +39,7 @@ import { BuildCache, cacheKey } from './cache.js';
 import { claimBuildDir, mountView, reapDeadBuilds, type MountedView } from './views.js';
 import { storeViewLayer } from './layer.js';
 import { removeMountStubs } from './run-step.js';
+import { requireBlobs } from '../images/require-blobs.js';
 import { cancelled, metaState, sameManifestLayers, topChain, withConfig, type State } from './build-state.js';
 import { baseState, fromRoot } from './bases.js';
 import { runStep } from './step-run.js';
@@ -118,6 +119,7 @@ export interface BuildHost {
   layerState(state: State, createdBy: string, what: string, work: (view: MountedView) => Promise<string[]>): Promise<State>;
   network(perStep: RunInstruction['network']): Promise<NetworkAttachment>;
   fromRoot(ref: string, stage: Stage): Promise<string>;
+  holdBlobs(digests: readonly Digest[]): Promise<void>;
 }
 
 export async function buildImage(deps: BuildDeps, opts: BuildOptions, emit: BuildEventSink): Promise<BuildResult> {
@@ -340,6 +342,11 @@ class Build implements BuildHost {
     return fromRoot(this, ref, stage);
   }
 
+  /** Keeps blobs the image will share (a base image's layers) from GC until the build ends. */
+  holdBlobs(digests: readonly Digest[]): Promise<void> {
+    return this.lease.hold(digests);
+  }
+
   /** The target's last state, with --label, stored and recorded under its names. */
   private async record(state: State): Promise<BuildResult> {
     const names = (this.opts.tags ?? []).map(normaliseName);
@@ -347,6 +354,8 @@ class Build implements BuildHost {
     if (this.opts.labels && Object.keys(this.opts.labels).length > 0) {
       final = withConfig(state, { ...state.config, config: { ...state.config.config, Labels: { ...(state.config.config?.Labels ?? {}), ...this.opts.labels } } });
     }
+    // Base layers are the base image's blobs: held since the base was chosen (holdBlobs), checked here.
+    requireBlobs(this.content, sameManifestLayers(final.layers), 'build');
     const stored = this.store(final);
     const image = await this.deps.images.add({ id: final.configDigest, manifest: stored.manifest, manifestMediaType: MediaType.OciManifest, created: final.config.created ?? new Date().toISOString() }, names, this.lease);
     this.emit({ type: 'image', id: image.id, names });

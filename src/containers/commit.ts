@@ -25,6 +25,7 @@ import { MediaType } from '../oci/media-types.js';
 import { encodeJson, type ImageManifest } from '../oci/manifest.js';
 import type { ContainerDefaults, ImageConfig } from '../oci/image-config.js';
 import type { ContentStore } from '../content/store.js';
+import { requireBlobs } from '../images/require-blobs.js';
 import type { ImageRecord, ImageStore } from '../images/image-store.js';
 import { normaliseName } from '../images/image-store.js';
 import { applyChange } from '../images/changes.js';
@@ -166,6 +167,10 @@ export async function commitContainer(deps: CommitDeps, record: ContainerRecord,
 /** The commit's writes: layer, config, manifest, unpacked layer, then the record. */
 async function writeCommit(deps: CommitDeps, lease: Lease, record: ContainerRecord, opts: CommitOptions, name: string | undefined, manifest: ImageManifest, config: ImageConfig, defaults: ContainerDefaults): Promise<ImageRecord> {
   const content = deps.content.writer(lease);
+  // The new image shares the parent's layer blobs, which a container does not keep from GC (only
+  // its image's config and unpacked layers): hold them, then make sure none went meanwhile.
+  await lease.hold(manifest.layers.map((l) => l.digest));
+  requireBlobs(content, manifest, `commit container "${record.Name}"`);
   const { writeOverlayDiff } = await import('../archive/diff.js');
   const pipe = new PassThrough({ highWaterMark: 1 << 20 });
   const [written, stored] = await Promise.all([

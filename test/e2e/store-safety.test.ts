@@ -110,3 +110,4 @@ test('a commit killed while it holds the container paused: the next command unpa
   const clean = await env.hull(['system', 'check']);
   assert.equal(clean.code, 0, clean.stdout);
 });
+
