@@ -86,6 +86,8 @@ const VIEW_GRACE_MS = 60_000;
 
 interface Planned extends Finding {
   fix?: () => Promise<void>;
+  /** A damaged image's id: all of them are marked in one update (markDamaged). */
+  damagedImage?: Digest;
 }
 
 export async function checkStore(deps: StoreCheckDeps, opts: CheckOptions = {}): Promise<CheckReport> {
@@ -100,9 +102,10 @@ export async function checkStore(deps: StoreCheckDeps, opts: CheckOptions = {}):
     const r = await checkImage(deps, image, layers, opts.verifyBlobs === true);
     blobsVerified += r.verified;
     for (const d of r.corrupt) corrupt.add(d);
-    if (r.problem) damaged.set(image.id, r.problem);
     if (r.problem) {
-      found.push({ kind: 'damage', area: 'image', subject: imageName(image), problem: r.problem, repair: r.corrupt.length > 0 ? 'delete the corrupt blobs and mark the image damaged: pull or load it again to heal it' : 'mark the image damaged: pull or load it again to heal it' });
+      damaged.set(image.id, r.problem);
+      const marked = image.damaged !== undefined ? ' (marked damaged)' : '';
+      found.push({ kind: 'damage', area: 'image', subject: imageName(image), problem: `${r.problem}${marked}`, damagedImage: image.id, repair: r.corrupt.length > 0 ? 'delete the corrupt blobs and mark the image damaged: pull or load it again to heal it' : 'mark the image damaged: pull or load it again to heal it' });
     } else if (r.missingLayers) {
       found.push({ kind: 'damage', area: 'image', subject: imageName(image), problem: 'some of its unpacked layers are missing (its blobs are all present)', repair: 'unpack them again from the blobs', fix: async () => void (await ensureUnpacked(deps, r.missingLayers!.manifest, r.missingLayers!.config)) });
     }
@@ -115,11 +118,11 @@ export async function checkStore(deps: StoreCheckDeps, opts: CheckOptions = {}):
   }
   if (opts.repair) {
     // Marking is one update of images.json for every damaged image: done once, before the rest.
-    const marks = found.filter((f) => f.area === 'image' && damaged.has(imageIdOf(images, f.subject)));
+    const marks = found.filter((f) => f.damagedImage !== undefined);
     await applyFix(marks, () => markDamaged(deps, damaged, corrupt));
     for (const f of found) if (f.fix) await applyFix([f], f.fix);
   }
-  const findings = found.map(({ fix: _fix, ...f }) => f);
+  const findings = found.map(({ fix: _fix, damagedImage: _id, ...f }) => f);
   return { images: images.length, containers: containers.length, blobsVerified, findings, clean: findings.every((f) => f.repaired === true) };
 }
 
@@ -135,10 +138,6 @@ async function applyFix(findings: Planned[], fix: () => Promise<void>): Promise<
 
 function imageName(image: ImageRecord): string {
   return image.names[0] ?? image.id;
-}
-
-function imageIdOf(images: readonly ImageRecord[], subject: string): Digest {
-  return (images.find((i) => i.id === subject || i.names[0] === subject)?.id ?? '') as Digest;
 }
 
 interface ImageResult {

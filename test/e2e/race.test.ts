@@ -3,7 +3,8 @@
  *   - a burst of runs, pulls, builds, commits, imports, loads and prunes started together;
  *   - GC (`image prune`) in a loop beside commit, import, pull, load and build.
  * Every command must succeed, every image it records must run, and the store must check clean.
- * Bounded: one round each by default; HULL_CRASH_TRIALS=N runs N rounds (manual runs).
+ * Bounded: one round each by default; HULL_CRASH_TRIALS=N runs N rounds, and HULL_RACE_FULL=1
+ * makes the burst the size of issue #14's (20 runs, 5 pulls, 5 builds, with the rest), for manual runs.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -14,6 +15,9 @@ import { bigRootfsTarball, buildContext, systemCheck, trialCount } from '../../s
 
 const skip = haveReferenceRegistry() ? false : 'docker-registry is not installed (scripts/setup.sh installs it)';
 const ROUNDS = trialCount(1);
+const FULL = process.env.HULL_RACE_FULL === '1';
+const TAGS = FULL ? ['a', 'b', 'c', 'd', 'e'] : ['a', 'b'];
+const BUILDS = FULL ? [1, 2, 3, 4, 5] : [1, 2];
 let env: HullEnv;
 let reg: ReferenceRegistry;
 let tarball = '';
@@ -28,7 +32,7 @@ before(async () => {
   await env.ok(['import', tarball, 'big:1']);
   archive = join(env.dir, 'big.tar');
   await env.ok(['save', '-o', archive, 'big:1']);
-  for (const tag of ['a', 'b']) {
+  for (const tag of TAGS) {
     await env.ok(['tag', 'big:1', `${reg.host}/race/${tag}:1`]);
     await env.ok(['push', `${reg.host}/race/${tag}:1`]);
   }
@@ -63,15 +67,15 @@ test('a burst of runs, pulls, builds, commits, imports, loads and prunes on one 
   for (let round = 0; round < ROUNDS; round++) {
     const jobs: Array<[string, Promise<HullResult>]> = [];
     const start = (what: string, args: string[]) => jobs.push([what, env.hull(args)]);
-    for (let i = 0; i < 6; i++) start(`run ${i}`, ['run', '--rm', '--network', 'none', 'big:1', 'echo', 'ok']);
-    for (const tag of ['a', 'b']) start(`pull ${tag}`, ['pull', `${reg.host}/race/${tag}:1`]);
-    for (const i of [1, 2]) start(`build ${i}`, ['build', '--network', 'none', '-t', `built:${i}`, ctx]);
+    for (let i = 0; i < (FULL ? 20 : 6); i++) start(`run ${i}`, ['run', '--rm', '--network', 'none', 'big:1', 'echo', 'ok']);
+    for (const tag of TAGS) start(`pull ${tag}`, ['pull', `${reg.host}/race/${tag}:1`]);
+    for (const i of BUILDS) start(`build ${i}`, ['build', '--network', 'none', '-t', `built:${i}`, ctx]);
     for (const i of [1, 2]) start(`commit ${i}`, ['commit', 'src', `committed:${i}`]);
     for (const i of [1, 2]) start(`import ${i}`, ['import', tarball, `imported:${i}`]);
     start('load', ['load', '-i', archive]);
     for (const i of [1, 2]) start(`prune ${i}`, ['image', 'prune', '-f']);
     for (const [what, job] of jobs) expectOk(await job, `round ${round}: ${what}`);
-    const made = [`${reg.host}/race/a:1`, `${reg.host}/race/b:1`, 'built:1', 'built:2', 'committed:1', 'committed:2', 'imported:1', 'imported:2', 'big:1'];
+    const made = [...TAGS.map((t) => `${reg.host}/race/${t}:1`), ...BUILDS.map((i) => `built:${i}`), 'committed:1', 'committed:2', 'imported:1', 'imported:2', 'big:1'];
     for (const image of made) await runs(image);
     await assertClean(`round ${round}`);
     await forget(made.filter((m) => m !== 'big:1'));
