@@ -3,7 +3,8 @@
  *
  *   <root>/images.json       version 1, replaced atomically under <root>/images.lock
  *   { "version": 1,
- *     "images": { "<id>": { "id", "manifest", "manifestMediaType", "created", "names": [...] } } }
+ *     "images": { "<id>": { "id", "manifest", "manifestMediaType", "created", "names": [...],
+ *                          "damaged"?: "why" } } }     set by `hull system check --repair`
  *
  * An image's id is its config digest (as docker and podman use). Names are fully qualified
  * references (docker.io/library/busybox:latest) and belong to one image at a time: tagging a name
@@ -16,6 +17,7 @@ import { HullError, errnoCode } from '../errors.js';
 import { writeJsonAtomic } from '../sys/atomic-write.js';
 import { withLock } from '../sys/lock.js';
 import type { Digest } from '../oci/digest.js';
+import type { WriteLease } from '../content/store.js';
 import { familiarString, formatReference, parseReference } from '../oci/reference.js';
 
 export interface ImageRecord {
@@ -24,6 +26,8 @@ export interface ImageRecord {
   manifestMediaType: string;
   created: string;
   names: string[];
+  /** Set by `hull system check --repair` when a blob is missing or corrupt; a pull or load of the image clears it. */
+  damaged?: string;
 }
 
 interface ImagesFile {
@@ -65,11 +69,22 @@ export class ImageStore {
     return Object.values(this.read().images);
   }
 
-  /** Records an image (or updates its manifest) and moves `names` onto it. */
-  async add(record: Omit<ImageRecord, 'names'>, names: readonly string[]): Promise<ImageRecord> {
+  /**
+   * Records an image (or updates its manifest) and moves `names` onto it. Only under the lease that
+   * protected its blobs and layers while they were written (lease.ts): after it, GC sees the record.
+   */
+  async add(record: Omit<ImageRecord, 'names'>, names: readonly string[], lease: WriteLease): Promise<ImageRecord> {
+    lease.assertHeld('record an image');
     return this.update((doc) => {
       const existing = doc.images[record.id];
       const image: ImageRecord = existing ?? { ...record, names: [] };
+      if (image.damaged !== undefined) {
+        // Whoever records an image again has written all the blobs of its manifest: healed, with
+        // that manifest (a docker-archive load builds another one for the same config).
+        image.manifest = record.manifest;
+        image.manifestMediaType = record.manifestMediaType;
+        delete image.damaged;
+      }
       doc.images[record.id] = image;
       for (const name of names) moveName(doc, name, image);
       return image;

@@ -22,6 +22,7 @@ const LAYERS: string[][] = [
   ['archive', 'content', 'snapshots', 'registry-client', 'runtime', 'network', 'volumes', 'events'],
   ['images', 'registry-server'],
   ['containers', 'build', 'health', 'pods'],
+  ['check'],
   ['engine'],
   ['compose', 'api', 'kube', 'cri'],
   ['cli', 'main.ts'],
