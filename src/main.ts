@@ -111,6 +111,8 @@ async function main(argv: string[]): Promise<number> {
     // The script node started (the bundle's loader, or this file): conmon's exit command runs it
     // to record a container's exit.
     hullEntry: process.argv[1] ?? fileURLToPath(import.meta.url),
+    // The CLI is the user's shell's program: the engine works in its environment.
+    env: process.env,
   };
   if (engineOptions.storageDriver !== undefined && !['overlay', 'copy'].includes(engineOptions.storageDriver)) {
     throw new HullError('INVALID_ARGUMENT', `Cannot use storage driver "${engineOptions.storageDriver}": expected overlay or copy`);

@@ -61,6 +61,8 @@ export interface ContainerDeps {
   network?: ContainerNetworking;
   /** The host facts create requests are checked against (rlimits). */
   host: () => CreateHost;
+  /** The engine's environment (EngineOptions.env): the monitor's PATH and HULL_* settings. */
+  env: NodeJS.ProcessEnv;
 }
 
 /** conmon truncates a log past this size unless --log-opt max-size says otherwise. */

@@ -6,7 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { which } from '../sys/which.js';
+import { HOST_PATH, which } from '../sys/which.js';
 import { FsContentStore } from '../content/store.js';
 import { ImageStore } from '../images/image-store.js';
 import { ImageService } from '../images/image-service.js';
@@ -39,6 +39,12 @@ export interface EngineOptions {
   conmon?: string;
   /** The hull entry script, for conmon's exit command; default: dist/src/main.js beside this file. */
   hullEntry?: string;
+  /**
+   * The environment the engine works in: PATH to find runc and conmon, HULL_* settings for the
+   * monitor's exit command. The engine never reads its process's environment: a front door passes
+   * its own (the CLI its shell's, the API service the service's). Default: the host's PATH only.
+   */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** argv that runs this hull with the same store: conmon's exit command calls it back. */
@@ -79,7 +85,8 @@ export function openEngine(options: EngineOptions): Engine {
   let snapshotterPromise: Promise<Snapshotter> | undefined;
   const snapshotter = () => (snapshotterPromise ??= openSnapshotter(options.root, options.storageDriver));
   const runtimeName = options.runtime ?? 'runc';
-  const runtime: RuntimeOptions = { binary: which(runtimeName) ?? runtimeName, stateDir: join(options.runroot, 'runc') };
+  const env = options.env ?? { PATH: HOST_PATH };
+  const runtime: RuntimeOptions = { binary: which(runtimeName, env.PATH) ?? runtimeName, stateDir: join(options.runroot, 'runc') };
   const events = new EventLog(options.root);
   const volumes = new VolumeStore(options.root, (name) => volumesInUse(containerStore.list()).has(name));
   const networks = new NetworkService({
@@ -98,7 +105,8 @@ export function openEngine(options: EngineOptions): Engine {
     runtime,
     root: options.root,
     runroot: options.runroot,
-    conmon: which(options.conmon ?? 'conmon') ?? 'conmon',
+    conmon: which(options.conmon ?? 'conmon', env.PATH) ?? 'conmon',
+    env,
     hullArgv: hullArgv(options),
     host: () => ({ limits: readHostLimits() }),
   });
