@@ -42,6 +42,7 @@ import type { Change } from '../archive/diff.js';
 import { checkName, generateName } from './names.js';
 import { ZERO_TIME, type ContainerRecord } from './record.js';
 import { isActive, reconcile } from './reconcile.js';
+import { transition } from './state-machine.js';
 import { matchContainer } from './filters.js';
 import { hostname as hostHostname } from 'node:os';
 import type { ContainerNetworking, EndpointSettings } from '../network/service.js';
@@ -336,10 +337,12 @@ export class ContainerService {
       }
       await this.lifecycle.kill(record, 'KILL').catch(() => {});
       await this.lifecycle.wait(record.Id).catch(() => undefined);
+      // An --rm container is removed by whoever records its exit: that may just have been done.
+      if (!this.deps.store.find(record.Id)) return record;
     }
     const paths = this.lifecycle.paths(record.Id);
     // Marked first: an rm killed half-way leaves a record that says so (hull system check, rm -f again).
-    await this.deps.store.update(record.Id, (r) => void (r.State.Status = 'removing'));
+    await this.deps.store.update(record.Id, (r) => transition(r, 'removing'));
     await deleteContainer(this.deps.runtime, record.Id);
     await unmountIfMounted(paths.rootfs);
     await this.deps.network?.detach(record.Id).catch(() => {});

@@ -7,6 +7,8 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { HOST_PATH, which } from '../sys/which.js';
+import { DEFAULT_HOST_PATHS, type HostPaths } from '../sys/host-paths.js';
+import { DEFAULT_ROOT } from './defaults.js';
 import { FsContentStore } from '../content/store.js';
 import { ImageStore } from '../images/image-store.js';
 import { ImageService } from '../images/image-service.js';
@@ -39,6 +41,8 @@ export interface EngineOptions {
   conmon?: string;
   /** The hull entry script, for conmon's exit command; default: dist/src/main.js beside this file. */
   hullEntry?: string;
+  /** Host-wide state shared with other stores (sys/host-paths.ts); default /run/lock, /run/hull-*. */
+  hostPaths?: Partial<HostPaths>;
   /**
    * The environment the engine works in: PATH to find runc and conmon, HULL_* settings for the
    * monitor's exit command. The engine never reads its process's environment: a front door passes
@@ -83,15 +87,19 @@ export function openEngine(options: EngineOptions): Engine {
   const imageStore = new ImageStore(options.root);
   const containerStore = new ContainerStore(options.root);
   let snapshotterPromise: Promise<Snapshotter> | undefined;
-  const snapshotter = () => (snapshotterPromise ??= openSnapshotter(options.root, options.storageDriver));
+  const snapshotter = () => (snapshotterPromise ??= openSnapshotter(options.root, options.storageDriver, hostPaths.probeCache));
   const runtimeName = options.runtime ?? 'runc';
   const env = options.env ?? { PATH: HOST_PATH };
+  const hostPaths: HostPaths = { ...DEFAULT_HOST_PATHS, ...options.hostPaths };
   const runtime: RuntimeOptions = { binary: which(runtimeName, env.PATH) ?? runtimeName, stateDir: join(options.runroot, 'runc') };
   const events = new EventLog(options.root);
   const volumes = new VolumeStore(options.root, (name) => volumesInUse(containerStore.list()).has(name));
   const networks = new NetworkService({
     root: options.root,
     runroot: options.runroot,
+    hostPaths,
+    // The default store's default bridge is hull0, as docker's is docker0; other stores' are hull-<id>.
+    ...(options.root === DEFAULT_ROOT ? { defaultBridge: 'hull0' } : {}),
     containersUsing: (name) => containerStore.list().filter((r) => r.HostConfig.NetworkMode === name || r.NetworkSettings?.Networks[name] !== undefined).map((r) => r.Name),
   });
   const containers = new ContainerService({
