@@ -140,7 +140,8 @@ export class ImageService {
       const untagged: string[] = [];
       const deleted: Digest[] = [];
       for (const image of Object.values(doc.images)) {
-        if (inUse.has(image.id) || (!opts.all && image.names.length > 0)) continue;
+        // Dangling: neither a name nor a digest it was pulled by (docker keeps `repo@digest` images).
+        if (inUse.has(image.id) || (!opts.all && (image.names.length > 0 || (image.digests?.length ?? 0) > 0))) continue;
         untagged.push(...image.names);
         deleted.push(image.id);
         delete doc.images[image.id];

@@ -4,6 +4,7 @@
  *   <root>/images.json       version 1, replaced atomically under <root>/images.lock
  *   { "version": 1,
  *     "images": { "<id>": { "id", "manifest", "manifestMediaType", "created", "names": [...],
+ *                          "digests"?: ["repository@sha256:..."],   docker's RepoDigests (pulls)
  *                          "damaged"?: "why" } } }     set by `hull system check --repair`
  *
  * An image's id is its config digest (as docker and podman use). Names are fully qualified
@@ -26,6 +27,8 @@ export interface ImageRecord {
   manifestMediaType: string;
   created: string;
   names: string[];
+  /** Where it was pulled from, by digest: `docker.io/library/busybox@sha256:...` (docker's RepoDigests). */
+  digests?: string[];
   /** Set by `hull system check --repair` when a blob is missing or corrupt; a pull or load of the image clears it. */
   damaged?: string;
 }
@@ -73,7 +76,7 @@ export class ImageStore {
    * Records an image (or updates its manifest) and moves `names` onto it. Only under the lease that
    * protected its blobs and layers while they were written (lease.ts): after it, GC sees the record.
    */
-  async add(record: Omit<ImageRecord, 'names'>, names: readonly string[], lease: WriteLease): Promise<ImageRecord> {
+  async add(record: Omit<ImageRecord, 'names'>, names: readonly string[], lease: WriteLease, repoDigests: readonly string[] = []): Promise<ImageRecord> {
     lease.assertHeld('record an image');
     return this.update((doc) => {
       const existing = doc.images[record.id];
@@ -87,6 +90,7 @@ export class ImageStore {
       }
       doc.images[record.id] = image;
       for (const name of names) moveName(doc, name, image);
+      if (repoDigests.length > 0) image.digests = [...new Set([...(image.digests ?? []), ...repoDigests])];
       return image;
     });
   }
@@ -128,6 +132,12 @@ function findIn(doc: ImagesFile, nameOrId: string): ImageRecord | undefined {
     full = normaliseName(nameOrId);
   } catch {
     full = undefined;
+  }
+  if (full !== undefined && full.includes('@')) {
+    // repository@digest: the image pulled as that, else the one whose manifest it is.
+    const digest = full.slice(full.indexOf('@') + 1);
+    const repoDigest = `${full.slice(0, full.indexOf('@')).replace(/:[^/:]*$/, '')}@${digest}`;
+    return Object.values(doc.images).find((i) => i.digests?.includes(repoDigest)) ?? Object.values(doc.images).find((i) => i.manifest === digest);
   }
   if (full !== undefined) {
     const byName = Object.values(doc.images).find((i) => i.names.includes(full));

@@ -136,7 +136,8 @@ export async function pullImage(deps: PullDeps, reference: string, opts: PullOpt
     if (!deps.content.has(selected.digest)) added.push(selected.digest);
     deps.content.putBytes(selected.bytes, { digest: selected.digest });
     const names = ref.tag !== undefined && ref.digest === undefined ? [formatReference(ref)] : [];
-    const record = await deps.images.add({ id: configBlob.digest, manifest: selected.digest, manifestMediaType: selected.mediaType, created: config.created ?? new Date().toISOString() }, names, deps.lease);
+    const repoDigests = [...new Set([ref.digest ?? selected.digest, selected.digest])].map((d) => `${repositoryName(ref)}@${d}`);
+    const record = await deps.images.add({ id: configBlob.digest, manifest: selected.digest, manifestMediaType: selected.mediaType, created: config.created ?? new Date().toISOString() }, names, deps.lease, repoDigests);
     added.length = 0;
     await deps.sources?.add([m.config.digest, ...m.layers.map((l) => l.digest)], repositoryName(ref), (d) => deps.content.has(d)).catch(() => {});
     onEvent({ type: 'done', reference: formatReference(ref), digest: selected.digest, id: record.id });
