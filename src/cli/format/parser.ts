@@ -1,0 +1,372 @@
+/**
+ * The parser of Go's text/template (text/template/parse/parse.go): items to a tree of actions,
+ * control structures (if/else if/else, with/else with, range/else, break, continue) and
+ * pipelines. Functions and variables are checked here, as Go does, so `{{foo}}` and `{{$x}}` fail
+ * before anything is printed.
+ */
+import { lex, TemplateSyntaxError, type Item } from './lexer.js';
+
+export type Arg =
+  | { kind: 'field'; pos: number; idents: string[] }
+  | { kind: 'variable'; pos: number; idents: string[] }
+  | { kind: 'identifier'; pos: number; name: string }
+  | { kind: 'dot'; pos: number }
+  | { kind: 'nil'; pos: number }
+  | { kind: 'bool'; pos: number; value: boolean }
+  | { kind: 'number'; pos: number; text: string; value: number; isFloat: boolean }
+  | { kind: 'string'; pos: number; quoted: string; value: string }
+  | { kind: 'pipe'; pos: number; pipe: Pipe }
+  | { kind: 'chain'; pos: number; node: Arg; fields: string[] };
+
+export interface Command {
+  pos: number;
+  args: Arg[];
+}
+
+export interface Pipe {
+  pos: number;
+  line: number;
+  /** Variables the pipeline declares ($x :=) or assigns ($x =). */
+  decl: string[];
+  isAssign: boolean;
+  cmds: Command[];
+}
+
+export interface ControlNode {
+  kind: 'if' | 'with' | 'range';
+  pos: number;
+  line: number;
+  pipe: Pipe;
+  list: Node[];
+  elseList: Node[] | undefined;
+}
+
+export type Node =
+  | { kind: 'text'; text: string }
+  | { kind: 'action'; pos: number; line: number; pipe: Pipe }
+  | ControlNode
+  | { kind: 'break' | 'continue'; pos: number; line: number };
+
+export interface Tree {
+  text: string;
+  root: Node[];
+}
+
+const describe = (it: Item): string => {
+  switch (it.type) {
+    case 'eof':
+      return 'EOF';
+    case 'rightDelim':
+    case 'leftDelim':
+      return `"${it.text}"`;
+    case 'keyword':
+      return `<${it.text}>`;
+    case 'space':
+      return 'space';
+    default:
+      return JSON.stringify(it.text);
+  }
+};
+
+/** Parses a template; `functions` are the names a template may call. Throws TemplateSyntaxError. */
+export function parseTemplate(text: string, functions: ReadonlySet<string>): Tree {
+  const items = lex(text);
+  let i = 0;
+  const vars: string[] = ['$'];
+  let rangeDepth = 0;
+
+  const peek = () => items[i] as Item;
+  const next = () => items[i++] as Item;
+  const nextNonSpace = () => {
+    let it = next();
+    while (it.type === 'space') it = next();
+    return it;
+  };
+  const peekNonSpace = () => {
+    const it = nextNonSpace();
+    i--;
+    return it;
+  };
+  const fail = (it: Item, detail: string): never => {
+    throw new TemplateSyntaxError(it.line, detail);
+  };
+  const unexpected = (it: Item, context: string): never => fail(it, `unexpected ${describe(it)} in ${context}`);
+  const expectRightDelim = (context: string) => {
+    const it = nextNonSpace();
+    if (it.type !== 'rightDelim') unexpected(it, context);
+  };
+
+  /** Parses nodes until {{end}} or {{else}}; returns the list and the keyword that ended it. */
+  function itemList(context: string): [Node[], 'end' | 'else', Item] {
+    const list: Node[] = [];
+    for (;;) {
+      const it = peekNonSpace();
+      if (it.type === 'eof') fail(it, `unexpected EOF`);
+      const n = textOrAction();
+      if (n === 'end' || n === 'else') return [list, n, it];
+      if (n) list.push(n);
+      void context;
+    }
+  }
+
+  function textOrAction(): Node | 'end' | 'else' | undefined {
+    const it = next();
+    if (it.type === 'text') return { kind: 'text', text: it.text };
+    if (it.type !== 'leftDelim') return unexpected(it, 'input');
+    const kw = peekNonSpace();
+    if (kw.type === 'keyword') {
+      switch (kw.text) {
+        case 'end':
+          nextNonSpace();
+          expectRightDelim('end');
+          return 'end';
+        case 'else':
+          nextNonSpace();
+          return 'else';
+        case 'if':
+        case 'with':
+        case 'range':
+          nextNonSpace();
+          return control(kw.text, kw);
+        case 'break':
+        case 'continue':
+          nextNonSpace();
+          if (rangeDepth === 0) fail(kw, `{{${kw.text}}} outside {{range}}`);
+          expectRightDelim(kw.text);
+          return { kind: kw.text, pos: kw.pos, line: kw.line };
+        case 'define':
+        case 'template':
+        case 'block':
+          return fail(kw, `{{${kw.text}}} is not supported by hull's templates`);
+      }
+    }
+    const pipe = pipeline('command', 'rightDelim');
+    return { kind: 'action', pos: pipe.pos, line: pipe.line, pipe };
+  }
+
+  function control(kind: 'if' | 'with' | 'range', kw: Item): ControlNode {
+    const mark = vars.length;
+    if (kind === 'range') rangeDepth++;
+    const pipe = pipeline(kind, 'rightDelim');
+    const [list, ended] = itemList(kind);
+    if (kind === 'range') rangeDepth--;
+    let elseList: Node[] | undefined;
+    if (ended === 'else') {
+      const after = peekNonSpace();
+      // {{else if x}} and {{else with x}} are shorthands for {{else}}{{if x}}...{{end}}{{end}}.
+      if (kind !== 'range' && after.type === 'keyword' && after.text === kind) {
+        nextNonSpace();
+        elseList = [control(kind, after)];
+        vars.length = mark;
+        return { kind, pos: kw.pos, line: kw.line, pipe, list, elseList };
+      }
+      expectRightDelim('else');
+      const [els, ended2, at] = itemList(kind);
+      if (ended2 !== 'end') fail(at, `expected end; found {{else}}`);
+      elseList = els;
+    }
+    vars.length = mark;
+    return { kind, pos: kw.pos, line: kw.line, pipe, list, elseList };
+  }
+
+  function pipeline(context: string, end: 'rightDelim' | 'rightParen'): Pipe {
+    const first = peekNonSpace();
+    const pipe: Pipe = { pos: first.pos, line: first.line, decl: [], isAssign: false, cmds: [] };
+    // Declarations: $x := / $x = / $k, $v := (range only).
+    if (first.type === 'variable') {
+      const save = i;
+      nextNonSpace();
+      const op = peekNonSpace();
+      if (op.type === 'declare' || op.type === 'assign') {
+        nextNonSpace();
+        pipe.decl.push(first.text);
+        pipe.isAssign = op.type === 'assign';
+      } else if (op.type === 'char' && op.text === ',' && context === 'range') {
+        nextNonSpace();
+        const second = nextNonSpace();
+        if (second.type !== 'variable') fail(second, `range can only initialize variables`);
+        const op2 = nextNonSpace();
+        if (op2.type !== 'declare' && op2.type !== 'assign') fail(op2, `expected := or = after the range variables`);
+        pipe.decl.push(first.text, second.text);
+        pipe.isAssign = op2.type === 'assign';
+      } else if (op.type === 'char' && op.text === ',') {
+        fail(op, `too many declarations in ${context}`);
+      } else i = save;
+      for (const v of pipe.decl) {
+        if (pipe.isAssign) {
+          if (!vars.includes(v)) fail(first, `undefined variable "${v}"`);
+        } else vars.push(v);
+      }
+    }
+    for (;;) {
+      const it = peekNonSpace();
+      if (it.type === end) {
+        nextNonSpace();
+        if (pipe.cmds.length === 0) fail(it, `missing value for ${context}`);
+        return pipe;
+      }
+      if (it.type === 'eof' || (end === 'rightParen' && it.type === 'rightDelim') || (end === 'rightDelim' && it.type === 'rightParen')) {
+        return unexpected(it, context === 'command' ? 'command' : context);
+      }
+      pipe.cmds.push(command(end));
+    }
+  }
+
+  function command(end: 'rightDelim' | 'rightParen'): Command {
+    const cmd: Command = { pos: peekNonSpace().pos, args: [] };
+    for (;;) {
+      const it = peekNonSpace();
+      if (it.type === 'pipe') {
+        if (cmd.args.length === 0) fail(it, 'missing value for command');
+        nextNonSpace(); // Go accepts a trailing pipe: {{.A |}}
+        return cmd;
+      }
+      if (it.type === 'rightParen' || it.type === 'rightDelim') {
+        if (it.type !== end) unexpected(it, 'command');
+        if (cmd.args.length === 0) fail(it, 'empty command');
+        return cmd;
+      }
+      if (it.type === 'eof') {
+        if (cmd.args.length === 0) fail(it, 'empty command');
+        return cmd;
+      }
+      if (cmd.args.length > 0 && items[i - 1]?.type !== 'space') {
+        // Operands must be separated by spaces: `.A.B` is one chain, `.A"x"` is not.
+        fail(it, `missing space?`);
+      }
+      cmd.args.push(operand());
+    }
+  }
+
+  function operand(): Arg {
+    const node = term();
+    const fields: string[] = [];
+    // Go places a chained field at its second part: `.State.Pid` is reported at `.Pid`.
+    const chainPos = peek().pos;
+    while (peek().type === 'field') fields.push(next().text.slice(1));
+    if (fields.length === 0) return node;
+    switch (node.kind) {
+      case 'field':
+        return { ...node, pos: chainPos, idents: [...node.idents, ...fields] };
+      case 'variable':
+        return { ...node, pos: chainPos, idents: [...node.idents, ...fields] };
+      case 'bool':
+      case 'string':
+      case 'number':
+      case 'nil':
+      case 'dot':
+        return fail(items[i - 1] as Item, `unexpected . after term "${argString(node)}"`);
+      default:
+        return { kind: 'chain', pos: chainPos, node, fields };
+    }
+  }
+
+  function term(): Arg {
+    const it = nextNonSpace();
+    switch (it.type) {
+      case 'identifier':
+        if (!functions.has(it.text)) fail(it, `function "${it.text}" not defined`);
+        return { kind: 'identifier', pos: it.pos, name: it.text };
+      case 'dot':
+        return { kind: 'dot', pos: it.pos };
+      case 'keyword':
+        if (it.text === 'nil') return { kind: 'nil', pos: it.pos };
+        return unexpected(it, 'operand');
+      case 'variable':
+        if (!vars.includes(it.text)) fail(it, `undefined variable "${it.text}"`);
+        return { kind: 'variable', pos: it.pos, idents: [it.text] };
+      case 'field':
+        return { kind: 'field', pos: it.pos, idents: [it.text.slice(1)] };
+      case 'bool':
+        return { kind: 'bool', pos: it.pos, value: it.text === 'true' };
+      case 'charConstant':
+      case 'number':
+        return parseNumber(it);
+      case 'string':
+      case 'rawString':
+        return { kind: 'string', pos: it.pos, quoted: it.text, value: it.type === 'string' ? unquote(it) : it.text.slice(1, -1) };
+      case 'leftParen': {
+        const pipe = pipeline('parenthesized pipeline', 'rightParen');
+        return { kind: 'pipe', pos: it.pos, pipe };
+      }
+      default:
+        return unexpected(it, 'operand');
+    }
+  }
+
+  function parseNumber(it: Item): Arg {
+    if (it.type === 'charConstant') {
+      const ch = unquote({ ...it, text: `"${it.text.slice(1, -1).replace(/"/g, '\\"')}"` });
+      if ([...ch].length !== 1) fail(it, `malformed character constant: ${it.text}`);
+      return { kind: 'number', pos: it.pos, text: it.text, value: ch.codePointAt(0) ?? 0, isFloat: false };
+    }
+    const t = it.text.replace(/_/g, '');
+    if (t.endsWith('i')) fail(it, `complex numbers are not supported: ${it.text}`);
+    let value: number;
+    let isFloat = false;
+    if (/^[+-]?0[xX][0-9a-fA-F]+$/.test(t) || /^[+-]?0[oO][0-7]+$/.test(t) || /^[+-]?0[bB][01]+$/.test(t)) {
+      const neg = t.startsWith('-');
+      const body = t.replace(/^[+-]/, '');
+      value = Number(body.slice(0, 2).toLowerCase() === '0o' ? `0o${body.slice(2)}` : body) * (neg ? -1 : 1);
+    } else if (/^[+-]?0[0-7]+$/.test(t)) {
+      value = parseInt(t, 8);
+    } else {
+      value = Number(t);
+      isFloat = /[.eE]/.test(t);
+    }
+    if (Number.isNaN(value) || t === '' || t === '+' || t === '-') fail(it, `bad number syntax: "${it.text}"`);
+    return { kind: 'number', pos: it.pos, text: it.text, value, isFloat };
+  }
+
+  function unquote(it: Item): string {
+    try {
+      return JSON.parse(it.text.replace(/\\'/g, "'").replace(/\\a/g, '\\u0007').replace(/\\v/g, '\\u000b').replace(/\\x([0-9a-fA-F]{2})/g, '\\u00$1')) as string;
+    } catch {
+      return fail(it, `malformed quoted string: ${it.text}`);
+    }
+  }
+
+  const root: Node[] = [];
+  while (peek().type !== 'eof') {
+    const at = peekNonSpace();
+    const n = textOrAction();
+    if (n === 'end' || n === 'else') return fail(at, `unexpected {{${n}}}`);
+    if (n) root.push(n);
+  }
+  return { text, root };
+}
+
+/** A node as Go's String() prints it, for "executing ... at <NODE>" in error messages. */
+export function argString(a: Arg): string {
+  switch (a.kind) {
+    case 'field':
+      return a.idents.map((x) => `.${x}`).join('');
+    case 'variable':
+      return a.idents.join('.');
+    case 'identifier':
+      return a.name;
+    case 'dot':
+      return '.';
+    case 'nil':
+      return 'nil';
+    case 'bool':
+      return String(a.value);
+    case 'number':
+      return a.text;
+    case 'string':
+      return a.quoted;
+    case 'pipe':
+      return `(${pipeString(a.pipe)})`;
+    case 'chain':
+      return `${argString(a.node)}${a.fields.map((f) => `.${f}`).join('')}`;
+  }
+}
+
+export function commandString(c: Command): string {
+  return c.args.map(argString).join(' ');
+}
+
+export function pipeString(p: Pipe): string {
+  const decl = p.decl.length ? `${p.decl.join(', ')} ${p.isAssign ? '=' : ':='} ` : '';
+  return decl + p.cmds.map(commandString).join(' | ');
+}
