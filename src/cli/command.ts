@@ -24,6 +24,8 @@ export interface Command {
   usesEngine?: boolean;
   minArgs?: number;
   maxArgs?: number;
+  /** A group's subcommands and their options (`hull volume ls`), for help and shell completion. */
+  subcommands?: Record<string, { summary: string; options: OptionSpec[] }>;
   /** Resolves to the process exit code. */
   run(ctx: CliContext, args: ParsedArgs): Promise<number>;
 }
