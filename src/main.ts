@@ -3,7 +3,7 @@
  * Errors become `Error: <message>` plus a hint on stderr, and docker's exit codes.
  */
 import { fileURLToPath } from 'node:url';
-import { HullError, errorMessage, isHullError } from './errors.js';
+import { HullError, errnoCode, errorMessage, escapeControlChars, isHullError } from './errors.js';
 import { parseArgs, formatOptions, str, type OptionSpec } from './cli/args.js';
 import { COMMANDS, GROUPS } from './cli/commands.js';
 import { checkArgCount } from './cli/group.js';
@@ -55,12 +55,13 @@ export function commandHelp(cmd: Command): string {
 }
 
 function reportError(err: unknown): number {
+  // Messages quote names from images, registries and arguments: nothing in them may drive the terminal.
   if (isHullError(err)) {
-    process.stderr.write(`Error: ${err.message}\n`);
-    if (err.hint) process.stderr.write(`hint: ${err.hint}\n`);
+    process.stderr.write(`Error: ${escapeControlChars(err.message, true)}\n`);
+    if (err.hint) process.stderr.write(`hint: ${escapeControlChars(err.hint, true)}\n`);
     return err.exitCode;
   }
-  process.stderr.write(`Error: ${errorMessage(err)}\n`);
+  process.stderr.write(`Error: ${escapeControlChars(errorMessage(err), true)}\n`);
   if (process.env.HULL_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
   return 125;
 }
@@ -130,11 +131,33 @@ async function main(argv: string[]): Promise<number> {
   return cmd.run(ctx, parsed);
 }
 
+/**
+ * A closed stdout (`hull ps | head -1`) ends hull at once and quietly, as SIGPIPE ends docker
+ * (exit 141 = 128 + SIGPIPE, what a shell reports for it); a closed stderr is ignored. Any other
+ * failure that escapes a command is still one line, never a stack trace (HULL_DEBUG=1 shows it).
+ */
+function guardProcess(): void {
+  process.stdout.on('error', (err) => {
+    if (errnoCode(err) === 'EPIPE') process.exit(141);
+    process.stderr.write(`Error: cannot write the output: ${errorMessage(err)}\n`);
+    process.exit(125);
+  });
+  process.stderr.on('error', () => undefined);
+  const fatal = (err: unknown) => {
+    if (errnoCode(err) === 'EPIPE') process.exit(141);
+    process.exit(reportError(err));
+  };
+  process.on('uncaughtException', fatal);
+  process.on('unhandledRejection', fatal);
+}
+
+guardProcess();
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
   },
   (err: unknown) => {
+    if (errnoCode(err) === 'EPIPE') process.exit(141);
     process.exitCode = reportError(err);
   },
 );

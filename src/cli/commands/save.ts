@@ -1,7 +1,8 @@
-import { createWriteStream, renameSync, rmSync, statSync } from 'node:fs';
+import { createWriteStream, openSync, renameSync, rmSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { once } from 'node:events';
 import { randomBytes } from '../../sys/random.js';
-import { HullError } from '../../errors.js';
+import { HullError, errnoCode, errorMessage } from '../../errors.js';
 import { str } from '../args.js';
 import type { Command } from '../command.js';
 import { parseSaveFormat } from '../../images/save.js';
@@ -46,7 +47,14 @@ const save: Command = {
     if (isDir) throw new HullError('INVALID_ARGUMENT', `Cannot save to "${output}": it is a directory`, { hint: 'give a file name, or use --format oci-dir' });
     // Written beside the target and renamed when complete: an interrupted save leaves no half archive.
     const tmp = `${output}.${randomBytes(6).toString('hex')}.tmp`;
-    const out = createWriteStream(tmp, { flags: 'wx' });
+    let fd: number;
+    try {
+      fd = openSync(tmp, 'wx', 0o644); // opened here so that a bad path is an error, not an 'error' event
+    } catch (err) {
+      const why = errnoCode(err) === 'ENOENT' ? `no directory "${dirname(output)}"` : errnoCode(err) === 'EACCES' ? 'permission denied' : errorMessage(err);
+      throw new HullError('INVALID_ARGUMENT', `Cannot save to "${output}": ${why}`, { hint: 'give -o a path in an existing, writable directory' });
+    }
+    const out = createWriteStream(tmp, { fd });
     try {
       await images.save(positionals, format, new TarSink(out));
       out.end();
