@@ -24,9 +24,18 @@ const GLOBAL_OPTIONS: OptionSpec[] = [
   { name: 'version', short: 'v', type: 'boolean', description: 'show the version' },
 ];
 
+/** The object groups (`hull image ls`), listed as docker lists its management commands. */
+const GROUP_SUMMARIES: Record<string, string> = {
+  builder: 'Manage builds',
+  container: 'Manage containers',
+  image: 'Manage images',
+  system: 'Manage hull',
+};
+
 function mainHelp(): string {
   const names = Object.keys(COMMANDS).filter((n) => !COMMANDS[n]?.hidden);
-  const width = Math.max(...names.map((n) => n.length));
+  const groups = Object.keys(GROUPS).sort();
+  const width = Math.max(...names.map((n) => n.length), ...groups.map((n) => n.length));
   return [
     'Usage:  hull [OPTIONS] COMMAND',
     '',
@@ -35,12 +44,22 @@ function mainHelp(): string {
     'Commands:',
     ...names.map((n) => `  ${n.padEnd(width)}   ${COMMANDS[n]?.summary}`),
     '',
+    'Management Commands:',
+    ...groups.map((g) => `  ${g.padEnd(width)}   ${GROUP_SUMMARIES[g] ?? ''}`),
+    '',
     'Global options:',
     formatOptions(GLOBAL_OPTIONS),
     '',
     'Run "hull COMMAND --help" for more information on a command.',
     '',
   ].join('\n');
+}
+
+function groupHelp(name: string, group: Record<string, string>): string {
+  const subs = Object.keys(group).filter((k) => group[k] !== 'container-cleanup');
+  const width = Math.max(...subs.map((k) => k.length));
+  const lines = subs.map((k) => `  ${k.padEnd(width)}   ${COMMANDS[group[k] as string]?.summary ?? ''}`);
+  return [`Usage:  hull ${name} COMMAND`, '', GROUP_SUMMARIES[name] ?? '', '', 'Commands:', ...lines, '', `Run "hull ${name} COMMAND --help" for more information on a command.`, ''].join('\n');
 }
 
 export function commandHelp(cmd: Command): string {
@@ -82,13 +101,22 @@ async function main(argv: string[]): Promise<number> {
     const sub = rest[0];
     const mapped = sub === undefined ? undefined : group[sub];
     if (!mapped) {
-      process.stdout.write(`Usage:  hull ${name} COMMAND\n\nCommands:\n${Object.keys(group).map((k) => `  ${k}`).join('\n')}\n`);
-      return sub === undefined || sub === '--help' ? 0 : 125;
+      const help = sub === undefined || sub === '--help' || sub === '-h';
+      if (!help) {
+        throw new HullError('INVALID_ARGUMENT', `Cannot run "hull ${name} ${sub}": unknown command`, { hint: `commands: ${Object.keys(group).filter((k) => group[k] !== 'container-cleanup').join(', ')}; see "hull ${name} --help"` });
+      }
+      process.stdout.write(groupHelp(name, group));
+      return 0;
     }
     name = mapped;
     rest = rest.slice(1);
   }
   if (name === 'help') {
+    const g = rest[0] === undefined ? undefined : GROUPS[rest[0]];
+    if (g) {
+      process.stdout.write(groupHelp(rest[0] as string, g));
+      return 0;
+    }
     const target = rest[0] === undefined ? undefined : COMMANDS[rest[0]];
     process.stdout.write(target ? commandHelp(await target.load()) : mainHelp());
     return 0;
