@@ -46,8 +46,7 @@ export function timeAgo(iso: string, now = Date.now()): string {
  * Throws INVALID_ARGUMENT for a malformed template or an unknown field.
  */
 export function renderTemplate(template: string, value: unknown): string {
-  const fields = typeof value === 'object' && value !== null && !Array.isArray(value) ? Object.keys(value) : undefined;
-  return runGoTemplate(parseGoTemplate(template), value, { missingKey: 'struct' }, fields);
+  return runGoTemplate(parseGoTemplate(template), value, { missingKey: 'struct' });
 }
 
 /**

@@ -27,7 +27,10 @@ export interface ExecOptions {
   partialOnError?: boolean;
 }
 
-export class TemplateExecError extends Error {}
+export class TemplateExecError extends Error {
+  /** For an unknown field: the fields the value has, for a hint. */
+  fields: string[] | undefined;
+}
 
 const MISSING = Symbol('missing');
 type Final = unknown;
@@ -39,12 +42,14 @@ export function execute(tree: Tree, data: unknown, options: ExecOptions): string
   const vars: { name: string; value: unknown }[] = [{ name: '$', value: data }];
   const missingKey = options.missingKey ?? 'default';
 
-  const fail = (pos: number, context: string, message: string): never => {
+  const fail = (pos: number, context: string, message: string, fields?: string[]): never => {
     const before = tree.text.slice(0, pos);
     const lineStart = before.lastIndexOf('\n') + 1;
     const line = 1 + (before.match(/\n/g)?.length ?? 0);
     const col = Buffer.byteLength(before.slice(lineStart));
-    throw new TemplateExecError(`template: :${line}:${col}: executing "" at <${context}>: ${message}`);
+    const err = new TemplateExecError(`template: :${line}:${col}: executing "" at <${context}>: ${message}`);
+    err.fields = fields;
+    throw err;
   };
 
   function walk(dot: unknown, nodes: Node[]): void {
@@ -223,9 +228,10 @@ export function execute(tree: Tree, data: unknown, options: ExecOptions): string
         return member;
       }
       const typeName = (receiver as { [TYPE_NAME]?: string })[TYPE_NAME];
-      if (typeName) return fail(node.pos, ctx, `can't evaluate field ${name} in type ${typeName}`);
+      const fields = Object.keys(receiver);
+      if (typeName) return fail(node.pos, ctx, `can't evaluate field ${name} in type ${typeName}`, fields);
       if (hasArgs) fail(node.pos, ctx, `${name} is not a method but has arguments`);
-      if (missingKey === 'error' || (missingKey === 'struct' && isStructLike(receiver))) fail(node.pos, ctx, `map has no entry for key "${name}"`);
+      if (missingKey === 'error' || (missingKey === 'struct' && isStructLike(receiver))) fail(node.pos, ctx, `map has no entry for key "${name}"`, fields);
       return undefined;
     }
     // Values decoded from JSON are interface {} to Go, whatever they hold.

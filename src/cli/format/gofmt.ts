@@ -15,12 +15,15 @@ export function goType(v: unknown): string {
   return 'map[string]interface {}';
 }
 
-/** A float as Go's %v prints it: shortest digits, exponent form below 1e-4 and from 1e21. */
+/**
+ * A number as Go's %v prints it. A whole number is taken for an int (docker's fields are ints);
+ * any other is a float64: shortest digits, exponent form below 1e-4 and from 1e6 (%g).
+ */
 export function formatFloat(n: number): string {
   if (!Number.isFinite(n)) return Number.isNaN(n) ? 'NaN' : n > 0 ? '+Inf' : '-Inf';
   if (Number.isInteger(n) && Math.abs(n) < 1e21) return BigInt(n).toString();
   const exp = Math.floor(Math.log10(Math.abs(n)));
-  if (exp < -4 || exp >= 21) {
+  if (exp < -4 || exp >= 6) {
     const [mant, e = '0'] = n.toExponential().split('e');
     const ev = Number(e);
     return `${mant}e${ev < 0 ? '-' : '+'}${String(Math.abs(ev)).padStart(2, '0')}`;

@@ -51,3 +51,13 @@ test('tabwriter: a column is a run of lines with a tab-terminated cell there; tr
   assert.equal(alignColumns('aaaa\tbbb\td\naa\tb\tdd\na\naa\tcccc\teee'), 'aaaa      bbb       d\naa        b         dd\na\naa        cccc      eee');
   assert.equal(alignColumns('a-very-long-cell-here\tx\nb\ty'), 'a-very-long-cell-here   x\nb                       y');
 });
+
+test('inspect-style templates: struct fields are checked, map keys are not; no \\t escapes; JSON keeps struct order', async () => {
+  const { renderTemplate } = await import('../output.js');
+  const record = { Id: 'abc', State: { Status: 'running', Pid: 7 }, Config: { Labels: { b: '2', a: '1' } } };
+  assert.equal(renderTemplate('{{.State.Status}}\\t{{.Config.Labels.none}}', record), 'running\\t<no value>');
+  assert.equal(renderTemplate('{{json .State}} {{json .Config.Labels}}', record), '{"Status":"running","Pid":7} {"a":"1","b":"2"}');
+  assert.throws(() => renderTemplate('{{.State.Nope}}', record), (e: unknown) => isHullError(e, 'INVALID_ARGUMENT') && /map has no entry for key "Nope"/.test(e.message) && e.hint === 'fields: Status, Pid');
+  // A control character in a bad template is shown escaped.
+  assert.throws(() => renderTemplate('{{.Id\x1b', record), (e: unknown) => isHullError(e) && e.message.includes('\\x1b') && !e.message.includes('\x1b'));
+});

@@ -86,10 +86,7 @@ export function formatList(format: string, rows: Record<string, unknown>[], kind
   const { table, body } = prepareListFormat(format);
   const tmpl = parseGoTemplate(body);
   let text = '';
-  for (const row of rows) {
-    const fields = Object.keys(row).concat(Object.hasOwn(row, 'Labels') || !Object.hasOwn(row, 'Label') ? ['Label "NAME"'] : []);
-    text += runGoTemplate(tmpl, rowContext(row, kind), { missingKey: 'struct' }, fields) + '\n';
-  }
+  for (const row of rows) text += runGoTemplate(tmpl, rowContext(row, kind), { missingKey: 'struct' }) + '\n';
   if (!table) return text;
   // The header: the template on column names; an error there (docker ignores it) ends the header.
   const names: Record<string, string> = {};

@@ -41,3 +41,21 @@ for (const g of JSON.parse(readFileSync(GOLDEN, 'utf8')) as Golden[]) {
     else assert.deepEqual(got, { output: g.output }, `template ${JSON.stringify(g.template)}`);
   });
 }
+
+// Go 1.22+ behaviours, which the 1.19 oracle lacks: expectations printed by docker 28's CLI
+// (Go 1.24) for `docker version --format ...` with the same templates.
+const GO_124: [string, unknown, string][] = [
+  ['{{range 3}}{{.}}{{end}}', {}, '012'],
+  ['{{range $i := 3}}{{$i}}{{end}}', {}, '012'],
+  ['{{.Os | }}', { Os: 'linux' }, 'linux'],
+  ['{{printf "%8.3f|%-8s|%+d|%x|%X|%o|%e|%g|%5t|%U" 3.14159 "ab" 5 "hi" 255 8 1234.5678 0.000012 true 65}}', {}, '   3.142|ab      |+5|6869|FF|10|1.234568e+03|1.2e-05| true|U+0041'],
+  ['{{print 2.5 1e21 0.00001 1234567.5}}', {}, '2.5 1e+21 1e-05 1.2345675e+06'],
+  // From Go 1.23's text/template docs ({{else with}}); docker's typed value could not show it.
+  ['{{with .Nope}}a{{else with .Os}}b:{{.}}{{end}}', { Os: 'linux' }, 'b:linux'],
+];
+
+for (const [template, data, want] of GO_124) {
+  test(`Go 1.24 (docker 28): ${template}`, () => {
+    assert.equal(execute(parseTemplate(template, new Set(Object.keys(FUNCTIONS))), data, { functions: FUNCTIONS }), want);
+  });
+}

@@ -31,18 +31,12 @@ export function parseGoTemplate(source: string, functions: Record<string, Templa
   }
 }
 
-/**
- * Runs a parsed template on one value. `fieldsHint` names the fields the value has, for the hint
- * when a field is unknown.
- */
-export function runGoTemplate(t: GoTemplate, data: unknown, options: Omit<ExecOptions, 'functions'> = {}, fieldsHint?: string[]): string {
+/** Runs a parsed template on one value; an unknown field's hint names the fields that value has. */
+export function runGoTemplate(t: GoTemplate, data: unknown, options: Omit<ExecOptions, 'functions'> = {}): string {
   try {
     return execute(t.tree, data, { ...options, functions: t.functions });
   } catch (e) {
-    if (e instanceof TemplateExecError) {
-      const unknownField = /can't evaluate field|no entry for key/.test(e.message);
-      throw templateError(t.source, e.message, unknownField && fieldsHint?.length ? `fields: ${fieldsHint.join(', ')}` : HINT);
-    }
+    if (e instanceof TemplateExecError) throw templateError(t.source, e.message, e.fields?.length ? `fields: ${e.fields.map(showUntrusted).join(', ')}` : HINT);
     throw e;
   }
 }
