@@ -25,7 +25,7 @@ export interface Command {
   minArgs?: number;
   maxArgs?: number;
   /** A group's subcommands and their options (`hull volume ls`), for help and shell completion. */
-  subcommands?: Record<string, { summary: string; options: OptionSpec[] }>;
+  subcommands?: Record<string, { summary: string; usage: string; options: OptionSpec[] }>;
   /** Resolves to the process exit code. */
   run(ctx: CliContext, args: ParsedArgs): Promise<number>;
 }

@@ -8,8 +8,8 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { runHull } from '../../src/testing/hull-cli.js';
+import { dirname, join } from 'node:path';
+import { HULL_BIN, hullWithBusybox, runHull } from '../../src/testing/hull-cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'hull-completion-'));
 test.after(() => rmSync(dir, { recursive: true, force: true }));
@@ -23,7 +23,7 @@ async function script(shell: string): Promise<string> {
 }
 
 /** What bash offers for `line` (the cursor at its end), through the function `complete -p hull` names. */
-function bashComplete(file: string, line: string): string[] {
+function bashComplete(file: string, line: string, path?: string): string[] {
   const words = line.split(' ');
   const program = `
 source ${JSON.stringify(file)}
@@ -35,7 +35,7 @@ COMP_POINT=${line.length}
 cd ${JSON.stringify(dir)}
 "$fn" hull "\${COMP_WORDS[COMP_CWORD]}" "\${COMP_WORDS[COMP_CWORD-1]}"
 printf '%s\\n' "\${COMPREPLY[@]}"`;
-  const r = spawnSync('bash', ['--norc', '--noprofile', '-c', program], { encoding: 'utf8' });
+  const r = spawnSync('bash', ['--norc', '--noprofile', '-c', program], { encoding: 'utf8', env: { ...process.env, PATH: `${path ? `${path}:` : ''}${process.env.PATH ?? ''}` } });
   assert.equal(r.status, 0, r.stderr);
   return r.stdout.split('\n').filter(Boolean);
 }
@@ -58,6 +58,26 @@ test('bash completes commands, group subcommands, flags, flag values and global 
   // A flag's value and an argument complete file names.
   writeFileSync(join(dir, 'envfile.list'), 'A=1\n');
   assert.deepEqual(bashComplete(file, 'hull run --env-file envf'), ['envfile.list']);
+});
+
+test('bash completes the names of containers, images and volumes from the store the line names', async () => {
+  const file = await script('bash');
+  const env = await hullWithBusybox();
+  try {
+    await env.ok(['create', '--name', 'webby', 'busybox', 'true']);
+    await env.ok(['volume', 'create', 'vol1']);
+    const g = `hull --root ${env.root} --runroot ${env.runroot}`;
+    const withPath = (line: string) => bashComplete(file, line, dirname(HULL_BIN));
+    assert.deepEqual(withPath(`${g} start we`), ['webby']);
+    assert.deepEqual(withPath(`${g} rm webby we`), ['webby'], 'rm takes several containers');
+    assert.deepEqual(withPath(`${g} logs --tail 5 we`), ['webby'], 'a flag value is skipped');
+    assert.deepEqual(withPath(`${g} run bu`), ['busybox:latest']);
+    assert.deepEqual(withPath(`${g} image inspect bu`), ['busybox:latest']);
+    assert.deepEqual(withPath(`${g} volume rm v`), ['vol1']);
+    assert.deepEqual(withPath(`${g} volume create v`), [], 'a new name is not completed');
+  } finally {
+    await env.cleanup();
+  }
 });
 
 test('zsh and fish load their scripts; an unknown shell is refused', async (t) => {

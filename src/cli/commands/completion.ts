@@ -1,8 +1,10 @@
 /**
  * `hull completion bash|zsh|fish`: a completion script generated from the command table and each
  * command's option specs, the same sources `--help` prints from, so the two cannot drift apart.
- * Completes global options, commands, group subcommands (image ls, volume create), flags, and
- * file names for flag values and arguments. zsh loads the bash script through bashcompinit.
+ * Completes global options, commands, group subcommands (image ls, volume create), flags, the
+ * names of containers, images, volumes and networks where the usage line asks for them (listed by
+ * hull itself, with the same --root), and file names elsewhere. zsh loads the bash script through
+ * bashcompinit.
  */
 import { HullError, showUntrusted } from '../../errors.js';
 import type { OptionSpec } from '../args.js';
@@ -15,12 +17,35 @@ export interface CompletionFlag {
   description: string;
 }
 
+/** What a command's arguments name, read from its usage line: completed from the store. */
+export type ArgKind = 'containers' | 'images' | 'volumes' | 'networks';
+
 export interface CompletionCommand {
   name: string;
   summary: string;
   flags: CompletionFlag[];
   subs?: CompletionCommand[];
+  /** The store objects its first argument names, and whether every argument does (`rm C...`). */
+  args?: { kind: ArgKind; repeated: boolean };
 }
+
+const ARG_WORDS: Record<string, ArgKind> = { CONTAINER: 'containers', IMAGE: 'images', SOURCE_IMAGE: 'images', VOLUME: 'volumes', NETWORK: 'networks', 'NAME|ID': 'containers' };
+
+/** `[OPTIONS] CONTAINER [CONTAINER...]` -> containers, repeated. */
+export function argsOfUsage(usage: string): CompletionCommand['args'] {
+  const first = usage.replace(/\[OPTIONS\]\s*/, '').split(/\s+/)[0]?.replace(/^\[|\.\.\.\]$|\]$/g, '').replace(/\[.*$/, '') ?? '';
+  const kind = ARG_WORDS[first];
+  if (!kind) return undefined;
+  return { kind, repeated: usage.includes(`${first}...]`) || usage.includes(`[${first}...]`) };
+}
+
+/** The command that lists each kind's names, run with the same global options as the line being completed. */
+const LISTERS: Record<ArgKind, string> = {
+  containers: "ps -a --format '{{.Names}}'",
+  images: "images --format '{{.Repository}}:{{.Tag}}'",
+  volumes: "volume ls --format '{{.Name}}'",
+  networks: "network ls --format '{{.Name}}'",
+};
 
 const GLOBAL_VALUE_FLAGS = ['--root', '--runroot', '--storage-driver', '--runtime'];
 const GLOBAL_FLAGS = [...GLOBAL_VALUE_FLAGS, '--help', '-h', '--version', '-v'];
@@ -42,19 +67,26 @@ export async function loadCompletionModel(): Promise<CompletionCommand[]> {
   for (const [name, entry] of Object.entries(COMMANDS)) {
     if (entry.hidden) continue;
     const cmd = await load(name);
-    const subs = cmd.subcommands && Object.entries(cmd.subcommands).map(([s, sub]) => ({ name: s, summary: sub.summary, flags: toFlags(sub.options) }));
-    model.push({ name, summary: entry.summary, flags: toFlags(cmd.options), ...(subs ? { subs } : {}) });
+    const subs = cmd.subcommands && Object.entries(cmd.subcommands).map(([s, sub]) => withArgs({ name: s, summary: sub.summary, flags: toFlags(sub.options) }, sub.usage));
+    model.push(withArgs({ name, summary: entry.summary, flags: toFlags(cmd.options), ...(subs ? { subs } : {}) }, cmd.usage));
   }
   for (const [group, subs] of Object.entries(GROUPS)) {
     const list: CompletionCommand[] = [];
     for (const [s, target] of Object.entries(subs)) {
       if (COMMANDS[target]?.hidden && target === 'container-cleanup') continue; // the monitor's plumbing
       const cmd = await load(target);
-      list.push({ name: s, summary: COMMANDS[target]?.summary ?? '', flags: toFlags(cmd.options) });
+      list.push(withArgs({ name: s, summary: COMMANDS[target]?.summary ?? '', flags: toFlags(cmd.options) }, cmd.usage, group));
     }
     model.push({ name: group, summary: `Manage ${group === 'system' ? 'hull' : `${group}s`}`, flags: [], subs: list });
   }
   return model;
+}
+
+function withArgs(c: CompletionCommand, usage: string | undefined, group?: string): CompletionCommand {
+  // `volume create NAME` names a new object: nothing to complete.
+  const args = usage === undefined || c.name === 'create' ? undefined : argsOfUsage(usage);
+  if (args && group === 'image') args.kind = 'images'; // image inspect NAME|ID
+  return args ? { ...c, args } : c;
 }
 
 const flagWords = (flags: CompletionFlag[]) => flags.flatMap((f) => [`--${f.long}`, ...(f.short ? [`-${f.short}`] : [])]);
@@ -63,7 +95,7 @@ const valueFlagWords = (flags: CompletionFlag[]) => flagWords(flags.filter((f) =
 const shWord = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 export function bashScript(model: CompletionCommand[]): string {
-  const cases = (pick: (c: CompletionCommand) => string[]) =>
+  const cases = (pick: (c: CompletionCommand) => string[]): string =>
     model
       .flatMap((c) => [[c.name, pick(c)] as const, ...(c.subs ?? []).map((s) => [`${c.name} ${s.name}`, pick(s)] as const)])
       .filter(([, words]) => words.length > 0)
@@ -87,14 +119,27 @@ _hull_value_flags() {
 ${cases((c) => valueFlagWords(c.flags))}
   esac
 }
+# The store objects a command's arguments name: "KIND" for the first one, "KIND+" for all.
+_hull_args() {
+  case "$1" in
+${cases((c) => (c.args ? [`${c.args.kind}${c.args.repeated ? '+' : ''}`] : []))}
+  esac
+}
+# Names of containers, images, volumes or networks, from the store this command line uses.
+_hull_names() {
+  case "$1" in
+${(Object.keys(LISTERS) as ArgKind[]).map((k) => `    ${k}) hull "\${_hull_globals[@]}" ${LISTERS[k]} 2>/dev/null | grep -v '<none>' ;;`).join('\n')}
+  esac
+}
 _hull() {
   local cur="\${COMP_WORDS[COMP_CWORD]}" prev="\${COMP_WORDS[COMP_CWORD-1]}"
-  local cmd="" sub="" i=1 w
+  local cmd="" sub="" i=1 w npos=0
+  _hull_globals=()
   while [ "$i" -lt "$COMP_CWORD" ]; do
     w="\${COMP_WORDS[i]}"
     if [ -z "$cmd" ]; then
       case "$w" in
-        ${GLOBAL_VALUE_FLAGS.join('|')}) i=$((i + 1)) ;;
+        ${GLOBAL_VALUE_FLAGS.join('|')}) _hull_globals+=("$w" "\${COMP_WORDS[i+1]}"); i=$((i + 1)) ;;
         -*) ;;
         *) cmd="$w" ;;
       esac
@@ -102,6 +147,8 @@ _hull() {
       case "$w" in -*) ;; *) sub="$w" ;; esac
     elif [[ " $(_hull_value_flags "$cmd\${sub:+ $sub}") " == *" $w "* ]]; then
       i=$((i + 1))
+    elif [[ "$w" != -* ]]; then
+      npos=$((npos + 1))
     fi
     i=$((i + 1))
   done
@@ -127,7 +174,13 @@ _hull() {
   elif [[ "$cur" == -* ]]; then
     COMPREPLY=($(compgen -W "$(_hull_flags "$key")" -- "$cur"))
   else
-    COMPREPLY=($(compgen -f -- "$cur"))
+    local kind
+    kind="$(_hull_args "$key")"
+    if [ -n "$kind" ] && { [ "$npos" -eq 0 ] || [[ "$kind" == *+ ]]; }; then
+      COMPREPLY=($(compgen -W "$(_hull_names "\${kind%+}")" -- "$cur"))
+    else
+      COMPREPLY=($(compgen -f -- "$cur"))
+    fi
   fi
 }
 complete -o filenames -F _hull hull
