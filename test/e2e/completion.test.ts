@@ -75,6 +75,11 @@ test('bash completes the names of containers, images and volumes from the store 
     assert.deepEqual(withPath(`${g} image inspect bu`), ['busybox:latest']);
     assert.deepEqual(withPath(`${g} volume rm v`), ['vol1']);
     assert.deepEqual(withPath(`${g} volume create v`), [], 'a new name is not completed');
+    const fish = spawnSync('sh', ['-c', 'command -v fish'], { encoding: 'utf8' }).stdout.trim();
+    if (fish) {
+      const r = spawnSync(fish, ['-c', `source ${await script('fish')}; and complete -C '${g} start we'`], { encoding: 'utf8', env: { ...process.env, HOME: dir, PATH: `${dirname(HULL_BIN)}:${process.env.PATH ?? ''}` } });
+      assert.match(r.stdout, /^webby$/m, r.stderr);
+    }
   } finally {
     await env.cleanup();
   }

@@ -4,7 +4,7 @@
  * Completes global options, commands, group subcommands (image ls, volume create), flags, the
  * names of containers, images, volumes and networks where the usage line asks for them (listed by
  * hull itself, with the same --root), and file names elsewhere. zsh loads the bash script through
- * bashcompinit.
+ * bashcompinit; fish gets its own `complete` lines.
  */
 import { HullError, showUntrusted } from '../../errors.js';
 import type { OptionSpec } from '../args.js';
@@ -235,15 +235,30 @@ export function fishScript(model: CompletionCommand[]): string {
     '        test "$w[$i]" = "$argv[$i]"; or return 1',
     '    end',
     'end',
+    '# __hull_names KIND: names of containers, images, volumes or networks, from the store this line uses',
+    'function __hull_names',
+    '    set -l toks (commandline -opc)',
+    '    set -l globals',
+    '    for i in (seq 2 (count $toks))',
+    `        if contains -- $toks[$i] ${GLOBAL_VALUE_FLAGS.join(' ')}`,
+    '            set -a globals $toks[$i] $toks[(math $i + 1)]',
+    '        end',
+    '    end',
+    '    switch $argv[1]',
+    ...(Object.keys(LISTERS) as ArgKind[]).flatMap((k) => [`        case ${k}`, `            hull $globals ${LISTERS[k]} 2>/dev/null | string match -v '*<none>*'`]),
+    '    end',
+    'end',
     'complete -c hull -f',
     ...GLOBAL_VALUE_FLAGS.map((f) => `complete -c hull -n '__hull_at -x' -l ${f.slice(2)} -r${f === '--storage-driver' ? " -a 'overlay copy'" : ' -F'}`),
   ];
   for (const c of model) {
     lines.push(`complete -c hull -n '__hull_at -x' -a ${c.name} -d ${q(c.summary)}`);
     for (const f of c.flags) lines.push(flagLine(`__hull_at ${c.name}`, f));
+    if (c.args) lines.push(`complete -c hull -n '__hull_at ${c.name}' -a '(__hull_names ${c.args.kind})'`);
     for (const s of c.subs ?? []) {
       lines.push(`complete -c hull -n '__hull_at -x ${c.name}' -a ${s.name} -d ${q(s.summary)}`);
       for (const f of s.flags) lines.push(flagLine(`__hull_at ${c.name} ${s.name}`, f));
+      if (s.args) lines.push(`complete -c hull -n '__hull_at ${c.name} ${s.name}' -a '(__hull_names ${s.args.kind})'`);
     }
   }
   return lines.join('\n') + '\n';
