@@ -23,7 +23,7 @@ after(async () => env.cleanup());
 
 /** Every way to name a command: `ps`, `image ls`, `volume create`... */
 async function allCommands(): Promise<string[][]> {
-  const paths = Object.keys(COMMANDS).filter((n) => n !== 'container-cleanup').map((n) => [n]);
+  const paths = Object.keys(COMMANDS).map((n) => [n]);
   for (const c of await loadCompletionModel()) for (const s of c.subs ?? []) paths.push([c.name, s.name]);
   return paths;
 }

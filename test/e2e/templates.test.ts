@@ -37,6 +37,12 @@ test('ps --format "table ..." prints docker\'s header and aligned columns; .Labe
   assert.equal(await env.ok(['ps', '-a', '--format', '{{.Names}}:{{upper .State}}']), 'web:CREATED\n');
 });
 
+test("each list names its columns as docker does: IMAGE ID in images, VOLUME NAME in volume ls", async () => {
+  assert.match(await env.ok(['images', '--format', 'table {{.ID}}\t{{.Repository}}:{{.Tag}}']), /^IMAGE ID {7}REPOSITORY:TAG\n[0-9a-f]{12} {3}busybox:latest\n$/);
+  await env.ok(['volume', 'create', 'tablevol']);
+  assert.match(await env.ok(['volume', 'ls', '--format', 'table {{.Name}}\t{{.Driver}}']), /^VOLUME NAME +DRIVER\n(.*\n)*tablevol +local\n/);
+});
+
 test('an unknown field or a malformed template exits 125 and says so, printing nothing on stdout', async () => {
   const unknown = await env.hull(['ps', '-a', '--format', '{{.Nope}}']);
   assert.equal(unknown.code, 125);
