@@ -6,7 +6,7 @@
  */
 import { argString, commandString, pipeString, type Arg, type Command, type ControlNode, type Node, type Pipe, type Tree } from './parser.js';
 import { compareKeys, formatValue } from './gofmt.js';
-import { checkParam, FunctionError, isTrue, type TemplateFunction } from './funcs.js';
+import { checkConstant, checkParam, FunctionError, isTrue, type TemplateFunction } from './funcs.js';
 
 /**
  * A non-enumerable property naming the docker type a value stands for (a `ps` row is docker's
@@ -270,8 +270,11 @@ export function execute(tree: Tree, data: unknown, options: ExecOptions): string
     const values = argNodes.map((a) => evalArg(dot, a, cmd));
     if (final !== MISSING) values.push(final);
     values.forEach((v, i) => {
+      const node = argNodes[i];
+      const param = fn.params[Math.min(i, want - 1)] ?? 'a';
       try {
-        checkParam(fn.params[Math.min(i, want - 1)] ?? 'a', v);
+        if (node && (node.kind === 'number' || node.kind === 'bool' || node.kind === 'string' || node.kind === 'nil')) checkConstant(param, v, argString(node));
+        else checkParam(param, v);
       } catch (e) {
         fail(argNodes[i]?.pos ?? cmd.pos, argNodes[i] ? argString(argNodes[i]) : ctx, (e as Error).message);
       }

@@ -31,6 +31,13 @@ export function isTrue(v: unknown): boolean {
 
 const PARAM_TYPE: Record<Param, string> = { s: 'string', i: 'int', a: 'interface {}', ss: '[]string' };
 
+/** Go checks a constant argument against the parameter before running: "expected string; found 3". */
+export function checkConstant(p: Param, v: unknown, text: string): void {
+  if (p === 's' && typeof v !== 'string') throw new TypeError(`expected string; found ${text}`);
+  if (p === 'i' && !(typeof v === 'number' && Number.isInteger(v))) throw new TypeError(`expected integer; found ${text}`);
+  if (p === 'ss') throw new TypeError(`can't handle ${text} for arg of type []string`);
+}
+
 export function checkParam(p: Param, v: unknown): void {
   const ok =
     p === 'a' ||
@@ -104,6 +111,8 @@ function slice(args: unknown[]): unknown {
 }
 
 function length(v: unknown): number {
+  // Go's own words for len of a missing value (reflect on an invalid Value).
+  if (v === undefined || v === null) throw new FunctionError('reflect: call of reflect.Value.Type on zero Value');
   if (typeof v === 'string') return Buffer.byteLength(v);
   if (Array.isArray(v)) return v.length;
   if (typeof v === 'object' && v !== null) return Object.keys(v).length;

@@ -85,6 +85,22 @@ export function goQuote(s: string): string {
   return out + '"';
 }
 
+/**
+ * x (>= 0) with `prec` decimals, rounded as Go does: to the nearest, ties to even on the exact
+ * binary value (2.25 -> "2.2"), where JavaScript's toFixed rounds ties up.
+ */
+export function toFixedHalfEven(x: number, prec: number): string {
+  const exact = x.toFixed(Math.min(100, prec + 30)); // exact enough to see a tie
+  const [int = '0', frac = ''] = exact.split('.');
+  const kept = frac.slice(0, prec);
+  const rest = frac.slice(prec);
+  let digits = BigInt(int + kept);
+  const last = Number((int + kept).slice(-1));
+  if (rest[0] !== undefined && (rest[0] > '5' || (rest[0] === '5' && (/[1-9]/.test(rest.slice(1)) || last % 2 === 1)))) digits += 1n;
+  const s = digits.toString().padStart(prec + 1, '0');
+  return prec === 0 ? s : `${s.slice(0, -prec)}.${s.slice(-prec)}`;
+}
+
 interface Spec {
   minus: boolean;
   plus: boolean;
@@ -148,7 +164,7 @@ function formatFloatVerb(v: number, verb: string, f: Spec): string {
   switch (verb) {
     case 'f':
     case 'F':
-      body = Math.abs(v).toFixed(prec);
+      body = toFixedHalfEven(Math.abs(v), prec);
       break;
     case 'e':
     case 'E': {

@@ -97,7 +97,7 @@ export function parseTemplate(text: string, functions: ReadonlySet<string>): Tre
   };
 
   /** Parses nodes until {{end}} or {{else}}; returns the list and the keyword that ended it. */
-  function itemList(context: string): [Node[], 'end' | 'else', Item] {
+  function itemList(): [Node[], 'end' | 'else', Item] {
     const list: Node[] = [];
     for (;;) {
       const it = peekNonSpace();
@@ -105,7 +105,6 @@ export function parseTemplate(text: string, functions: ReadonlySet<string>): Tre
       const n = textOrAction();
       if (n === 'end' || n === 'else') return [list, n, it];
       if (n) list.push(n);
-      void context;
     }
   }
 
@@ -148,7 +147,7 @@ export function parseTemplate(text: string, functions: ReadonlySet<string>): Tre
     const mark = vars.length;
     if (kind === 'range') rangeDepth++;
     const pipe = pipeline(kind, 'rightDelim');
-    const [list, ended] = itemList(kind);
+    const [list, ended] = itemList();
     if (kind === 'range') rangeDepth--;
     let elseList: Node[] | undefined;
     if (ended === 'else') {
@@ -160,8 +159,8 @@ export function parseTemplate(text: string, functions: ReadonlySet<string>): Tre
         vars.length = mark;
         return { kind, pos: kw.pos, line: kw.line, pipe, list, elseList };
       }
-      expectRightDelim('else');
-      const [els, ended2, at] = itemList(kind);
+      expectRightDelim('input');
+      const [els, ended2, at] = itemList();
       if (ended2 !== 'end') fail(at, `expected end; found {{else}}`);
       elseList = els;
     }
@@ -206,7 +205,7 @@ export function parseTemplate(text: string, functions: ReadonlySet<string>): Tre
         return pipe;
       }
       if (it.type === 'eof' || (end === 'rightParen' && it.type === 'rightDelim') || (end === 'rightDelim' && it.type === 'rightParen')) {
-        return unexpected(it, context === 'command' ? 'command' : context);
+        return unexpected(it, context);
       }
       pipe.cmds.push(command(end));
     }
