@@ -161,11 +161,14 @@ async function main(argv: string[]): Promise<number> {
 
 /**
  * A closed stdout (`hull ps | head -1`) ends hull at once and quietly, as SIGPIPE ends docker
- * (exit 141 = 128 + SIGPIPE, what a shell reports for it); a closed stderr is ignored. Any other
+ * (exit 141 = 128 + SIGPIPE, what a shell reports for it), unless the command listens for it
+ * itself; a closed stderr is ignored. Any other
  * failure that escapes a command is still one line, never a stack trace (HULL_DEBUG=1 shows it).
  */
 function guardProcess(): void {
   process.stdout.on('error', (err) => {
+    // A command that listens itself has its own policy (build finishes and tags its image).
+    if (process.stdout.listenerCount('error') > 1) return;
     if (errnoCode(err) === 'EPIPE') process.exit(141);
     process.stderr.write(`Error: cannot write the output: ${errorMessage(err)}\n`);
     process.exit(125);
