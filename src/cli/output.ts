@@ -1,6 +1,6 @@
 /** Rendering for the terminal: docker-style tables, sizes, relative times and Go templates (format/). */
 import { formatList, kindOfTable } from './format/list-format.js';
-import { parseGoTemplate, runGoTemplate } from './format/template.js';
+import { parseGoTemplate, runGoTemplate, type GoTemplate } from './format/template.js';
 
 /** Columns separated by at least three spaces, as docker aligns them. */
 export function table(headers: string[], rows: string[][]): string {
@@ -46,8 +46,11 @@ export function timeAgo(iso: string, now = Date.now()): string {
  * Throws INVALID_ARGUMENT for a malformed template or an unknown field.
  */
 export function renderTemplate(template: string, value: unknown): string {
-  return runGoTemplate(parseGoTemplate(template), value, { missingKey: 'struct' });
+  // Commands call this once per item (inspect, events): parse each distinct template once.
+  if (lastParsed?.source !== template) lastParsed = parseGoTemplate(template);
+  return runGoTemplate(lastParsed, value, { missingKey: 'struct' });
 }
+let lastParsed: GoTemplate | undefined;
 
 /**
  * Writes a list in the format asked for: table (default), json (one array), `table TEMPLATE` (a
