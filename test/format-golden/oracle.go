@@ -12,10 +12,14 @@ import (
 )
 
 type testCase struct {
-	Name       string          `json:"name"`
-	Template   string          `json:"template"`
-	Data       json.RawMessage `json:"data"`
-	MissingKey string          `json:"missingKey,omitempty"`
+	Name       string `json:"name"`
+	Template   string `json:"template"`
+	MissingKey string `json:"missingKey,omitempty"`
+}
+
+type input struct {
+	Data  json.RawMessage `json:"data"`
+	Cases []testCase      `json:"cases"`
 }
 
 type result struct {
@@ -81,22 +85,21 @@ func ints(v any) any {
 }
 
 func main() {
-	var cases []testCase
-	if err := json.NewDecoder(os.Stdin).Decode(&cases); err != nil {
+	var in input
+	if err := json.NewDecoder(os.Stdin).Decode(&in); err != nil {
 		panic(err)
 	}
-	out := make([]result, 0, len(cases))
-	for _, c := range cases {
+	out := make([]result, 0, len(in.Cases))
+	for _, c := range in.Cases {
 		r := result{testCase: c}
+		// Decoded afresh for each case: ints() converts in place.
 		var data any
-		if len(c.Data) > 0 {
-			dec := json.NewDecoder(bytes.NewReader(c.Data))
-			dec.UseNumber()
-			if err := dec.Decode(&data); err != nil {
-				panic(err)
-			}
-			data = ints(data)
+		dec := json.NewDecoder(bytes.NewReader(in.Data))
+		dec.UseNumber()
+		if err := dec.Decode(&data); err != nil {
+			panic(err)
 		}
+		data = ints(data)
 		t := template.New("").Funcs(funcs)
 		if c.MissingKey != "" {
 			t = t.Option("missingkey=" + c.MissingKey)

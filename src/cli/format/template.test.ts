@@ -13,12 +13,13 @@ import { execute } from './exec.js';
 import { FUNCTIONS } from './funcs.js';
 import { TemplateSyntaxError } from './lexer.js';
 
-const GOLDEN = join(dirname(fileURLToPath(import.meta.url)), '../../../../test/format-golden/go-text-template.json');
+const DIR = join(dirname(fileURLToPath(import.meta.url)), '../../../../test/format-golden');
+/** The data set every case runs on (as cases.json gave it to Go). */
+const DATA = (JSON.parse(readFileSync(join(DIR, 'cases.json'), 'utf8')) as { data: unknown }).data;
 
 interface Golden {
   name: string;
   template: string;
-  data: unknown;
   missingKey?: 'error';
   output: string;
   error?: string;
@@ -27,14 +28,14 @@ interface Golden {
 function run(g: Golden): { output: string; error?: string } {
   try {
     const tree = parseTemplate(g.template, new Set(Object.keys(FUNCTIONS)));
-    return { output: execute(tree, g.data, { functions: FUNCTIONS, missingKey: g.missingKey ?? 'default' }) };
+    return { output: execute(tree, structuredClone(DATA), { functions: FUNCTIONS, missingKey: g.missingKey ?? 'default' }) };
   } catch (e) {
     if (e instanceof TemplateSyntaxError || (e instanceof Error && e.message.startsWith('template: '))) return { output: '', error: e.message };
     throw e;
   }
 }
 
-for (const g of JSON.parse(readFileSync(GOLDEN, 'utf8')) as Golden[]) {
+for (const g of JSON.parse(readFileSync(join(DIR, 'go-text-template.json'), 'utf8')) as Golden[]) {
   test(`Go text/template: ${g.name}`, () => {
     const got = run(g);
     if (g.error) assert.equal(got.error, g.error, `template ${JSON.stringify(g.template)}`);
