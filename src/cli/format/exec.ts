@@ -276,7 +276,9 @@ export function execute(tree: Tree, data: unknown, options: ExecOptions): string
         if (node && (node.kind === 'number' || node.kind === 'bool' || node.kind === 'string' || node.kind === 'nil')) checkConstant(param, v, argString(node));
         else checkParam(param, v);
       } catch (e) {
-        fail(argNodes[i]?.pos ?? cmd.pos, argNodes[i] ? argString(argNodes[i]) : ctx, (e as Error).message);
+        // Go reports at the node it evaluated last: for the piped-in value, the last argument.
+        const at = argNodes[i] ?? argNodes[argNodes.length - 1];
+        fail(at?.pos ?? cmd.pos, at ? argString(at) : ctx, (e as Error).message);
       }
     });
     try {

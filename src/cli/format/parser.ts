@@ -52,6 +52,8 @@ export interface Tree {
   root: Node[];
 }
 
+const OPERAND_START = new Set(['bool', 'charConstant', 'dot', 'field', 'identifier', 'number', 'rawString', 'string', 'variable', 'leftParen']);
+
 const describe = (it: Item): string => {
   switch (it.type) {
     case 'eof':
@@ -198,47 +200,46 @@ export function parseTemplate(text: string, functions: ReadonlySet<string>): Tre
       }
     }
     for (;;) {
-      const it = peekNonSpace();
+      const it = nextNonSpace();
       if (it.type === end) {
-        nextNonSpace();
-        if (pipe.cmds.length === 0) fail(it, `missing value for ${context}`);
+        checkPipeline(pipe, context, it);
         return pipe;
       }
-      if (it.type === 'eof' || (end === 'rightParen' && it.type === 'rightDelim') || (end === 'rightDelim' && it.type === 'rightParen')) {
-        return unexpected(it, context);
-      }
-      pipe.cmds.push(command(end));
+      if (!OPERAND_START.has(it.type) && !(it.type === 'keyword' && it.text === 'nil')) return unexpected(it, context);
+      i--;
+      pipe.cmds.push(command());
     }
   }
 
-  function command(end: 'rightDelim' | 'rightParen'): Command {
+  /** Go's checkPipeline: a pipeline has a command, and only its first stage may be a constant. */
+  function checkPipeline(pipe: Pipe, context: string, at: Item): void {
+    if (pipe.cmds.length === 0) fail(at, `missing value for ${context}`);
+    pipe.cmds.slice(1).forEach((c, n) => {
+      const kind = c.args[0]?.kind;
+      if (kind === 'bool' || kind === 'dot' || kind === 'nil' || kind === 'number' || kind === 'string') fail(at, `non executable command in pipeline stage ${n + 2}`);
+    });
+  }
+
+  /** Operands up to `|` (consumed), `}}` or `)` (left for the pipeline), as Go's command(). */
+  function command(): Command {
     const cmd: Command = { pos: peekNonSpace().pos, args: [] };
     for (;;) {
-      const it = peekNonSpace();
-      if (it.type === 'pipe') {
-        if (cmd.args.length === 0) fail(it, 'missing value for command');
-        nextNonSpace(); // Go accepts a trailing pipe: {{.A |}}
-        return cmd;
-      }
-      if (it.type === 'rightParen' || it.type === 'rightDelim') {
-        if (it.type !== end) unexpected(it, 'command');
-        if (cmd.args.length === 0) fail(it, 'empty command');
-        return cmd;
-      }
-      if (it.type === 'eof') {
-        if (cmd.args.length === 0) fail(it, 'empty command');
-        return cmd;
-      }
-      if (cmd.args.length > 0 && items[i - 1]?.type !== 'space') {
-        // Operands must be separated by spaces: `.A.B` is one chain, `.A"x"` is not.
-        fail(it, `missing space?`);
-      }
-      cmd.args.push(operand());
+      peekNonSpace();
+      const op = operand();
+      if (op) cmd.args.push(op);
+      const t = next();
+      if (t.type === 'space') continue;
+      if (t.type === 'rightDelim' || t.type === 'rightParen') i--;
+      else if (t.type !== 'pipe') unexpected(t, 'operand');
+      break;
     }
+    if (cmd.args.length === 0) fail(items[i] as Item, 'empty command');
+    return cmd;
   }
 
-  function operand(): Arg {
+  function operand(): Arg | undefined {
     const node = term();
+    if (!node) return undefined;
     const fields: string[] = [];
     // Go places a chained field at its second part: `.State.Pid` is reported at `.Pid`.
     const chainPos = peek().pos;
@@ -260,7 +261,8 @@ export function parseTemplate(text: string, functions: ReadonlySet<string>): Tre
     }
   }
 
-  function term(): Arg {
+  /** One operand, or undefined (the item left in place) when the next item starts none. */
+  function term(): Arg | undefined {
     const it = nextNonSpace();
     switch (it.type) {
       case 'identifier':
@@ -270,7 +272,8 @@ export function parseTemplate(text: string, functions: ReadonlySet<string>): Tre
         return { kind: 'dot', pos: it.pos };
       case 'keyword':
         if (it.text === 'nil') return { kind: 'nil', pos: it.pos };
-        return unexpected(it, 'operand');
+        i--;
+        return undefined;
       case 'variable':
         if (!vars.includes(it.text)) fail(it, `undefined variable "${it.text}"`);
         return { kind: 'variable', pos: it.pos, idents: [it.text] };
@@ -289,7 +292,8 @@ export function parseTemplate(text: string, functions: ReadonlySet<string>): Tre
         return { kind: 'pipe', pos: it.pos, pipe };
       }
       default:
-        return unexpected(it, 'operand');
+        i--;
+        return undefined;
     }
   }
 

@@ -14,8 +14,6 @@ import { FUNCTIONS } from './funcs.js';
 import { TemplateSyntaxError } from './lexer.js';
 
 const DIR = join(dirname(fileURLToPath(import.meta.url)), '../../../../test/format-golden');
-/** The data set every case runs on (as cases.json gave it to Go). */
-const DATA = (JSON.parse(readFileSync(join(DIR, 'cases.json'), 'utf8')) as { data: unknown }).data;
 
 interface Golden {
   name: string;
@@ -25,22 +23,27 @@ interface Golden {
   error?: string;
 }
 
-function run(g: Golden): { output: string; error?: string } {
+function run(g: Golden, data: unknown): { output: string; error?: string } {
   try {
     const tree = parseTemplate(g.template, new Set(Object.keys(FUNCTIONS)));
-    return { output: execute(tree, structuredClone(DATA), { functions: FUNCTIONS, missingKey: g.missingKey ?? 'default' }) };
+    return { output: execute(tree, structuredClone(data), { functions: FUNCTIONS, missingKey: g.missingKey ?? 'default' }) };
   } catch (e) {
     if (e instanceof TemplateSyntaxError || (e instanceof Error && e.message.startsWith('template: '))) return { output: '', error: e.message };
     throw e;
   }
 }
 
-for (const g of JSON.parse(readFileSync(join(DIR, 'go-text-template.json'), 'utf8')) as Golden[]) {
-  test(`Go text/template: ${g.name}`, () => {
-    const got = run(g);
-    if (g.error) assert.equal(got.error, g.error, `template ${JSON.stringify(g.template)}`);
-    else assert.deepEqual(got, { output: g.output }, `template ${JSON.stringify(g.template)}`);
-  });
+// cases.json: hand-written cases; fuzz-cases.json: 600 generated ones (differential against Go).
+for (const [input, golden] of [['cases.json', 'go-text-template.json'], ['fuzz-cases.json', 'go-fuzz.json']] as const) {
+  /** The data set every case of the file runs on (as it was given to Go). */
+  const data = (JSON.parse(readFileSync(join(DIR, input), 'utf8')) as { data: unknown }).data;
+  for (const g of JSON.parse(readFileSync(join(DIR, golden), 'utf8')) as Golden[]) {
+    test(`Go text/template: ${g.name}`, () => {
+      const got = run(g, data);
+      if (g.error) assert.equal(got.error, g.error, `template ${JSON.stringify(g.template)}`);
+      else assert.deepEqual(got, { output: g.output }, `template ${JSON.stringify(g.template)}`);
+    });
+  }
 }
 
 // Go 1.22+ behaviours, which the 1.19 oracle lacks: expectations printed by docker 28's CLI
