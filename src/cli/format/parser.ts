@@ -359,14 +359,16 @@ export function argString(a: Arg): string {
     case 'string':
       return a.quoted;
     case 'pipe':
-      return `(${pipeString(a.pipe)})`;
+      return pipeString(a.pipe); // Go's PipeNode prints bare; commands and chains add parentheses
     case 'chain':
-      return `${argString(a.node)}${a.fields.map((f) => `.${f}`).join('')}`;
+      return `${inParens(a.node)}${a.fields.map((f) => `.${f}`).join('')}`;
   }
 }
 
+const inParens = (a: Arg) => (a.kind === 'pipe' ? `(${argString(a)})` : argString(a));
+
 export function commandString(c: Command): string {
-  return c.args.map(argString).join(' ');
+  return c.args.map(inParens).join(' ');
 }
 
 export function pipeString(p: Pipe): string {
