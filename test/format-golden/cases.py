@@ -139,5 +139,19 @@ case("err unexpected else if in range", "{{range .Nums}}{{else if .X}}{{end}}")
 case("err unclosed paren", "{{(.Name}}")
 case("err empty pipe in paren", "{{()}}")
 
+# Named templates
+case("define and template", '{{define "row"}}{{.Name}}:{{.State.Status}}{{end}}[{{template "row" .}}]')
+case("template without pipeline", '{{define "t"}}<{{.}}>{{end}}{{template "t"}}')
+case("template gets its own $", '{{define "t"}}{{$.Status}}{{end}}{{template "t" .State}}')
+case("block", '{{block "b" .Name}}<{{.}}>{{end}}|{{template "b" "x"}}')
+case("define later overrides nothing", '{{template "t" .Name}}{{define "t"}}[{{.}}]{{end}}')
+case("recursive template", '{{define "r"}}{{if .}}{{index . 0}}{{template "r" (slice . 1)}}{{end}}{{end}}{{template "r" .Nums}}')
+case("err template not defined", '{{template "nope"}}')
+case("err in defined template", '{{define "t"}}{{.Nope.X}}{{index . 5}}{{end}}{{template "t" .Nums}}')
+case("err define not at top", '{{if true}}{{define "x"}}{{end}}{{end}}')
+case("err define without name", '{{define}}x{{end}}')
+case("err template variable scope", '{{$v := 1}}{{define "t"}}{{$v}}{{end}}')
+case("err else in define", '{{define "t"}}a{{else}}b{{end}}')
+
 # Every case runs on the one data set C (a container as inspect shows it, plus odd values).
 json.dump({"data": C, "cases": cases}, open("cases.json", "w"), indent=1, ensure_ascii=False)

@@ -5,7 +5,7 @@
  * `template: :LINE:COL: executing "" at <NODE>: MESSAGE`.
  */
 import { argString, commandString, pipeString, type Arg, type Command, type ControlNode, type Node, type Pipe, type Tree } from './parser.js';
-import { compareKeys, formatValue } from './gofmt.js';
+import { compareKeys, formatValue, goType } from './gofmt.js';
 import { checkConstant, checkParam, FunctionError, isTrue, type TemplateFunction } from './funcs.js';
 
 /**
@@ -33,26 +33,47 @@ export class TemplateExecError extends Error {
 }
 
 const MISSING = Symbol('missing');
+/** Go allows 100,000 nested {{template}} calls; JavaScript's stack holds fewer. */
+const MAX_DEPTH = 1000;
 type Final = unknown;
 class Break {}
 class Continue {}
 
 export function execute(tree: Tree, data: unknown, options: ExecOptions): string {
   const out: string[] = [];
-  const vars: { name: string; value: unknown }[] = [{ name: '$', value: data }];
+  const vars: { name: string; value: unknown; iface?: boolean }[] = [{ name: '$', value: data }];
   const missingKey = options.missingKey ?? 'default';
+  /** The template being run ("" is the main one), for "executing NAME" in messages. */
+  let current = '';
+  let depth = 0;
 
   const fail = (pos: number, context: string, message: string, fields?: string[]): never => {
     const before = tree.text.slice(0, pos);
     const lineStart = before.lastIndexOf('\n') + 1;
     const line = 1 + (before.match(/\n/g)?.length ?? 0);
     const col = Buffer.byteLength(before.slice(lineStart));
-    const err = new TemplateExecError(`template: :${line}:${col}: executing "" at <${context}>: ${message}`);
+    const err = new TemplateExecError(`template: :${line}:${col}: executing ${JSON.stringify(current)} at <${context}>: ${message}`);
     err.fields = fields;
     throw err;
   };
 
-  function walk(dot: unknown, nodes: Node[]): void {
+  /**
+   * Whether dot is an element of a JSON list or map: Go then sees it as interface {}, which
+   * its messages name ("in type interface {}"), where a value from a pipeline has its own type.
+   */
+  let dotIface = false;
+
+  function walk(dot: unknown, nodes: Node[], iface = false): void {
+    const savedIface = dotIface;
+    dotIface = iface;
+    try {
+      walkNodes(dot, nodes);
+    } finally {
+      dotIface = savedIface;
+    }
+  }
+
+  function walkNodes(dot: unknown, nodes: Node[]): void {
     for (const node of nodes) {
       switch (node.kind) {
         case 'text':
@@ -67,13 +88,16 @@ export function execute(tree: Tree, data: unknown, options: ExecOptions): string
         case 'with': {
           const mark = vars.length;
           const v = evalPipeline(dot, node.pipe);
-          if (isTrue(v)) walk(node.kind === 'with' ? v : dot, node.list);
-          else if (node.elseList) walk(dot, node.elseList);
+          if (isTrue(v)) walk(node.kind === 'with' ? v : dot, node.list, node.kind === 'with' ? false : dotIface);
+          else if (node.elseList) walk(dot, node.elseList, dotIface);
           vars.length = mark;
           break;
         }
         case 'range':
           walkRange(dot, node);
+          break;
+        case 'template':
+          walkTemplate(dot, node);
           break;
         case 'break':
           throw new Break();
@@ -83,16 +107,38 @@ export function execute(tree: Tree, data: unknown, options: ExecOptions): string
     }
   }
 
+  /** {{template "name" pipe}}: the named template with the pipeline's value as dot and as $. */
+  function walkTemplate(dot: unknown, node: Extract<Node, { kind: 'template' }>): void {
+    const context = `{{template ${JSON.stringify(node.name)}${node.pipe ? ` ${pipeString(node.pipe)}` : ''}}}`;
+    const body = tree.defs.get(node.name);
+    if (!body) return fail(node.pos, context, `template ${JSON.stringify(node.name)} not defined`);
+    if (depth >= MAX_DEPTH) fail(node.pos, context, `exceeded maximum template depth (${MAX_DEPTH})`);
+    const value = node.pipe ? evalPipeline(dot, node.pipe) : undefined;
+    const saved = vars.splice(0, vars.length, { name: '$', value });
+    const savedName = current;
+    depth++;
+    current = node.name;
+    try {
+      walk(value, body);
+    } finally {
+      depth--;
+      current = savedName;
+      vars.splice(0, vars.length, ...saved);
+    }
+  }
+
   function walkRange(dot: unknown, node: ControlNode): void {
     const mark = vars.length;
     const val = evalPipeline(dot, node.pipe);
     const inner = vars.length;
+    // The elements of a JSON list or map are interface {} to Go; a []string's are strings.
+    const elemIface = (Array.isArray(val) && goType(val) !== '[]string') || (typeof val === 'object' && val !== null && !Array.isArray(val));
     const one = (index: unknown, elem: unknown): boolean => {
       // As Go's setTopVar: the last declared variable is the element, the one before it the key.
-      if (node.pipe.decl.length > 0) (vars[inner - 1] as { value: unknown }).value = elem;
-      if (node.pipe.decl.length > 1) (vars[inner - 2] as { value: unknown }).value = index;
+      if (node.pipe.decl.length > 0) Object.assign(vars[inner - 1] as object, { value: elem, iface: elemIface });
+      if (node.pipe.decl.length > 1) Object.assign(vars[inner - 2] as object, { value: index, iface: false });
       try {
-        walk(elem, node.list);
+        walk(elem, node.list, elemIface);
       } catch (e) {
         if (e instanceof Break) return false;
         if (!(e instanceof Continue)) throw e;
@@ -122,7 +168,7 @@ export function execute(tree: Tree, data: unknown, options: ExecOptions): string
     } else if (val !== undefined && val !== null) {
       fail(node.pipe.pos, pipeString(node.pipe), `range can't iterate over ${formatValue(val)}`);
     }
-    if (!ran && node.elseList) walk(dot, node.elseList);
+    if (!ran && node.elseList) walk(dot, node.elseList, dotIface);
     vars.length = mark;
   }
 
@@ -152,7 +198,7 @@ export function execute(tree: Tree, data: unknown, options: ExecOptions): string
     const first = cmd.args[0] as Arg;
     switch (first.kind) {
       case 'field':
-        return evalFieldChain(dot, dot, first, first.idents, cmd.args, final);
+        return evalFieldChain(dot, dot, first, first.idents, cmd.args, final, dotIface);
       case 'chain':
         return evalFieldChain(dot, evalArg(dot, first.node, cmd), first, first.fields, cmd.args, final);
       case 'identifier':
@@ -173,7 +219,7 @@ export function execute(tree: Tree, data: unknown, options: ExecOptions): string
   function evalArg(dot: unknown, arg: Arg, cmd: Command): unknown {
     switch (arg.kind) {
       case 'field':
-        return evalFieldChain(dot, dot, arg, arg.idents, [arg], MISSING);
+        return evalFieldChain(dot, dot, arg, arg.idents, [arg], MISSING, dotIface);
       case 'variable':
         return evalVariable(arg, [arg], MISSING);
       case 'chain':
@@ -201,16 +247,16 @@ export function execute(tree: Tree, data: unknown, options: ExecOptions): string
       notAFunction(args, final);
       return found.value;
     }
-    return evalFieldChain(undefined, found.value, node, node.idents.slice(1), args, final);
+    return evalFieldChain(undefined, found.value, node, node.idents.slice(1), args, final, found.iface === true);
   }
 
-  function evalFieldChain(dot: unknown, receiver: unknown, node: Arg, idents: string[], args: Arg[], final: Final): unknown {
+  function evalFieldChain(dot: unknown, receiver: unknown, node: Arg, idents: string[], args: Arg[], final: Final, iface = false): unknown {
     let r = receiver;
-    for (let i = 0; i < idents.length - 1; i++) r = evalField(dot, idents[i] as string, node, [], MISSING, r);
-    return evalField(dot, idents[idents.length - 1] as string, node, args, final, r);
+    for (let i = 0; i < idents.length - 1; i++) r = evalField(dot, idents[i] as string, node, [], MISSING, r, i > 0 || iface);
+    return evalField(dot, idents[idents.length - 1] as string, node, args, final, r, idents.length > 1 || iface);
   }
 
-  function evalField(dot: unknown, name: string, node: Arg, args: Arg[], final: Final, receiver: unknown): unknown {
+  function evalField(dot: unknown, name: string, node: Arg, args: Arg[], final: Final, receiver: unknown, iface: boolean): unknown {
     const ctx = argString(node);
     if (receiver === undefined) {
       if (missingKey === 'error') fail(node.pos, ctx, `nil data; no entry for key "${name}"`);
@@ -234,8 +280,7 @@ export function execute(tree: Tree, data: unknown, options: ExecOptions): string
       if (missingKey === 'error' || (missingKey === 'struct' && isStructLike(receiver))) fail(node.pos, ctx, `map has no entry for key "${name}"`, fields);
       return undefined;
     }
-    // Values decoded from JSON are interface {} to Go, whatever they hold.
-    return fail(node.pos, ctx, `can't evaluate field ${name} in type interface {}`);
+    return fail(node.pos, ctx, `can't evaluate field ${name} in type ${iface ? 'interface {}' : goType(receiver)}`);
   }
 
   function callMethod(dot: unknown, name: string, method: (...a: unknown[]) => unknown, node: Arg, args: Arg[], final: Final): unknown {

@@ -45,11 +45,15 @@ export type Node =
   | { kind: 'text'; text: string }
   | { kind: 'action'; pos: number; line: number; pipe: Pipe }
   | ControlNode
-  | { kind: 'break' | 'continue'; pos: number; line: number };
+  | { kind: 'break' | 'continue'; pos: number; line: number }
+  /** {{template "name" pipeline}}, and where a {{block}} stood. */
+  | { kind: 'template'; pos: number; line: number; name: string; pipe: Pipe | undefined };
 
 export interface Tree {
   text: string;
   root: Node[];
+  /** Templates named by {{define}} and {{block}}. */
+  defs: Map<string, Node[]>;
 }
 
 const OPERAND_START = new Set(['bool', 'charConstant', 'dot', 'field', 'identifier', 'number', 'rawString', 'string', 'variable', 'leftParen']);
@@ -135,14 +139,47 @@ export function parseTemplate(text: string, functions: ReadonlySet<string>): Tre
           if (rangeDepth === 0) fail(kw, `{{${kw.text}}} outside {{range}}`);
           expectRightDelim(kw.text);
           return { kind: kw.text, pos: kw.pos, line: kw.line };
-        case 'define':
-        case 'template':
-        case 'block':
-          return fail(kw, `{{${kw.text}}} is not supported by hull's templates`);
+        case 'template': {
+          nextNonSpace();
+          const nameItem = nextNonSpace(); // Go places the node at its name
+          const name = templateName(nameItem, 'template clause');
+          const after = nextNonSpace();
+          let pipe: Pipe | undefined;
+          if (after.type !== 'rightDelim') {
+            i--;
+            pipe = pipeline('template clause', 'rightDelim');
+          }
+          return { kind: 'template', pos: nameItem.pos, line: nameItem.line, name, pipe };
+        }
+        case 'block': {
+          nextNonSpace();
+          const nameItem = nextNonSpace();
+          const name = templateName(nameItem, 'block clause');
+          const pipe = pipeline('block clause', 'rightDelim');
+          defs.set(name, definitionBody('block clause'));
+          return { kind: 'template', pos: nameItem.pos, line: nameItem.line, name, pipe };
+        }
       }
     }
     const pipe = pipeline('command', 'rightDelim');
     return { kind: 'action', pos: pipe.pos, line: pipe.line, pipe };
+  }
+
+  function templateName(it: Item, context: string): string {
+    if (it.type === 'rawString') return it.text.slice(1, -1);
+    if (it.type === 'string') return unquote(it);
+    return unexpected(it, context);
+  }
+
+  /** A {{define}} or {{block}} body: a template of its own, which sees only $ (Go: no dynamic scoping). */
+  function definitionBody(context: string): Node[] {
+    const [savedVars, savedDepth] = [vars.splice(0, vars.length, '$'), rangeDepth];
+    rangeDepth = 0;
+    const [body, ended, at] = itemList();
+    if (ended !== 'end') fail(at, `unexpected {{else}} in ${context}`);
+    vars.splice(0, vars.length, ...savedVars);
+    rangeDepth = savedDepth;
+    return body;
   }
 
   function control(kind: 'if' | 'with' | 'range', kw: Item): ControlNode {
@@ -330,13 +367,28 @@ export function parseTemplate(text: string, functions: ReadonlySet<string>): Tre
   }
 
   const root: Node[] = [];
+  const defs = new Map<string, Node[]>();
   while (peek().type !== 'eof') {
+    // {{define "name"}}...{{end}}: only at the top level, as in Go.
+    if (peek().type === 'leftDelim') {
+      const save = i;
+      next();
+      const kw = nextNonSpace();
+      if (kw.type === 'keyword' && kw.text === 'define') {
+        const name = templateName(nextNonSpace(), 'define clause');
+        const close = nextNonSpace();
+        if (close.type !== 'rightDelim') unexpected(close, 'define clause');
+        defs.set(name, definitionBody('define clause'));
+        continue;
+      }
+      i = save;
+    }
     const at = peekNonSpace();
     const n = textOrAction();
     if (n === 'end' || n === 'else') return fail(at, `unexpected {{${n}}}`);
     if (n) root.push(n);
   }
-  return { text, root };
+  return { text, root, defs };
 }
 
 /** A node as Go's String() prints it, for "executing ... at <NODE>" in error messages. */
