@@ -4,7 +4,7 @@
  * `{{json .}}` and `{{.}}` do not show them). Errors read as Go's do:
  * `template: :LINE:COL: executing "" at <NODE>: MESSAGE`.
  */
-import { argString, commandString, pipeString, type Arg, type Command, type ControlNode, type Node, type Pipe, type Tree } from './parser.js';
+import { argString, commandString, pipeString, type Arg, type Command, type ControlNode, type Node, type Pipe, type Tree } from './ast.js';
 import { compareKeys, formatValue, goType } from './gofmt.js';
 import { checkConstant, checkParam, FunctionError, isTrue, type TemplateFunction } from './funcs.js';
 

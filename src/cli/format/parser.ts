@@ -1,60 +1,11 @@
 /**
  * The parser of Go's text/template (text/template/parse/parse.go): items to a tree of actions,
- * control structures (if/else if/else, with/else with, range/else, break, continue) and
- * pipelines. Functions and variables are checked here, as Go does, so `{{foo}}` and `{{$x}}` fail
+ * control structures (if/else if/else, with/else with, range/else, break, continue), pipelines
+ * and named templates (define, template, block). Functions and variables are checked here, as Go does, so `{{foo}}` and `{{$x}}` fail
  * before anything is printed.
  */
 import { lex, TemplateSyntaxError, type Item } from './lexer.js';
-
-export type Arg =
-  | { kind: 'field'; pos: number; idents: string[] }
-  | { kind: 'variable'; pos: number; idents: string[] }
-  | { kind: 'identifier'; pos: number; name: string }
-  | { kind: 'dot'; pos: number }
-  | { kind: 'nil'; pos: number }
-  | { kind: 'bool'; pos: number; value: boolean }
-  | { kind: 'number'; pos: number; text: string; value: number; isFloat: boolean }
-  | { kind: 'string'; pos: number; quoted: string; value: string }
-  | { kind: 'pipe'; pos: number; pipe: Pipe }
-  | { kind: 'chain'; pos: number; node: Arg; fields: string[] };
-
-export interface Command {
-  pos: number;
-  args: Arg[];
-}
-
-export interface Pipe {
-  pos: number;
-  line: number;
-  /** Variables the pipeline declares ($x :=) or assigns ($x =). */
-  decl: string[];
-  isAssign: boolean;
-  cmds: Command[];
-}
-
-export interface ControlNode {
-  kind: 'if' | 'with' | 'range';
-  pos: number;
-  line: number;
-  pipe: Pipe;
-  list: Node[];
-  elseList: Node[] | undefined;
-}
-
-export type Node =
-  | { kind: 'text'; text: string }
-  | { kind: 'action'; pos: number; line: number; pipe: Pipe }
-  | ControlNode
-  | { kind: 'break' | 'continue'; pos: number; line: number }
-  /** {{template "name" pipeline}}, and where a {{block}} stood. */
-  | { kind: 'template'; pos: number; line: number; name: string; pipe: Pipe | undefined };
-
-export interface Tree {
-  text: string;
-  root: Node[];
-  /** Templates named by {{define}} and {{block}}. */
-  defs: Map<string, Node[]>;
-}
+import { argString, type Arg, type Command, type ControlNode, type Node, type Pipe, type Tree } from './ast.js';
 
 const OPERAND_START = new Set(['bool', 'charConstant', 'dot', 'field', 'identifier', 'number', 'rawString', 'string', 'variable', 'leftParen']);
 
@@ -389,41 +340,4 @@ export function parseTemplate(text: string, functions: ReadonlySet<string>): Tre
     if (n) root.push(n);
   }
   return { text, root, defs };
-}
-
-/** A node as Go's String() prints it, for "executing ... at <NODE>" in error messages. */
-export function argString(a: Arg): string {
-  switch (a.kind) {
-    case 'field':
-      return a.idents.map((x) => `.${x}`).join('');
-    case 'variable':
-      return a.idents.join('.');
-    case 'identifier':
-      return a.name;
-    case 'dot':
-      return '.';
-    case 'nil':
-      return 'nil';
-    case 'bool':
-      return String(a.value);
-    case 'number':
-      return a.text;
-    case 'string':
-      return a.quoted;
-    case 'pipe':
-      return pipeString(a.pipe); // Go's PipeNode prints bare; commands and chains add parentheses
-    case 'chain':
-      return `${inParens(a.node)}${a.fields.map((f) => `.${f}`).join('')}`;
-  }
-}
-
-const inParens = (a: Arg) => (a.kind === 'pipe' ? `(${argString(a)})` : argString(a));
-
-export function commandString(c: Command): string {
-  return c.args.map(inParens).join(' ');
-}
-
-export function pipeString(p: Pipe): string {
-  const decl = p.decl.length ? `${p.decl.join(', ')} ${p.isAssign ? '=' : ':='} ` : '';
-  return decl + p.cmds.map(commandString).join(' | ');
 }

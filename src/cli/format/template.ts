@@ -5,7 +5,8 @@
  */
 import { HullError, showUntrusted } from '../../errors.js';
 import { TemplateSyntaxError } from './lexer.js';
-import { parseTemplate, type Tree } from './parser.js';
+import { parseTemplate } from './parser.js';
+import type { Tree } from './ast.js';
 import { execute, TemplateExecError, type ExecOptions } from './exec.js';
 import { FUNCTIONS, type TemplateFunction } from './funcs.js';
 
