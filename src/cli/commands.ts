@@ -63,6 +63,7 @@ export const COMMANDS: Record<string, CommandEntry> = {
   registry: { summary: 'Run an OCI Distribution registry (serve, gc)', load: async () => (await import('./commands/registry.js')).default },
   info: { summary: 'Show how hull is set up on this host', load: async () => (await import('./commands/info.js')).default },
   version: { summary: 'Show the hull version', load: async () => (await import('./commands/version.js')).default },
+  completion: { summary: 'Print a shell completion script (bash, zsh or fish)', load: async () => (await import('./commands/completion.js')).default },
 };
 
 /** `hull image ls` and `hull container rm` spell the same commands by object, as docker allows. */

@@ -3,7 +3,7 @@
  * options. Nothing else in hull holds module-level state. Opening is cheap: the snapshotter (which
  * may probe overlayfs once per store) is opened on first use, so `hull images` never pays for it.
  */
-import { mkdirSync } from 'node:fs';
+import { makeDirs } from '../sys/make-dirs.js';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { HOST_PATH, which } from '../sys/which.js';
@@ -54,7 +54,9 @@ export interface EngineOptions {
 /** argv that runs this hull with the same store: conmon's exit command calls it back. */
 function hullArgv(o: EngineOptions): string[] {
   const main = o.hullEntry ?? fileURLToPath(new URL('../main.js', import.meta.url));
-  return [process.execPath, main, '--root', o.root, '--runroot', o.runroot, ...(o.storageDriver ? ['--storage-driver', o.storageDriver] : []), ...(o.runtime ? ['--runtime', o.runtime] : [])];
+  // `--`: Node 20 reads --env-file (and the NODE_OPTIONS inside) from the script's own arguments
+  // unless they come after it; nothing a container is given may configure hull's own process.
+  return [process.execPath, '--', main, '--root', o.root, '--runroot', o.runroot, ...(o.storageDriver ? ['--storage-driver', o.storageDriver] : []), ...(o.runtime ? ['--runtime', o.runtime] : [])];
 }
 
 export interface Engine {
@@ -81,8 +83,8 @@ export interface Engine {
 }
 
 export function openEngine(options: EngineOptions): Engine {
-  mkdirSync(options.root, { recursive: true, mode: 0o700 });
-  mkdirSync(options.runroot, { recursive: true, mode: 0o700 });
+  makeDirs(options.root);
+  makeDirs(options.runroot);
   const content = new FsContentStore(options.root);
   const imageStore = new ImageStore(options.root);
   const containerStore = new ContainerStore(options.root);
