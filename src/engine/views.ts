@@ -58,6 +58,18 @@ export function imageJson(d: ImageDetails): unknown {
   };
 }
 
+/** Docker's human sizes: decimal units, three significant digits (4.26MB). */
+export function humanSizeDecimal(bytes: number): string {
+  const units = ['B', 'kB', 'MB', 'GB', 'TB', 'PB'];
+  let v = bytes;
+  let u = 0;
+  while (v >= 1000 && u < units.length - 1) {
+    v /= 1000;
+    u++;
+  }
+  return `${u === 0 ? v : Number(v.toPrecision(3))}${units[u]}`;
+}
+
 /** "2 minutes ago", "About an hour ago", as docker prints creation times. */
 export function timeAgo(iso: string, now = Date.now()): string {
   const s = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
@@ -106,7 +118,7 @@ export function containerPorts(r: ContainerRecord, runroot: string): PortBinding
 }
 
 /** One `ps` row, with the fields docker's templates know ({{.ID}}, {{.Status}}, {{.Ports}}...). */
-export function psRow(r: ContainerRecord, runroot: string, noTrunc: boolean): Record<string, unknown> {
+export function psRow(r: ContainerRecord, runroot: string, noTrunc: boolean, size?: number): Record<string, unknown> {
   return {
     ID: noTrunc ? r.Id : r.Id.slice(0, 12),
     Image: r.Config.Image,
@@ -123,6 +135,8 @@ export function psRow(r: ContainerRecord, runroot: string, noTrunc: boolean): Re
     Labels: r.Config.Labels,
     Mounts: (r.Mounts ?? []).map((m) => (m as { Name?: string; Source?: string }).Name ?? (m as { Source?: string }).Source ?? '').join(','),
     Networks: Object.keys(r.NetworkSettings?.Networks ?? {}).join(',') || r.HostConfig.NetworkMode,
+    LocalVolumes: String((r.Mounts ?? []).filter((m) => m.Type === 'volume').length),
+    Size: size === undefined ? '0B' : humanSizeDecimal(size),
   };
 }
 

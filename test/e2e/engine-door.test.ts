@@ -294,3 +294,19 @@ test('errors say what is wrong: names, signals, ids, paused containers, linked /
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('ps rows have docker\'s template fields: RunningFor, Mounts, Networks, LocalVolumes, Size with --size', async () => {
+  const id = (await env.ok(['run', '-d', '-v', 'fieldvol:/v', 'busybox', 'sh', '-c', 'head -c 100000 /dev/zero > /big; sleep 70'])).trim();
+  try {
+    const line = (await env.ok(['ps', '-s', '--filter', `id=${id}`, '--format', '{{.RunningFor}}|{{.Mounts}}|{{.Networks}}|{{.LocalVolumes}}|{{.Size}}'])).trim();
+    const [running, mounts, networks, volumes, size] = line.split('|');
+    assert.match(running as string, /ago$/);
+    assert.equal(mounts, 'fieldvol');
+    assert.equal(networks, 'bridge');
+    assert.equal(volumes, '1');
+    assert.notEqual(size, '0B');
+  } finally {
+    await env.hull(['rm', '-f', id]);
+    await env.hull(['volume', 'rm', 'fieldvol']);
+  }
+});
