@@ -11,6 +11,7 @@ import { listProcesses, type TopResult } from './top.js';
 import { sampleStats, type StatsSample } from './stats.js';
 import { followLog, readLogs, selectLogs, type LogOptions, type LogRecord } from './logs.js';
 import { copyIn, copyOut, withRootfs } from './copy.js';
+import { copyRootFor } from './copy-target.js';
 import { livePorts } from '../network/inspect.js';
 import { readSandbox } from '../network/sandbox.js';
 import type { PortBinding } from '../network/ports.js';
@@ -437,13 +438,19 @@ export class ContainerService {
   /** Copies PATH out of the container (running or not) as files at `dest`, or a tar stream. */
   async copyFrom(idOrName: string, containerPath: string, dest: string | Writable): Promise<void> {
     const record = this.inspect(idOrName);
-    await withRootfs(await this.deps.snapshotter(), record, this.lifecycle.paths(record.Id), (rootfs) => copyOut(rootfs, containerPath, dest, record.Name));
+    await withRootfs(await this.deps.snapshotter(), record, this.lifecycle.paths(record.Id), (rootfs) => {
+      const at = copyRootFor(record, rootfs, containerPath);
+      return copyOut(at.root, at.path, dest, record.Name);
+    });
   }
 
   /** Copies a host path or a tar stream into the container; never writes outside it. */
   async copyTo(idOrName: string, source: string | Readable, containerPath: string): Promise<void> {
     const record = this.inspect(idOrName);
-    await withRootfs(await this.deps.snapshotter(), record, this.lifecycle.paths(record.Id), (rootfs) => copyIn(rootfs, source, containerPath, record.Name));
+    await withRootfs(await this.deps.snapshotter(), record, this.lifecycle.paths(record.Id), (rootfs) => {
+      const at = copyRootFor(record, rootfs, containerPath);
+      return copyIn(at.root, source, at.path, record.Name);
+    });
   }
 
   /** The container's root filesystem (not its volumes) as a tar stream. */
