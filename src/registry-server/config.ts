@@ -12,6 +12,7 @@
  *     delete: true                  # allow DELETE of manifests and blobs (405 UNSUPPORTED when false)
  *     uploadPurgeAge: 24h           # abandoned upload sessions older than this are removed
  *     uploadPurgeInterval: 1h
+ *     automaticMount: false         # a mount without `from` finds a repository the caller may read
  *   auth:
  *     htpasswd: users.htpasswd      # bcrypt entries (htpasswd -B)
  *     access: access.yaml           # per-repository rules, see auth/access.ts
@@ -41,6 +42,8 @@ export interface RegistryConfig {
   root: string;
   fsync: boolean;
   deleteEnabled: boolean;
+  /** spec.md#mounting-a-blob-from-another-repository: a mount without `from` (automatic content discovery). */
+  automaticMount: boolean;
   uploadPurgeAgeMs: number;
   uploadPurgeIntervalMs: number;
   auth: {
@@ -66,6 +69,7 @@ export interface RegistryConfigOverrides {
   uploadPurgeAge?: string | number;
   fsync?: boolean;
   deleteEnabled?: boolean;
+  automaticMount?: boolean;
 }
 
 const DEFAULTS = { addr: '127.0.0.1:5000', root: '/var/lib/hull/registry', maxManifestBytes: 4 * 1024 * 1024, purgeAge: '24h', purgeInterval: '1h', grace: '1h' };
@@ -160,6 +164,7 @@ export async function loadRegistryConfig(file?: string, overrides: RegistryConfi
     root: overrides.root ? path.resolve(overrides.root) : (rel(str(storage, 'root', 'storage')) ?? DEFAULTS.root),
     fsync: overrides.fsync ?? bool(storage, 'fsync', 'storage') ?? true,
     deleteEnabled: overrides.deleteEnabled ?? bool(storage, 'delete', 'storage') ?? true,
+    automaticMount: overrides.automaticMount ?? bool(storage, 'automaticMount', 'storage') ?? false,
     uploadPurgeAgeMs: parseDurationMs(overrides.uploadPurgeAge ?? storage.uploadPurgeAge ?? DEFAULTS.purgeAge, 'storage.uploadPurgeAge'),
     uploadPurgeIntervalMs: parseDurationMs(storage.uploadPurgeInterval ?? DEFAULTS.purgeInterval, 'storage.uploadPurgeInterval'),
     auth: {
