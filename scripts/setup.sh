@@ -7,7 +7,10 @@ cd "$(dirname "$0")/.."
 # Debian packages: the OCI runtime, the container monitor, the init, the test image source,
 # and the tools used as interoperability oracles and peers.
 DEB_PACKAGES=(runc conmon catatonit busybox-static skopeo umoci uidmap iptables buildah
-  containernetworking-plugins docker-registry attr tmux zstd podman ${HULL_EXTRA_DEB_PACKAGES:-})
+  containernetworking-plugins docker-registry attr tmux zstd podman
+  ceph-mon ceph-osd ceph-common radosgw chromium ${HULL_EXTRA_DEB_PACKAGES:-})
+# (ceph-*, radosgw: a real S3 server for the registry's S3 tests, started per test file by
+# src/registry-server/testing/radosgw.ts; chromium: the registry web UI's browser tests.)
 missing=()
 for p in "${DEB_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -27,6 +27,12 @@ export class BlobStore {
     return this.driver.reader(blobDataPath(d));
   }
 
+  /** A presigned URL for a blob the repository may read, when the driver redirects; else undefined. */
+  async redirectUrl(repo: string, d: Digest): Promise<string | undefined> {
+    if (!this.driver.redirectUrl || (await this.stat(repo, d)) === undefined) return undefined;
+    return this.driver.redirectUrl(blobDataPath(d));
+  }
+
   /** Whether the shared store holds the blob, whichever repository pushed it. */
   async exists(d: Digest): Promise<boolean> {
     return (await this.driver.stat(blobDataPath(d))) !== undefined;

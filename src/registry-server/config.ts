@@ -13,6 +13,17 @@
  *     uploadPurgeAge: 24h           # abandoned upload sessions older than this are removed
  *     uploadPurgeInterval: 1h
  *     automaticMount: false         # a mount without `from` finds a repository the caller may read
+ *     s3:                           # present => blobs and metadata in an S3 bucket instead of root
+ *       bucket: registry
+ *       region: us-east-1
+ *       regionendpoint: http://rgw.example:7480   # any S3-compatible endpoint (alias: endpoint)
+ *       rootdirectory: /hull        # key prefix inside the bucket
+ *       forcepathstyle: true        # default true when an endpoint is given
+ *       accesskey: AKIA...          # both or neither; neither => the SDK's chain (AWS_* env, profile)
+ *       secretkey: ...
+ *       chunksize: 8388608          # multipart part size (>= 5 MiB)
+ *       redirect: false             # true => blob GETs answer 307 to a presigned URL
+ *       redirectexpiry: 20m
  *   auth:
  *     htpasswd: users.htpasswd      # bcrypt entries (htpasswd -B)
  *     access: access.yaml           # per-repository rules, see auth/access.ts
@@ -32,6 +43,7 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { HullError, errnoCode } from '../errors.js';
+import type { S3DriverOptions } from './storage/s3-driver.js';
 
 export interface RegistryConfig {
   host: string;
@@ -53,6 +65,8 @@ export interface RegistryConfig {
     token?: { issuer: string; service: string; key?: string; expiresInSec: number };
   };
   gcGraceMs: number;
+  /** Object storage instead of `root` (storage/s3-driver.ts). */
+  s3?: S3DriverOptions;
 }
 
 /** Flag-level overrides, as the CLI passes them. */
@@ -134,6 +148,34 @@ async function readDoc(file: string): Promise<Doc> {
   return doc as Doc;
 }
 
+/** storage.s3, with distribution's key names (regionendpoint, rootdirectory, accesskey, ...). */
+function parseS3(doc: Doc): S3DriverOptions {
+  const bucket = str(doc, 'bucket', 'storage.s3');
+  if (!bucket) throw bad('storage.s3.bucket is required');
+  const accessKeyId = str(doc, 'accesskey', 'storage.s3');
+  const secretAccessKey = str(doc, 'secretkey', 'storage.s3');
+  if ((accessKeyId === undefined) !== (secretAccessKey === undefined)) throw bad('storage.s3 needs both accesskey and secretkey, or neither (then the AWS_* environment or profile is used)');
+  const partSize = doc.chunksize ?? 8 * 1024 * 1024;
+  if (typeof partSize !== 'number' || !Number.isSafeInteger(partSize) || partSize < 5 * 1024 * 1024) throw bad('storage.s3.chunksize must be an integer of at least 5242880 (S3 refuses smaller parts)');
+  const endpoint = str(doc, 'regionendpoint', 'storage.s3') ?? str(doc, 'endpoint', 'storage.s3');
+  if (endpoint !== undefined && !/^https?:\/\/[^\s]+$/.test(endpoint)) throw bad(`storage.s3.regionendpoint "${endpoint}" is not an http(s) URL`);
+  const region = str(doc, 'region', 'storage.s3');
+  const rootDirectory = str(doc, 'rootdirectory', 'storage.s3');
+  const forcePathStyle = bool(doc, 'forcepathstyle', 'storage.s3');
+  const sessionToken = str(doc, 'sessiontoken', 'storage.s3');
+  return {
+    bucket,
+    partSize,
+    ...(region ? { region } : {}),
+    ...(endpoint ? { endpoint } : {}),
+    ...(rootDirectory ? { rootDirectory } : {}),
+    ...(forcePathStyle !== undefined ? { forcePathStyle } : {}),
+    ...(accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey } : {}),
+    ...(sessionToken ? { sessionToken } : {}),
+    ...(bool(doc, 'redirect', 'storage.s3') ? { redirectExpiresIn: parseDurationMs(doc.redirectexpiry ?? '20m', 'storage.s3.redirectexpiry') / 1000 } : {}),
+  };
+}
+
 /** Loads a config file (optional) and applies overrides; the result is complete and validated. */
 export async function loadRegistryConfig(file?: string, overrides: RegistryConfigOverrides = {}): Promise<RegistryConfig> {
   const doc = file ? await readDoc(file) : {};
@@ -172,6 +214,7 @@ export async function loadRegistryConfig(file?: string, overrides: RegistryConfi
     },
     gcGraceMs: parseDurationMs(gc.grace ?? DEFAULTS.grace, 'gc.grace'),
   };
+  if (storage.s3 !== undefined) config.s3 = parseS3(section(storage, 's3'));
   if (cert && key) config.tls = { cert, key };
   const publicUrl = str(http, 'publicUrl', 'http');
   if (publicUrl) config.publicUrl = publicUrl.replace(/\/+$/, '');

@@ -14,7 +14,7 @@ import { handleRequest, type Services } from './http/dispatch.js';
 import { silentLogger, type RegistryLogger } from './log.js';
 import { RegistryMetrics } from './metrics.js';
 import { Registry } from './registry.js';
-import { FsStorageDriver } from './storage/fs-driver.js';
+import { openStorageDriver } from './storage/open.js';
 
 export interface RunningRegistry {
   url: string;
@@ -32,7 +32,7 @@ export interface StartOptions {
 export async function startRegistryServer(config: RegistryConfig, options: StartOptions = {}): Promise<RunningRegistry> {
   const logger = options.logger ?? silentLogger;
   const metrics = new RegistryMetrics();
-  const registry = new Registry(new FsStorageDriver(config.root, { fsync: config.fsync }), (n) => (metrics.bytesIn += n));
+  const registry = new Registry(openStorageDriver(config), (n) => (metrics.bytesIn += n));
   await registry.prepare();
   const gate = await Gate.create(config);
   let closing = false;
@@ -61,7 +61,7 @@ export async function startRegistryServer(config: RegistryConfig, options: Start
   const port = (server.address() as AddressInfo).port;
   const hostForUrl = config.host.includes(':') ? `[${config.host}]` : config.host === '0.0.0.0' ? '127.0.0.1' : config.host;
   const url = `${config.tls ? 'https' : 'http'}://${hostForUrl}:${port}`;
-  logger({ level: 'info', msg: 'registry listening', url, root: config.root, auth: gate.mode, tls: config.tls !== undefined });
+  logger({ level: 'info', msg: 'registry listening', url, storage: registry.driver.kind, root: config.s3 ? `s3://${config.s3.bucket}/${config.s3.rootDirectory ?? ''}` : config.root, auth: gate.mode, tls: config.tls !== undefined });
 
   const purge = async (): Promise<void> => {
     try {

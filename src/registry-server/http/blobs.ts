@@ -37,6 +37,11 @@ export function parseRange(header: string | undefined, size: number): { start: n
 export async function getBlob(ctx: RequestContext): Promise<void> {
   const repo = repoOf(ctx);
   const digest = parseBlobDigest(ctx.route.ref!);
+  if (ctx.req.method === 'GET') {
+    // Object storage with redirects on: the client fetches the bytes from the bucket directly.
+    const location = await ctx.registry.blobs.redirectUrl(repo, digest);
+    if (location) return void sendEmpty(ctx.res, 307, { Location: location, 'Docker-Content-Digest': digest });
+  }
   const reader = await ctx.registry.blobs.open(repo, digest);
   if (!reader) throw blobUnknown(repo, digest);
   const { res, req } = ctx;

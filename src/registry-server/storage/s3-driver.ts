@@ -77,13 +77,13 @@ export class S3StorageDriver implements StorageDriver {
   readonly bucket: string;
   private readonly root: string;
   private readonly partSize: number;
-  private readonly redirectExpiresIn: number | undefined;
 
   constructor(o: S3DriverOptions) {
     this.bucket = o.bucket;
     this.root = (o.rootDirectory ?? '').replace(/^\/+|\/+$/g, '');
     this.partSize = Math.max(o.partSize ?? 8 * 1024 * 1024, MIN_PART);
-    this.redirectExpiresIn = o.redirectExpiresIn;
+    const expiresIn = o.redirectExpiresIn;
+    if (expiresIn !== undefined) this.redirectUrl = async (p) => getSignedUrl(this.client, new GetObjectCommand({ Bucket: this.bucket, Key: this.key(p) }), { expiresIn });
     const agentOptions = { keepAlive: true, maxSockets: 256 };
     this.client = new S3Client({
       region: o.region ?? 'us-east-1',
@@ -244,10 +244,8 @@ export class S3StorageDriver implements StorageDriver {
     await this.deletePrefix(key === '' ? '' : `${key}/`);
   }
 
-  async redirectUrl(p: string): Promise<string | undefined> {
-    if (this.redirectExpiresIn === undefined) return undefined;
-    return getSignedUrl(this.client, new GetObjectCommand({ Bucket: this.bucket, Key: this.key(p) }), { expiresIn: this.redirectExpiresIn });
-  }
+  /** Present only when redirects are configured, so callers skip the lookup otherwise. */
+  readonly redirectUrl?: (p: string) => Promise<string | undefined>;
 
   private async deletePrefix(prefix: string): Promise<void> {
     let batch: string[] = [];
