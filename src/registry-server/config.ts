@@ -33,6 +33,11 @@
  *       service: hull-registry
  *       key: token-key.pem          # PEM EC P-256 private key; generated in memory when absent
  *       expiresIn: 300              # seconds
+ *   proxy:                          # present => a read-only pull-through cache of remoteurl
+ *     remoteurl: https://registry-1.docker.io
+ *     username: user                # optional upstream credentials (Basic, or for its token realm)
+ *     password: secret
+ *     ttl: 5m                       # a cached tag is served this long before the upstream is asked again
  *   gc:
  *     grace: 1h                     # GC never sweeps blobs or manifests changed within this window
  *
@@ -43,6 +48,7 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { HullError, errnoCode } from '../errors.js';
+import type { ProxyConfig } from './proxy/cache.js';
 import type { S3DriverOptions } from './storage/s3-driver.js';
 
 export interface RegistryConfig {
@@ -67,6 +73,8 @@ export interface RegistryConfig {
   gcGraceMs: number;
   /** Object storage instead of `root` (storage/s3-driver.ts). */
   s3?: S3DriverOptions;
+  /** Pull-through cache mode (proxy/cache.ts). */
+  proxy?: ProxyConfig;
 }
 
 /** Flag-level overrides, as the CLI passes them. */
@@ -148,6 +156,20 @@ async function readDoc(file: string): Promise<Doc> {
   return doc as Doc;
 }
 
+function parseProxy(doc: Doc): ProxyConfig {
+  const remoteUrl = str(doc, 'remoteurl', 'proxy');
+  if (!remoteUrl || !/^https?:\/\/[^\s/]+/.test(remoteUrl)) throw bad(`proxy.remoteurl "${remoteUrl ?? ''}" is not an http(s) URL`);
+  const username = str(doc, 'username', 'proxy');
+  const password = str(doc, 'password', 'proxy');
+  if (password !== undefined && username === undefined) throw bad('proxy.password needs proxy.username');
+  return {
+    remoteUrl,
+    ttlMs: parseDurationMs(doc.ttl ?? '5m', 'proxy.ttl'),
+    ...(username !== undefined ? { username } : {}),
+    ...(password !== undefined ? { password } : {}),
+  };
+}
+
 /** storage.s3, with distribution's key names (regionendpoint, rootdirectory, accesskey, ...). */
 function parseS3(doc: Doc): S3DriverOptions {
   const bucket = str(doc, 'bucket', 'storage.s3');
@@ -215,6 +237,7 @@ export async function loadRegistryConfig(file?: string, overrides: RegistryConfi
     gcGraceMs: parseDurationMs(gc.grace ?? DEFAULTS.grace, 'gc.grace'),
   };
   if (storage.s3 !== undefined) config.s3 = parseS3(section(storage, 's3'));
+  if (doc.proxy !== undefined) config.proxy = parseProxy(section(doc, 'proxy'));
   if (cert && key) config.tls = { cert, key };
   const publicUrl = str(http, 'publicUrl', 'http');
   if (publicUrl) config.publicUrl = publicUrl.replace(/\/+$/, '');

@@ -13,6 +13,7 @@ import type { RegistryConfig } from './config.js';
 import { handleRequest, type Services } from './http/dispatch.js';
 import { silentLogger, type RegistryLogger } from './log.js';
 import { RegistryMetrics } from './metrics.js';
+import { PullThroughCache } from './proxy/cache.js';
 import { Registry } from './registry.js';
 import { openStorageDriver } from './storage/open.js';
 
@@ -36,7 +37,7 @@ export async function startRegistryServer(config: RegistryConfig, options: Start
   await registry.prepare();
   const gate = await Gate.create(config);
   let closing = false;
-  const svc: Services = { registry, gate, config, metrics, logger, closing: () => closing };
+  const svc: Services = { registry, gate, config, metrics, logger, closing: () => closing, ...(config.proxy ? { cache: new PullThroughCache(registry, config.proxy) } : {}) };
   const onRequest = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     handleRequest(svc, req, res).catch((err: unknown) => {
       logger({ level: 'error', msg: 'unhandled request error', error: errorMessage(err) });
@@ -61,7 +62,7 @@ export async function startRegistryServer(config: RegistryConfig, options: Start
   const port = (server.address() as AddressInfo).port;
   const hostForUrl = config.host.includes(':') ? `[${config.host}]` : config.host === '0.0.0.0' ? '127.0.0.1' : config.host;
   const url = `${config.tls ? 'https' : 'http'}://${hostForUrl}:${port}`;
-  logger({ level: 'info', msg: 'registry listening', url, storage: registry.driver.kind, root: config.s3 ? `s3://${config.s3.bucket}/${config.s3.rootDirectory ?? ''}` : config.root, auth: gate.mode, tls: config.tls !== undefined });
+  logger({ level: 'info', msg: 'registry listening', url, storage: registry.driver.kind, root: config.s3 ? `s3://${config.s3.bucket}/${config.s3.rootDirectory ?? ''}` : config.root, auth: gate.mode, tls: config.tls !== undefined, ...(config.proxy ? { proxyOf: config.proxy.remoteUrl } : {}) });
 
   const purge = async (): Promise<void> => {
     try {

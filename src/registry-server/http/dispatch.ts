@@ -8,6 +8,7 @@ import type { Gate, Principal } from '../auth/gate.js';
 import type { RegistryConfig } from '../config.js';
 import type { RegistryLogger } from '../log.js';
 import type { RegistryMetrics } from '../metrics.js';
+import type { PullThroughCache } from '../proxy/cache.js';
 import type { Registry } from '../registry.js';
 import { deleteBlob, getBlob } from './blobs.js';
 import type { RequestContext } from './context.js';
@@ -23,6 +24,8 @@ export interface Services {
   config: RegistryConfig;
   metrics: RegistryMetrics;
   logger: RegistryLogger;
+  /** Set in proxy mode: a read-only pull-through cache. */
+  cache?: PullThroughCache;
   /** True once shutdown began: responses then close their connection. */
   closing: () => boolean;
 }
@@ -108,6 +111,10 @@ export async function handleRequest(svc: Services, req: IncomingMessage, res: Se
       return void sendError(req, res, error, headers);
     }
     if (route.kind === 'base') return void sendJson(req, res, 200, {});
+    if (svc.cache) {
+      if (method !== 'GET' && method !== 'HEAD') req.resume();
+      await svc.cache.prepare(route, method);
+    }
     await handlerFor(route, method)({ req, res, url, route, baseUrl, principal, registry: svc.registry, gate: svc.gate, config: svc.config });
   } catch (err) {
     if (!isHullError(err)) svc.logger({ level: 'error', msg: 'request failed', method, path: rawUrl, error: err instanceof Error ? err.stack : String(err) });
