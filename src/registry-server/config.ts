@@ -38,6 +38,15 @@
  *     username: user                # optional upstream credentials (Basic, or for its token realm)
  *     password: secret
  *     ttl: 5m                       # a cached tag is served this long before the upstream is asked again
+ *   notifications:                  # webhooks in distribution's envelope format
+ *     endpoints:
+ *       - name: audit
+ *         url: https://hooks.example/registry
+ *         headers: { Authorization: [Bearer token] }
+ *         timeout: 5s                 # per delivery attempt
+ *         backoff: 1s                 # first retry delay, doubling up to 60 s
+ *         ignore: { actions: [pull], mediatypes: [application/octet-stream] }
+ *         maxqueue: 10000             # events kept while the receiver is down
  *   gc:
  *     grace: 1h                     # GC never sweeps blobs or manifests changed within this window
  *
@@ -48,6 +57,7 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { HullError, errnoCode } from '../errors.js';
+import type { NotificationEndpoint } from './notifications/notifier.js';
 import type { ProxyConfig } from './proxy/cache.js';
 import type { S3DriverOptions } from './storage/s3-driver.js';
 
@@ -75,6 +85,7 @@ export interface RegistryConfig {
   s3?: S3DriverOptions;
   /** Pull-through cache mode (proxy/cache.ts). */
   proxy?: ProxyConfig;
+  notifications: NotificationEndpoint[];
 }
 
 /** Flag-level overrides, as the CLI passes them. */
@@ -156,6 +167,39 @@ async function readDoc(file: string): Promise<Doc> {
   return doc as Doc;
 }
 
+function stringList(v: unknown, field: string): string[] {
+  if (v === undefined || v === null) return [];
+  if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) throw bad(`${field} must be a list of strings`);
+  return v as string[];
+}
+
+function parseEndpoints(doc: Doc): NotificationEndpoint[] {
+  const list = doc.endpoints ?? [];
+  if (!Array.isArray(list)) throw bad('notifications.endpoints must be a list');
+  return list.map((raw: unknown, i) => {
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw bad(`notifications.endpoints[${i}] must be a mapping`);
+    const e = raw as Doc;
+    const where = `notifications.endpoints[${i}]`;
+    const url = str(e, 'url', where);
+    if (!url || !/^https?:\/\/\S+$/.test(url)) throw bad(`${where}.url "${url ?? ''}" is not an http(s) URL`);
+    const headers: Record<string, string[]> = {};
+    for (const [k, v] of Object.entries(section(e, 'headers'))) headers[k] = typeof v === 'string' ? [v] : stringList(v, `${where}.headers.${k}`);
+    const ignore = section(e, 'ignore');
+    const maxQueue = e.maxqueue ?? 10_000;
+    if (typeof maxQueue !== 'number' || !Number.isSafeInteger(maxQueue) || maxQueue < 1) throw bad(`${where}.maxqueue must be a positive integer`);
+    return {
+      name: str(e, 'name', where) ?? `endpoint-${i}`,
+      url,
+      headers,
+      timeoutMs: parseDurationMs(e.timeout ?? '5s', `${where}.timeout`),
+      backoffMs: Math.max(parseDurationMs(e.backoff ?? '1s', `${where}.backoff`), 1),
+      ignoredActions: stringList(ignore.actions, `${where}.ignore.actions`),
+      ignoredMediaTypes: [...stringList(ignore.mediatypes, `${where}.ignore.mediatypes`), ...stringList(e.ignoredmediatypes, `${where}.ignoredmediatypes`)],
+      maxQueue,
+    };
+  });
+}
+
 function parseProxy(doc: Doc): ProxyConfig {
   const remoteUrl = str(doc, 'remoteurl', 'proxy');
   if (!remoteUrl || !/^https?:\/\/[^\s/]+/.test(remoteUrl)) throw bad(`proxy.remoteurl "${remoteUrl ?? ''}" is not an http(s) URL`);
@@ -235,6 +279,7 @@ export async function loadRegistryConfig(file?: string, overrides: RegistryConfi
       anonymousPull: overrides.anonymousPull ?? bool(auth, 'anonymousPull', 'auth') ?? false,
     },
     gcGraceMs: parseDurationMs(gc.grace ?? DEFAULTS.grace, 'gc.grace'),
+    notifications: parseEndpoints(section(doc, 'notifications')),
   };
   if (storage.s3 !== undefined) config.s3 = parseS3(section(storage, 's3'));
   if (doc.proxy !== undefined) config.proxy = parseProxy(section(doc, 'proxy'));

@@ -9,6 +9,8 @@ import type { RegistryConfig } from '../config.js';
 import type { RegistryLogger } from '../log.js';
 import type { RegistryMetrics } from '../metrics.js';
 import type { PullThroughCache } from '../proxy/cache.js';
+import { planEvent, type EventSource } from '../notifications/events.js';
+import type { Notifier } from '../notifications/notifier.js';
 import type { Registry } from '../registry.js';
 import { deleteBlob, getBlob } from './blobs.js';
 import type { RequestContext } from './context.js';
@@ -24,6 +26,9 @@ export interface Services {
   config: RegistryConfig;
   metrics: RegistryMetrics;
   logger: RegistryLogger;
+  /** Webhook delivery; undefined when no endpoint is configured. */
+  notifier?: Notifier;
+  eventSource?: EventSource;
   /** Set in proxy mode: a read-only pull-through cache. */
   cache?: PullThroughCache;
   /** True once shutdown began: responses then close their connection. */
@@ -116,6 +121,10 @@ export async function handleRequest(svc: Services, req: IncomingMessage, res: Se
       await svc.cache.prepare(route, method);
     }
     await handlerFor(route, method)({ req, res, url, route, baseUrl, principal, registry: svc.registry, gate: svc.gate, config: svc.config });
+    if (svc.notifier) {
+      const event = planEvent(route, req, res, baseUrl, principal.account, svc.eventSource!);
+      if (event) svc.notifier.notify(event);
+    }
   } catch (err) {
     if (!isHullError(err)) svc.logger({ level: 'error', msg: 'request failed', method, path: rawUrl, error: err instanceof Error ? err.stack : String(err) });
     else if (errorBody(err).status >= 500) svc.logger({ level: 'error', msg: err.message, code: err.code });
