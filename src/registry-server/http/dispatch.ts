@@ -17,6 +17,7 @@ import type { RequestContext } from './context.js';
 import { listCatalog, listReferrers, listTags } from './listings.js';
 import { deleteManifest, getManifest, putManifest } from './manifests.js';
 import { API_VERSION, API_VERSION_HEADER, errorBody, sendError, sendJson } from './respond.js';
+import { isUiPath, serveUi } from '../ui/serve.js';
 import { matchRoute, requiredAction, type Route } from './router.js';
 import { cancelUpload, patchUpload, putUpload, startUpload, uploadStatus } from './uploads.js';
 
@@ -91,6 +92,7 @@ export async function handleRequest(svc: Services, req: IncomingMessage, res: Se
   const method = req.method ?? 'GET';
   let challengeScope: string | undefined;
   try {
+    if (isUiPath(rawPath)) return void serveUi(rawPath, method, res);
     const route = matchRoute(method, rawPath);
     const url = new URL(rawUrl, 'http://registry.invalid');
     if (route.kind === 'healthz') return void sendJson(req, res, 200, { status: 'ok' });
