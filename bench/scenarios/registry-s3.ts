@@ -51,8 +51,9 @@ export const registryS3: Scenario = {
         storage: { s3: { bucket: dockerBucket.bucket, region: rgw.region, regionendpoint: rgw.endpoint, accesskey: rgw.accessKeyId, secretkey: rgw.secretAccessKey, rootdirectory: '/docker', secure: false, v4auth: true }, redirect: { disable: true }, delete: { enabled: true } },
         http: { addr: `127.0.0.1:${dockerPort}` },
       }));
-      servers.push(await startProcessRegistry('hull', 'registry-server via serve-entry.js, storage.s3', process.execPath, [join(ctx.repo, 'dist/src/registry-server/serve-entry.js'), '--config', hullConfig], `127.0.0.1:${hullPort}`));
-      servers.push(await startProcessRegistry('docker-registry', 'docker-registry serve, s3-aws driver', 'docker-registry', ['serve', dockerConfig], `127.0.0.1:${dockerPort}`));
+      servers.push(await startProcessRegistry('hull', 'registry-server via serve-entry.js, storage.s3', process.execPath, [join(ctx.repo, 'dist/src/registry-server/serve-entry.js'), '--config', hullConfig, '--addr', `127.0.0.1:${hullPort}`], `127.0.0.1:${hullPort}`));
+      // Without AWS_CA_BUNDLE: distribution 2.8's SDK panics loading a CA bundle into its own transport.
+      servers.push(await startProcessRegistry('docker-registry', 'docker-registry serve, s3-aws driver', 'env', ['-u', 'AWS_CA_BUNDLE', 'docker-registry', 'serve', dockerConfig], `127.0.0.1:${dockerPort}`));
       const rounds = ctx.n(2, 1);
       const opsOf = (c: number): number => Math.max(c, ctx.quick ? Math.ceil(c * 1.5) : c === 1 ? 6 : c === 8 ? 16 : 64);
       const perServer = rounds * CONCURRENCY.reduce((a, c) => a + opsOf(c), 0) + 4;

@@ -20,6 +20,7 @@ import {
   ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
+  type GetObjectCommandOutput,
   type ListObjectsV2CommandOutput,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
@@ -166,14 +167,37 @@ export class S3StorageDriver implements StorageDriver {
 
   async reader(p: string): Promise<BlobReader | undefined> {
     const key = this.key(p);
-    const l = await this.layout(key);
-    if (!l) return undefined;
-    const pieces = this.pieces(key, l);
+    // One GetObject instead of HEAD + GET: its headers give the size, and a full read (the
+    // common case) streams the body already open. A segmented file falls back to its layout.
+    let first: GetObjectCommandOutput;
+    try {
+      first = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+    let open: Readable | undefined = first.Body as Readable;
+    let pieces: Piece[] = [{ key, size: first.ContentLength ?? 0 }];
+    if (first.Metadata?.[SEGMENTED] === '1') {
+      open.destroy();
+      open = undefined;
+      const l = await this.layout(key);
+      if (!l) return undefined;
+      pieces = this.pieces(key, l);
+    }
     const size = pieces.reduce((n, x) => n + x.size, 0);
     const { client, bucket } = this;
+    const take = (): Readable | undefined => {
+      const body = open;
+      open = undefined;
+      return body;
+    };
     return {
       size,
       stream(start = 0, end = Math.max(size - 1, 0)): Readable {
+        const whole = pieces.length === 1 && start === 0 && end === size - 1 ? take() : undefined;
+        if (whole) return whole;
+        take()?.destroy();
         async function* bytes(): AsyncGenerator<Buffer> {
           let offset = 0;
           for (const piece of pieces) {
@@ -188,7 +212,9 @@ export class S3StorageDriver implements StorageDriver {
         }
         return Readable.from(bytes(), { objectMode: false, highWaterMark: 256 * 1024 });
       },
-      async close(): Promise<void> {},
+      async close(): Promise<void> {
+        take()?.destroy();
+      },
     };
   }
 
