@@ -7,7 +7,9 @@ import { network } from './network.js';
 import { pull } from './pull.js';
 import { push } from './push.js';
 import { registry } from './registry.js';
+import { registryProxy } from './registry-proxy.js';
+import { registryS3 } from './registry-s3.js';
 import { start } from './start.js';
 import { unpack } from './unpack.js';
 
-export const SCENARIOS: readonly Scenario[] = [start, pull, push, unpack, registry, build, idleMemory, list, network];
+export const SCENARIOS: readonly Scenario[] = [start, pull, push, unpack, registry, registryS3, registryProxy, build, idleMemory, list, network];
