@@ -15,7 +15,7 @@ const LAYERS: string[][] = [
   ['sys'],
   ['archive', 'content', 'snapshots', 'registry-client', 'runtime', 'network', 'volumes', 'events'],
   ['images', 'registry-server'],
-  ['containers', 'build'],
+  ['containers', 'build', 'health'],
   ['engine'],
   ['compose', 'api'],
   ['cli', 'main.ts'],
