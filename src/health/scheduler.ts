@@ -9,6 +9,9 @@
  */
 import { planSchedule, type Job, type ScheduleEntry } from './schedule.js';
 
+/** How long a container whose job threw is left alone before its job is tried again. */
+export const FAILED_JOB_REST_MS = 1_000;
+
 export interface SchedulerDeps {
   /** The records as schedule entries, read afresh (reconciled) on every call. */
   entries(): ScheduleEntry[] | Promise<ScheduleEntry[]>;
@@ -32,6 +35,8 @@ export type SchedulerExit = { reason: 'idle' } | { reason: 'aborted' } | { reaso
 export class Scheduler {
   private wakeUp: () => void = () => {};
   private woken = false;
+  /** Containers whose last job failed, until when they are left alone (a failing job must not spin). */
+  private readonly resting = new Map<string, number>();
 
   constructor(private readonly deps: SchedulerDeps) {}
 
@@ -55,7 +60,11 @@ export class Scheduler {
           return { reason: 'aborted' };
         }
         this.woken = false;
-        const plan = planSchedule(await this.deps.entries(), now(), new Set(busy.keys()));
+        const t = now();
+        for (const [id, until] of this.resting) if (until <= t) this.resting.delete(id);
+        const plan = planSchedule(await this.deps.entries(), t, new Set([...busy.keys(), ...this.resting.keys()]));
+        const restingUntil = Math.min(...this.resting.values());
+        if (this.resting.size > 0 && (plan.nextAt === undefined || restingUntil < plan.nextAt)) plan.nextAt = restingUntil;
         for (const job of plan.due) {
           if (busy.size >= limit) break;
           busy.set(job.id, this.runJob(job).finally(() => {
@@ -69,7 +78,7 @@ export class Scheduler {
           if (waitMs > handoverAfter && plan.nextAt !== undefined) return { reason: 'handover', wakeAt: plan.nextAt };
         }
         // With jobs queued beyond the limit, a finishing job wakes the loop.
-        if (this.woken) continue;
+        if (this.woken || opts.signal.aborted) continue;
         await this.sleep(waitMs ?? handoverAfter);
       }
     } finally {
@@ -81,6 +90,7 @@ export class Scheduler {
     try {
       await this.deps.run(job);
     } catch (err) {
+      this.resting.set(job.id, (this.deps.now ?? Date.now)() + FAILED_JOB_REST_MS);
       this.deps.onError?.(job, err);
     }
   }
