@@ -9,7 +9,8 @@ import { resolve } from 'node:path';
 import { HullError } from '../errors.js';
 import { bool, list, str, type OptionValues } from './args.js';
 import type { Command } from './command.js';
-import type { ContainerCreateRequest, CreateHostConfig } from '../engine/requests.js';
+import type { ContainerCreateRequest, CreateConfig, CreateHostConfig } from '../engine/requests.js';
+import { parseHealthFlags, parseHealthOnFailure, parseRestartPolicy } from '../engine/flags.js';
 import { parseDevice, parseEnvFile, parseKeyValues, parseMount, parsePublish, parseSize, parseUlimit, resolveEnvArgs } from '../engine/flags.js';
 
 /** The flags of `run` and `create`, docker's names. */
@@ -51,7 +52,35 @@ export const CREATE_OPTIONS: Command['options'] = [
   { name: 'dns-search', type: 'string', multiple: true, valueName: 'DOMAIN', description: 'search domain for the container (. for none)' },
   { name: 'dns-option', type: 'string', multiple: true, valueName: 'OPTION', description: 'resolver option for the container (e.g. ndots:2)' },
   { name: 'add-host', type: 'string', multiple: true, valueName: 'NAME:IP', description: 'add a line to /etc/hosts' },
+  { name: 'restart', type: 'string', valueName: 'POLICY', description: 'restart policy: no (default), always, unless-stopped, on-failure[:MAX]' },
+  { name: 'health-cmd', type: 'string', valueName: 'COMMAND', description: 'command (run by /bin/sh in the container) that checks its health' },
+  { name: 'health-interval', type: 'string', valueName: 'DURATION', description: 'time between checks (default 30s)' },
+  { name: 'health-timeout', type: 'string', valueName: 'DURATION', description: 'a check running longer is killed and fails (default 30s)' },
+  { name: 'health-retries', type: 'string', valueName: 'N', description: 'failures in a row that make it unhealthy (default 3)' },
+  { name: 'health-start-period', type: 'string', valueName: 'DURATION', description: 'time to start up, when failures do not count (default 0s)' },
+  { name: 'health-start-interval', type: 'string', valueName: 'DURATION', description: 'time between checks during the start period (default 5s)' },
+  { name: 'health-on-failure', type: 'string', valueName: 'ACTION', description: 'once unhealthy: none (default), kill, restart or stop' },
+  { name: 'no-healthcheck', type: 'boolean', description: "disable the image's HEALTHCHECK" },
 ];
+
+/** --health-* -> Docker's Healthcheck (nanoseconds), --restart -> HostConfig.RestartPolicy. */
+function healthAndRestart(o: OptionValues): { config: Pick<CreateConfig, 'Healthcheck' | 'HealthcheckOnFailureAction'>; host: Pick<CreateHostConfig, 'RestartPolicy'> } {
+  const healthcheck = parseHealthFlags({
+    cmd: str(o, 'health-cmd'),
+    interval: str(o, 'health-interval'),
+    timeout: str(o, 'health-timeout'),
+    retries: str(o, 'health-retries'),
+    startPeriod: str(o, 'health-start-period'),
+    startInterval: str(o, 'health-start-interval'),
+    noHealthcheck: bool(o, 'no-healthcheck'),
+  });
+  const onFailure = str(o, 'health-on-failure');
+  const restart = str(o, 'restart');
+  return {
+    config: { ...(healthcheck ? { Healthcheck: healthcheck } : {}), ...(onFailure !== undefined ? { HealthcheckOnFailureAction: parseHealthOnFailure(onFailure) } : {}) },
+    host: restart !== undefined ? { RestartPolicy: parseRestartPolicy(restart) } : {},
+  };
+}
 
 
 /** Docker 23+ resolves `-v ./dir:/w` and `-v .:/w` against the working directory. */
@@ -117,6 +146,7 @@ export function createRequestFrom(o: OptionValues, image: string, cmd: string[],
   const entrypoint = str(o, 'entrypoint');
   const tty = bool(o, 'tty');
   const interactive = bool(o, 'interactive');
+  const health = healthAndRestart(o);
   return {
     ...(str(o, 'name') !== undefined ? { name: str(o, 'name') as string } : {}),
     Config: {
@@ -134,6 +164,7 @@ export function createRequestFrom(o: OptionValues, image: string, cmd: string[],
       ...(str(o, 'stop-signal') !== undefined ? { StopSignal: str(o, 'stop-signal') as string } : {}),
       ...(stopTimeout !== undefined ? { StopTimeout: Number(stopTimeout) } : {}),
       ExposedPorts: publish.ExposedPorts,
+      ...health.config,
     },
     HostConfig: {
       ...resources(o),
@@ -156,6 +187,7 @@ export function createRequestFrom(o: OptionValues, image: string, cmd: string[],
       DnsOptions: list(o, 'dns-option'),
       ExtraHosts: list(o, 'add-host'),
       ...(Object.keys(logOpts).length > 0 ? { LogConfig: { Type: 'k8s-file', Config: logOpts } } : {}),
+      ...health.host,
     },
     ...(aliases.length > 0 || ip !== undefined ? { NetworkingConfig: { EndpointsConfig: { [network ?? 'bridge']: { Aliases: aliases, ...(ip !== undefined ? { IPAMConfig: { IPv4Address: ip } } : {}) } } } } : {}),
   };

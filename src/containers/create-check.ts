@@ -19,6 +19,7 @@ import { fromDockerBindings, checkBindings, type PortBinding } from '../network/
 import { checkWorkdir, type ProcessOptions } from './config.js';
 import type { ContainerCreateRequest, CreateHostConfig, DeviceMapping, DockerMount, HealthConfig, RestartPolicy } from './create-request.js';
 import type { HostConfig } from './record.js';
+import { parseHealthOnFailure, type HealthOnFailure } from '../health/health-config.js';
 
 export type HostFields = Pick<HostConfig, 'Privileged' | 'CapAdd' | 'CapDrop' | 'SecurityOpt' | 'Memory' | 'MemorySwap' | 'NanoCpus' | 'CpuShares' | 'PidsLimit' | 'ShmSize' | 'Ulimits' | 'Devices' | 'Init'>;
 
@@ -56,6 +57,7 @@ export interface CreatePlan extends ProcessOptions {
   addHosts: string[];
   restartPolicy?: RestartPolicy;
   healthcheck?: HealthConfig;
+  healthOnFailure?: HealthOnFailure;
 }
 
 /** What checkCreateRequest needs to know about the host. */
@@ -286,6 +288,7 @@ export function checkCreateRequest(req: ContainerCreateRequest, host: CreateHost
   if (hc.Runtime && hc.Runtime !== 'runc') throw new HullError('UNSUPPORTED', `Cannot create container: runtime "${hc.Runtime}" is not available`, { hint: 'hull runs containers with runc (see --runtime)' });
   const restartPolicy = checkRestartPolicy(hc.RestartPolicy, autoRemove);
   const healthcheck = checkHealthcheck(c.Healthcheck);
+  const healthOnFailure = c.HealthcheckOnFailureAction ? parseHealthOnFailure(c.HealthcheckOnFailureAction) : undefined;
   const entrypoint = words(c.Entrypoint);
   const cmd = words(c.Cmd);
   const plan: CreatePlan = {
@@ -326,6 +329,7 @@ export function checkCreateRequest(req: ContainerCreateRequest, host: CreateHost
     addHosts,
     ...(restartPolicy ? { restartPolicy } : {}),
     ...(healthcheck ? { healthcheck } : {}),
+    ...(healthOnFailure && healthOnFailure !== 'none' ? { healthOnFailure } : {}),
     ...(cmd !== undefined ? { cmd } : {}),
     ...(entrypoint !== undefined ? { entrypoint: entrypoint.length === 1 && entrypoint[0] === '' ? [] : entrypoint } : {}),
     env,

@@ -25,6 +25,9 @@ import { ensureImage, type EnsureImageOptions } from './ensure-image.js';
 import { saveImages, type SaveTarget } from './save-images.js';
 import type { SaveFormat } from '../images/save.js';
 import { systemDiskUsage, systemInfo, type DfRow, type SystemInfo } from './system.js';
+import { runHealthScheduler } from './health-scheduler.js';
+import type { Scheduler } from '../health/scheduler.js';
+import type { SchedulerProcessExit } from '../health/scheduler-process.js';
 
 export interface EngineOptions {
   /** Persistent state: images, layers, container records. Default /var/lib/hull. */
@@ -65,6 +68,8 @@ export interface Engine {
   diskUsage(): Promise<DfRow[]>;
   /** Images to an archive: a directory (oci-dir), a file (written atomically) or a stream. */
   saveImages(refs: readonly string[], format: SaveFormat, target: SaveTarget): Promise<void>;
+  /** Runs the store's health/restart scheduler until nothing needs it (docs/health.md). */
+  runHealthScheduler(signal: AbortSignal, onScheduler: (s: Scheduler) => void): Promise<SchedulerProcessExit>;
 }
 
 export function openEngine(options: EngineOptions): Engine {
@@ -114,5 +119,6 @@ export function openEngine(options: EngineOptions): Engine {
     info: () => systemInfo(system),
     diskUsage: () => systemDiskUsage(system),
     saveImages: (refs, format, target) => saveImages(images, refs, format, target),
+    runHealthScheduler: (signal, onScheduler) => runHealthScheduler({ containers, runroot: options.runroot, hullArgv: hullArgv(options) }, signal, onScheduler),
   };
 }
