@@ -118,7 +118,9 @@ export class Lifecycle {
    * between a restart's check and its start. A holder killed -9 leaves a lock the next one breaks.
    */
   withStartLock<T>(id: string, fn: () => Promise<T>): Promise<T> {
-    return withLock(`${this.paths(id).bundle}.start.lock`, fn);
+    const lock = `${this.paths(id).bundle}.start.lock`;
+    mkdirSync(dirname(lock), { recursive: true });
+    return withLock(lock, fn);
   }
 
   /** Start, with the start lock held. `byPolicy`: a restart by the restart policy (its count goes on). */

@@ -2,6 +2,8 @@
  * Restart policies and health checks: `update --restart`, `healthcheck run`, `system restore`
  * (after a reboot), and the hidden `health-scheduler` that hull starts for itself (docs/health.md).
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { HullError } from '../../errors.js';
 import { str } from '../args.js';
 import type { Command } from '../command.js';
@@ -68,6 +70,9 @@ export const healthScheduler: Command = {
   options: [],
   maxArgs: 0,
   async run(ctx) {
+    // A store deleted under a sleeping waiter (rm -rf of a test store): nothing to schedule, and
+    // opening the engine would create the directories again.
+    if (!existsSync(join(ctx.engineOptions.root, 'containers'))) return 0;
     const ac = new AbortController();
     let wake = () => {};
     // SIGHUP: a record changed (wake up and re-read); SIGTERM/SIGINT: finish the jobs and exit.
