@@ -135,7 +135,9 @@ export class HealthJobs {
    * the back-off is short, restarts the container itself; a longer one is left to the scheduler.
    */
   async handleExit(id: string): Promise<void> {
-    const record = await this.deps.lifecycle.cleanup(id, { restartsItself: true });
+    // Under the start lock: an exit that beats its own start's bookkeeping (a command that exits
+    // at once) waits until the record says "running", or the exit would be recorded by no one.
+    const record = await this.deps.lifecycle.withStartLock(id, () => this.deps.lifecycle.cleanup(id, { restartsItself: true }));
     if (!record || record.State.Status !== 'restarting') return;
     const wait = (record.Restart?.dueAt ?? 0) - Date.now();
     if (wait > RESTART_IN_PLACE_MS) return this.schedule();
