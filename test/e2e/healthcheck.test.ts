@@ -128,3 +128,45 @@ test('the scheduler exits once no container needs it', async () => {
   await env.ok(['rm', '-f', 'brief']);
   await until(async () => !holderAlive(), 'the scheduler to exit');
 });
+
+test("the image's HEALTHCHECK runs; flags override its fields; --no-healthcheck disables it", async () => {
+  const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const dir = mkdtempSync(join(tmpdir(), 'hull-hc-'));
+  try {
+    writeFileSync(join(dir, 'Containerfile'), 'FROM busybox\nHEALTHCHECK --interval=1s --timeout=5s --start-interval=2s --retries=4 CMD ["test", "-e", "/etc/hostname"]\n');
+    await env.ok(['build', '-q', '-t', 'checked', dir]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  assert.equal(await env.ok(['image', 'inspect', '-f', '{{json .Config.Healthcheck}}', 'checked']), '{"Test":["CMD","test","-e","/etc/hostname"],"Interval":1000000000,"Timeout":5000000000,"StartInterval":2000000000,"Retries":4}\n');
+  await env.ok(['run', '-d', '--name', 'fromimage', '--network', 'none', '--health-retries', '2', 'checked', 'sleep', '600']);
+  assert.equal(await env.ok(['inspect', '-f', '{{json .Config.Healthcheck}}', 'fromimage']), '{"Test":["CMD","test","-e","/etc/hostname"],"Interval":1000000000,"Timeout":5000000000,"StartInterval":2000000000,"Retries":2}\n');
+  await until(async () => (await health('fromimage')).Status === 'healthy', 'the image check to pass');
+  await env.ok(['run', '-d', '--name', 'unchecked-image', '--network', 'none', '--no-healthcheck', 'checked', 'sleep', '600']);
+  assert.equal(await env.ok(['inspect', '-f', '{{json .Config.Healthcheck}}', 'unchecked-image']), '{"Test":["NONE"],"Interval":1000000000,"Timeout":5000000000,"StartInterval":2000000000,"Retries":4}\n');
+  assert.equal(await env.ok(['inspect', '-f', '{{json .State.Health}}', 'unchecked-image']), 'null\n');
+  assert.doesNotMatch(await env.ok(['ps', '--filter', 'name=unchecked-image', '--format', '{{.Status}}']), /health/);
+  await env.ok(['rm', '-f', 'fromimage', 'unchecked-image']);
+});
+
+test('20 health-checked containers probed side by side leave a consistent store', async () => {
+  const names = Array.from({ length: 20 }, (_, i) => `many${i}`);
+  for (const name of names) await env.ok(['run', '-d', '--name', name, '--network', 'none', '--health-cmd', 'true', '--health-interval', '1s', 'busybox', 'sleep', '600']);
+  // Every container probed several times (state, not time: each log holds its last five probes).
+  await until(async () => {
+    for (const name of names) if ((await health(name)).Log.length < 5) return false;
+    return true;
+  }, 'five probes of each container', 300_000);
+  for (const name of names) {
+    const h = await health(name);
+    assert.equal(h.Status, 'healthy', name);
+    assert.ok(h.Log.every((l) => l.ExitCode === 0), name);
+  }
+  const { readdirSync } = await import('node:fs');
+  await env.ok(['rm', '-f', ...names]);
+  assert.equal((await env.ok(['ps', '-aq', '--filter', 'name=many'])).trim(), '');
+  // No probe left its process file behind, no record is torn (ps read them all).
+  const bundles = join(env.runroot, 'containers');
+  assert.deepEqual(readdirSync(bundles).filter((f) => f.startsWith('probe-')), []);
+});
