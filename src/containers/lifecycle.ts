@@ -386,7 +386,9 @@ export class Lifecycle {
 
   /** A kill by the user (`byUser`: false for the health check's --health-on-failure=kill, which a restart policy may undo). */
   async kill(record: ContainerRecord, signal: string, opts: { byUser?: boolean } = {}): Promise<void> {
-    if (opts.byUser !== false && record.State.Status !== 'created' && record.State.Status !== 'exited') record = await this.markStoppedByUser(record.Id);
+    // Only a signal meant to end it counts as the user's stop (`kill -s HUP` to reload does not).
+    const ending = ['KILL', '9', 'TERM', '15', (record.Config.StopSignal ?? 'TERM').replace(/^SIG/i, '').toUpperCase()].includes(signal.replace(/^SIG/i, '').toUpperCase());
+    if (opts.byUser !== false && ending && record.State.Status !== 'created' && record.State.Status !== 'exited') record = await this.markStoppedByUser(record.Id);
     if (!isActive(record.State.Status) || !this.alive(record.Id)) {
       throw new HullError('CONFLICT', `Cannot kill container "${record.Name}": it is not running`);
     }

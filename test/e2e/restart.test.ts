@@ -117,6 +117,20 @@ test('the scheduler killed -9 is started again by the next hull command that nee
   await env.ok(['stop', 'slowcrash']);
 });
 
+test('exits recorded by several processes at once restart the container once', async () => {
+  await env.ok(['run', '-d', '--name', 'raced', '--network', 'none', '--restart', 'always', 'busybox', 'sleep', '600']);
+  const id = (await env.ok(['inspect', '-f', '{{.Id}}', 'raced'])).trim();
+  process.kill(Number((await env.ok(['inspect', '-f', '{{.State.Pid}}', 'raced'])).trim()), 'SIGKILL');
+  // The monitor's exit command races three more recorders of the same exit.
+  await Promise.all([env.hull(['container', 'cleanup', id]), env.hull(['container', 'cleanup', id]), env.hull(['container', 'cleanup', id]), env.hull(['ps'])]);
+  await until(async () => (await state('raced')) === 'running 1' && count(await events('raced'), 'start') === 2, 'the restart');
+  assert.equal(count(await events('raced'), 'die'), 1);
+  assert.equal(count(await events('raced'), 'restart'), 1);
+  const runc = spawnSync('runc', ['--root', join(env.runroot, 'runc'), 'list', '-q'], { encoding: 'utf8' }).stdout.split('\n').filter((l) => l === id);
+  assert.equal(runc.length, 1, 'one copy');
+  await env.ok(['stop', '-t', '0', 'raced']);
+});
+
 /** A reboot, as far as hull can tell: monitors and containers gone without an exit command, runroot empty. */
 function simulateReboot(): void {
   const scheduler = schedulerPid();
