@@ -26,7 +26,8 @@ import type { Snapshotter } from '../snapshots/snapshotter.js';
 import { deleteContainer, type RuntimeOptions } from '../runtime/runc.js';
 import { attachSocket, resizeTerminal, type AttachIO, type Attachment } from '../runtime/attach.js';
 import { mergeProcessConfig, processArgs } from './config.js';
-import { checkCreateRequest, type CreateHost } from './create-check.js';
+import { checkCreateRequest, type CreateHost, type CreatePlan } from './create-check.js';
+import type { ResolvedMounts } from '../volumes/resolve.js';
 import type { ContainerCreateRequest } from './create-request.js';
 import { ContainerStore } from './container-store.js';
 import { Lifecycle } from './lifecycle.js';
@@ -115,6 +116,12 @@ export class ContainerService {
    */
   async create(request: ContainerCreateRequest): Promise<ContainerRecord> {
     const opts = checkCreateRequest(request, this.deps.host());
+    // --pid/--ipc container:NAME keep the container's ID, as --network container: does.
+    for (const f of ['PidMode', 'IpcMode'] as const) {
+      const mode = opts.host[f];
+      if (mode?.startsWith('container:')) opts.host[f] = `container:${this.deps.store.get(mode.slice('container:'.length)).Id}`;
+    }
+    if (opts.host.Links) opts.host.Links = opts.host.Links.map((l) => `${this.deps.store.get(l.slice(0, l.indexOf(':'))).Id}:${l.slice(l.indexOf(':') + 1)}`);
     await this.deps.network?.reconcile((id) => this.lifecycle.alive(id)).catch(() => []);
     const image = this.deps.images.get(opts.image);
     const { manifest, config } = this.loadImage(image);
@@ -133,6 +140,7 @@ export class ContainerService {
         await unpackImage(this.deps.content, snapshotter, manifest, config);
       }
       const mounts = await resolveMounts(opts.mounts, { volumes: this.deps.volumes, imageVolumes: [...Object.keys(config.config?.Volumes ?? {}), ...opts.volumes] });
+      this.addVolumesFrom(mounts, opts.volumesFrom);
       await snapshotter.prepareView(id, top);
       const stopSignal = opts.stopSignal ?? config.config?.StopSignal;
       const record: ContainerRecord = {
@@ -186,6 +194,20 @@ export class ContainerService {
     }
   }
 
+  /** --volumes-from: the source containers' mounts (not their tmpfs), read-only if asked or if they were. */
+  private addVolumesFrom(mounts: ResolvedMounts, from: CreatePlan['volumesFrom']): void {
+    for (const f of from) {
+      const source = this.deps.store.get(f.container);
+      source.Mounts.forEach((m, i) => {
+        const spec = source.MountState?.spec.find((s) => s.destination === m.Destination) ?? source.MountState?.spec[i];
+        if (m.Type === 'tmpfs' || !spec || mounts.inspectMounts.some((x) => x.Destination === m.Destination)) return;
+        const ro = f.readOnly ?? !m.RW;
+        mounts.specMounts.push({ ...spec, options: [...(spec.options ?? []).filter((o) => o !== 'ro' && o !== 'rw'), ro ? 'ro' : 'rw'] });
+        mounts.inspectMounts.push({ ...m, RW: !ro, Mode: ro ? 'ro' : m.Mode });
+      });
+    }
+  }
+
   /** The record as it really is: a dead container that nobody cleaned up shows as exited. */
   inspect(idOrName: string): ContainerRecord {
     const r = this.deps.store.get(idOrName);
@@ -204,7 +226,8 @@ export class ContainerService {
   async listReconciled(all: boolean, filters: Array<[string, string]> = []): Promise<ContainerRecord[]> {
     await this.deps.network?.reconcile((id) => this.lifecycle.alive(id)).catch(() => []);
     this.health.ensureAlive();
-    return this.list(all).filter((r) => matchContainer(r, filters));
+    const every = this.list(true);
+    return (all ? every : this.list(false)).filter((r) => matchContainer(r, filters, every));
   }
 
   /** Persists the exit of a container that died unobserved, then returns the current record. */
@@ -407,6 +430,7 @@ export class ContainerService {
    */
   async logs(idOrName: string, opts: LogOptions & { follow?: boolean }, onRecord: (r: LogRecord) => void, signal?: AbortSignal): Promise<void> {
     const record = this.inspect(idOrName);
+    if (record.HostConfig.LogConfig?.Type === 'none') throw new HullError('CONFLICT', `Cannot read the logs of container "${record.Name}": its log driver is "none", which keeps nothing`, { hint: 'create it with --log-driver json-file (the default) to keep its output' });
     const path = this.lifecycle.paths(record.Id).log;
     const offset = existsSync(path) ? statSync(path).size : 0;
     for (const r of selectLogs(readLogs(path), opts)) onRecord(r);

@@ -23,6 +23,7 @@ import type { RuntimeOptions } from '../runtime/runc.js';
 import { readHostLimits } from '../sys/host-limits.js';
 import { ensureImage, type EnsureImageOptions } from './ensure-image.js';
 import { saveImages, type SaveTarget } from './save-images.js';
+import { systemPrune, type SystemPruneReport } from './system-prune.js';
 import type { SaveFormat } from '../images/save.js';
 import { systemDiskUsage, systemInfo, type DfRow, type SystemInfo } from './system.js';
 import { runHealthScheduler } from './health-scheduler.js';
@@ -70,6 +71,8 @@ export interface Engine {
   saveImages(refs: readonly string[], format: SaveFormat, target: SaveTarget): Promise<void>;
   /** Runs the store's health/restart scheduler until nothing needs it (docs/health.md). */
   runHealthScheduler(signal: AbortSignal, onScheduler: (s: Scheduler) => void): Promise<SchedulerProcessExit>;
+  /** Unused containers, networks, images (dangling, or all), build cache and (asked) volumes. */
+  prune(opts?: { all?: boolean; volumes?: boolean }): Promise<SystemPruneReport>;
 }
 
 export function openEngine(options: EngineOptions): Engine {
@@ -120,5 +123,6 @@ export function openEngine(options: EngineOptions): Engine {
     diskUsage: () => systemDiskUsage(system),
     saveImages: (refs, format, target) => saveImages(images, refs, format, target),
     runHealthScheduler: (signal, onScheduler) => runHealthScheduler({ containers, runroot: options.runroot, hullArgv: hullArgv(options) }, signal, onScheduler),
+    prune: (opts) => systemPrune({ containers, networks, images, volumes, builds }, opts),
   };
 }

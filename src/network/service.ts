@@ -63,6 +63,8 @@ export interface ContainerNetworking {
   reconcile(isAlive: (id: string) => boolean): Promise<string[]>;
   /** A running container's new name, in its peers' hosts files and the network's DNS records. */
   rename(id: string, newName: string): Promise<void>;
+  /** The network state of a container that has one (addresses, ports), else undefined. */
+  sandbox(id: string): SandboxState | undefined;
 }
 
 export interface CreateNetworkOptions {
