@@ -48,6 +48,19 @@ export interface ProbeOutcome {
   health: HealthState;
 }
 
+/** Pure: a reconciled record as the scheduler sees it. */
+export function entryOf(r: ContainerRecord): ScheduleEntry {
+  const probe = effectiveProbe(r.Config.Healthcheck);
+  return {
+    id: r.Id,
+    status: r.State.Status,
+    startedAt: r.State.StartedAt,
+    ...(probe ? { probe } : {}),
+    ...(r.State.Health ? { health: r.State.Health } : {}),
+    ...(r.Restart?.dueAt !== undefined ? { restartAt: r.Restart.dueAt } : {}),
+  };
+}
+
 export class HealthJobs {
   constructor(private readonly deps: HealthJobDeps) {}
 
@@ -55,7 +68,8 @@ export class HealthJobs {
   schedule(): void {
     ensureScheduler(schedulerLockPath(this.deps.runroot), () => {
       const [cmd, ...args] = [...this.deps.hullArgv, 'health-scheduler'];
-      const child = spawn(cmd as string, args, { stdio: 'ignore', detached: true, env: monitorEnv(), cwd: '/' });
+      const { _OCI_SYNCPIPE: _conmonOnly, ...env } = monitorEnv();
+      const child = spawn(cmd as string, args, { stdio: 'ignore', detached: true, env, cwd: '/' });
       child.on('error', () => {}); // the next hull command that notices will try again
       child.unref();
     });
@@ -65,9 +79,9 @@ export class HealthJobs {
    * Starts the scheduler if records need one and none is alive (it was killed -9, or the host
    * rebooted under a pending restart): any hull command that reads the records can notice.
    */
-  ensureAlive(): void {
-    if (findScheduler(schedulerLockPath(this.deps.runroot))) return;
-    if (needsScheduler(this.entries())) this.schedule();
+  ensureAlive(reconciled?: readonly ContainerRecord[]): void {
+    const entries = reconciled ? reconciled.map(entryOf) : this.entries();
+    if (needsScheduler(entries) && !findScheduler(schedulerLockPath(this.deps.runroot))) this.schedule();
   }
 
   /** `hull update --restart`: a new policy for the next exits (Docker keeps the restart count). */
@@ -111,18 +125,7 @@ export class HealthJobs {
 
   /** What the scheduler sees: every record, reconciled, as a schedule entry. */
   entries(): ScheduleEntry[] {
-    return this.deps.store.list().map((stored) => {
-      const r = reconcile(stored, this.deps.runtime.stateDir, this.deps.lifecycle.paths(stored.Id));
-      const probe = effectiveProbe(r.Config.Healthcheck);
-      return {
-        id: r.Id,
-        status: r.State.Status,
-        startedAt: r.State.StartedAt,
-        ...(probe ? { probe } : {}),
-        ...(r.State.Health ? { health: r.State.Health } : {}),
-        ...(r.Restart?.dueAt !== undefined ? { restartAt: r.Restart.dueAt } : {}),
-      };
-    });
+    return this.deps.store.list().map((stored) => entryOf(reconcile(stored, this.deps.runtime.stateDir, this.deps.lifecycle.paths(stored.Id))));
   }
 
   async run(job: Job): Promise<void> {

@@ -225,8 +225,8 @@ export class ContainerService {
    */
   async listReconciled(all: boolean, filters: Array<[string, string]> = []): Promise<ContainerRecord[]> {
     await this.deps.network?.reconcile((id) => this.lifecycle.alive(id)).catch(() => []);
-    this.health.ensureAlive();
     const every = this.list(true);
+    this.health.ensureAlive(every);
     return (all ? every : this.list(false)).filter((r) => matchContainer(r, filters, every));
   }
 

@@ -17,6 +17,12 @@ export interface HealthSchedulerDeps {
   hullArgv: string[];
 }
 
+/** conmon's minimal environment (PATH, HOME, HULL_*), without conmon's own sync-pipe variable. */
+function schedulerEnv(): NodeJS.ProcessEnv {
+  const { _OCI_SYNCPIPE: _conmonOnly, ...env } = monitorEnv();
+  return env;
+}
+
 const MAX_LOG_BYTES = 1024 * 1024;
 
 /** Errors of jobs go to <runroot>/health/scheduler.log (no terminal to print to); capped. */
@@ -40,7 +46,7 @@ export function runHealthScheduler(d: HealthSchedulerDeps, signal: AbortSignal, 
     },
     signal,
     schedulerArgv: [...d.hullArgv, 'health-scheduler'],
-    env: monitorEnv(),
+    env: schedulerEnv(),
     onScheduler,
   });
 }
