@@ -434,7 +434,15 @@ export class Lifecycle {
     const name = parseSignal(signal);
     // Only a signal meant to end it counts as the user's stop (`kill -s HUP` to reload does not).
     const ending = ['KILL', '9', 'TERM', '15', parseSignal(record.Config.StopSignal ?? 'TERM')].includes(name);
-    if (opts.byUser !== false && ending && record.State.Status !== 'created' && record.State.Status !== 'exited') record = await this.markStoppedByUser(record.Id);
+    if (opts.byUser !== false && ending && record.State.Status !== 'created' && record.State.Status !== 'exited') {
+      const wasRestarting = record.State.Status === 'restarting';
+      record = await this.markStoppedByUser(record.Id);
+      // Docker: killing a restarting container cancels its restart; there is no process to signal.
+      if (wasRestarting && record.State.Status === 'exited') {
+        this.deps.events.emit('container', 'kill', record.Id, { name: record.Name, signal });
+        return;
+      }
+    }
     if (!isActive(record.State.Status) || !this.alive(record.Id)) {
       throw new HullError('CONFLICT', `Cannot kill container "${record.Name}": it is not running`);
     }
