@@ -11,9 +11,8 @@ import type { CliContext, Command } from './cli/command.js';
 import type { Engine } from './engine/engine.js';
 import type { SnapshotDriver } from './snapshots/snapshotter.js';
 
-// Kept here (not imported from engine/) so that `hull version` and `--help` never load the engine.
-const DEFAULT_ROOT = '/var/lib/hull';
-const DEFAULT_RUNROOT = '/run/hull';
+// engine/defaults.ts holds constants only: `hull version` and `--help` still never load the engine.
+import { DEFAULT_ROOT, DEFAULT_RUNROOT } from './engine/defaults.js';
 
 const GLOBAL_OPTIONS: OptionSpec[] = [
   { name: 'root', type: 'string', valueName: 'DIR', description: `persistent storage: images, layers, containers (default ${DEFAULT_ROOT}, or $HULL_ROOT)` },
@@ -111,6 +110,8 @@ async function main(argv: string[]): Promise<number> {
     // The script node started (the bundle's loader, or this file): conmon's exit command runs it
     // to record a container's exit.
     hullEntry: process.argv[1] ?? fileURLToPath(import.meta.url),
+    // The CLI is the user's shell's program: the engine works in its environment.
+    env: process.env,
   };
   if (engineOptions.storageDriver !== undefined && !['overlay', 'copy'].includes(engineOptions.storageDriver)) {
     throw new HullError('INVALID_ARGUMENT', `Cannot use storage driver "${engineOptions.storageDriver}": expected overlay or copy`);

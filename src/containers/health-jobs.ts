@@ -36,6 +36,8 @@ export interface HealthJobDeps {
   runtime: RuntimeOptions;
   runroot: string;
   hullArgv: string[];
+  /** The engine's environment: the scheduler gets its PATH and HULL_* settings, as the monitor does. */
+  env: NodeJS.ProcessEnv;
 }
 
 /** A restart due this soon is waited for by the exit command itself (no scheduler started). */
@@ -68,7 +70,7 @@ export class HealthJobs {
   schedule(): void {
     ensureScheduler(schedulerLockPath(this.deps.runroot), () => {
       const [cmd, ...args] = [...this.deps.hullArgv, 'health-scheduler'];
-      const { _OCI_SYNCPIPE: _conmonOnly, ...env } = monitorEnv();
+      const { _OCI_SYNCPIPE: _conmonOnly, ...env } = monitorEnv(this.deps.env);
       const child = spawn(cmd as string, args, { stdio: 'ignore', detached: true, env, cwd: '/' });
       child.on('error', () => {}); // the next hull command that notices will try again
       child.unref();

@@ -49,6 +49,8 @@ export interface LifecycleDeps {
   events: EventLog;
   /** Networks; without it every container gets a loopback-only namespace. */
   network?: ContainerNetworking;
+  /** The engine's environment (EngineOptions.env), for the monitor and its exit command. */
+  env: NodeJS.ProcessEnv;
   /**
    * Tells the store's scheduler (health/) that a record changed in a way it must see: a
    * health-checked container started, a restart back-off began. Wakes it, or starts it.
@@ -135,6 +137,7 @@ export class Lifecycle {
       await this.writeBundle(record, paths);
       const pid = await startMonitor({
         conmon: this.deps.conmon,
+        env: this.deps.env,
         runtime: this.deps.runtime.binary,
         runtimeStateDir: this.deps.runtime.stateDir,
         id: record.Id,

@@ -15,11 +15,12 @@ export interface HealthSchedulerDeps {
   containers: ContainerService;
   runroot: string;
   hullArgv: string[];
+  env: NodeJS.ProcessEnv;
 }
 
 /** conmon's minimal environment (PATH, HOME, HULL_*), without conmon's own sync-pipe variable. */
-function schedulerEnv(): NodeJS.ProcessEnv {
-  const { _OCI_SYNCPIPE: _conmonOnly, ...env } = monitorEnv();
+function schedulerEnv(from: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const { _OCI_SYNCPIPE: _conmonOnly, ...env } = monitorEnv(from);
   return env;
 }
 
@@ -46,7 +47,7 @@ export function runHealthScheduler(d: HealthSchedulerDeps, signal: AbortSignal, 
     },
     signal,
     schedulerArgv: [...d.hullArgv, 'health-scheduler'],
-    env: schedulerEnv(),
+    env: schedulerEnv(d.env),
     onScheduler,
   });
 }

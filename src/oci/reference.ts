@@ -8,7 +8,7 @@
  *
  * The first path component is a domain when it contains '.' or ':' or is 'localhost'.
  */
-import { HullError, printable } from '../errors.js';
+import { CONTROL_CHARACTERS, HullError, printable } from '../errors.js';
 import { isDigest, type Digest } from './digest.js';
 
 export const DEFAULT_DOMAIN = 'docker.io';
@@ -54,7 +54,7 @@ export function parseReference(input: string): Reference {
 /** Like parseReference but without the default tag (for `hull push IMAGE` style repository names). */
 export function parseReferenceLoose(input: string): Reference {
   if (input.length === 0) throw invalid(input, 'it is empty');
-  const blank = /[\s\x00-\x1f\x7f]/.exec(input);
+  const blank = /\s/.exec(input) ?? new RegExp(CONTROL_CHARACTERS.source).exec(input);
   if (blank) throw invalid(input, blank[0] === ' ' ? 'it contains a space' : 'it contains a control character or white space');
   let rest = input;
   let digest: Digest | undefined;
