@@ -1,6 +1,7 @@
 /** Every scenario, in the order they run and appear in docs/benchmarks.md. */
 import type { Scenario } from '../lib/context.js';
 import { build } from './build.js';
+import { health } from './health.js';
 import { idleMemory } from './idle-memory.js';
 import { list } from './list.js';
 import { network } from './network.js';
@@ -12,4 +13,4 @@ import { registryS3 } from './registry-s3.js';
 import { start } from './start.js';
 import { unpack } from './unpack.js';
 
-export const SCENARIOS: readonly Scenario[] = [start, pull, push, unpack, registry, registryS3, registryProxy, build, idleMemory, list, network];
+export const SCENARIOS: readonly Scenario[] = [start, pull, push, unpack, registry, registryS3, registryProxy, build, idleMemory, list, network, health];

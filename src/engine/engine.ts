@@ -28,6 +28,9 @@ import { saveImages, type SaveTarget } from './save-images.js';
 import { systemPrune, type SystemPruneReport } from './system-prune.js';
 import type { SaveFormat } from '../images/save.js';
 import { containerSizes, systemDiskUsage, systemInfo, type DfRow, type SystemInfo } from './system.js';
+import { runHealthScheduler } from './health-scheduler.js';
+import type { Scheduler } from '../health/scheduler.js';
+import type { SchedulerProcessExit } from '../health/scheduler-process.js';
 
 export interface EngineOptions {
   /** Persistent state: images, layers, container records. Default /var/lib/hull. */
@@ -80,6 +83,8 @@ export interface Engine {
   containerSizes(): Promise<Map<string, number>>;
   /** Images to an archive: a directory (oci-dir), a file (written atomically) or a stream. */
   saveImages(refs: readonly string[], format: SaveFormat, target: SaveTarget): Promise<void>;
+  /** Runs the store's health/restart scheduler until nothing needs it (docs/health.md). */
+  runHealthScheduler(signal: AbortSignal, onScheduler: (s: Scheduler) => void): Promise<SchedulerProcessExit>;
   /** Unused containers, networks, images (dangling, or all), build cache and (asked) volumes. */
   prune(opts?: { all?: boolean; volumes?: boolean }): Promise<SystemPruneReport>;
 }
@@ -138,6 +143,7 @@ export function openEngine(options: EngineOptions): Engine {
     diskUsage: () => systemDiskUsage(system),
     containerSizes: () => containerSizes(system),
     saveImages: (refs, format, target) => saveImages(images, refs, format, target),
+    runHealthScheduler: (signal, onScheduler) => runHealthScheduler({ containers, runroot: options.runroot, hullArgv: hullArgv(options), env }, signal, onScheduler),
     prune: (opts) => systemPrune({ containers, networks, images, volumes, builds }, opts),
   };
 }

@@ -11,6 +11,7 @@ import { readSandbox } from '../network/sandbox.js';
 import { fromDockerBindings, type PortBinding } from '../network/ports.js';
 import { shortId } from '../oci/digest.js';
 import { ZERO_TIME } from '../containers/record.js';
+import { healthSuffix } from '../health/health-state.js';
 import { HullError } from '../errors.js';
 
 export { displayName } from '../images/image-store.js';
@@ -24,12 +25,13 @@ export function containerJson(r: ContainerRecord, runroot: string): unknown {
     Created: r.Created,
     Path: r.Path,
     Args: r.Args,
-    State: { ...r.State, Running: r.State.Status === 'running', Paused: r.State.Status === 'paused', Restarting: r.State.Status === 'restarting', Dead: r.State.Status === 'dead' },
+    State: { ...r.State, Running: r.State.Status === 'running' || r.State.Status === 'restarting', Paused: r.State.Status === 'paused', Restarting: r.State.Status === 'restarting', Dead: r.State.Status === 'dead' },
     Image: r.ImageId,
     ResolvConfPath: `${runroot}/containers/${r.Id}/resolv.conf`,
     HostnamePath: `${runroot}/containers/${r.Id}/hostname`,
     HostsPath: `${runroot}/containers/${r.Id}/hosts`,
     Name: `/${r.Name}`,
+    RestartCount: r.RestartCount ?? 0,
     Driver: r.Driver,
     HostConfig: r.HostConfig,
     Mounts: r.Mounts ?? [],
@@ -93,7 +95,9 @@ export function statusText(r: ContainerRecord, now = Date.now()): string {
   const s = r.State;
   switch (s.Status) {
     case 'running':
-      return `Up ${timeAgo(s.StartedAt, now).replace(/ ago$/, '')}`;
+      return `Up ${timeAgo(s.StartedAt, now).replace(/ ago$/, '')}${healthSuffix(s.Health)}`;
+    case 'restarting':
+      return `Restarting (${s.ExitCode}) ${timeAgo(s.FinishedAt, now)}`;
     case 'paused':
       return `Up ${timeAgo(s.StartedAt, now).replace(/ ago$/, '')} (Paused)`;
     case 'exited':

@@ -45,6 +45,8 @@ const SIDEWAYS = new Set([
   'oci -> errors.ts', // every layer reports HullErrors
   'volumes -> runtime', // parseSize: docker's size grammar is the runtime's
   'build -> containers', // RUN steps write the same /etc files a container gets (etc-files.ts)
+  'containers -> health', // an exit decides its restart, a start resets its health (health/ is pure or takes its effects as deps)
+  'health -> build', // parseGoDuration: --health-interval takes HEALTHCHECK's Go durations
   'main.ts -> cli',
 ]);
 
