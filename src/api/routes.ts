@@ -1,0 +1,26 @@
+/**
+ * Every endpoint hull serves, in the order of Docker's API reference. An endpoint not listed here
+ * answers 404 "page not found", as dockerd does for paths it does not know.
+ */
+import type { Route } from './router.js';
+import { HullError } from '../errors.js';
+import { info, ping, version } from './system.js';
+
+/** Swarm-mode endpoints answer as a dockerd that is not in a swarm (the CLI prints this text). */
+const notSwarm = () => {
+  throw new HullError('UNAVAILABLE', 'This node is not a swarm manager. Use "docker swarm init" or "docker swarm join" to connect this node to swarm and try again.');
+};
+const SWARM_PATHS = ['/swarm', '/swarm/init', '/swarm/join', '/swarm/leave', '/swarm/update', '/swarm/unlockkey', '/swarm/unlock', '/services', '/services/create', '/services/{id}',
+  '/services/{id}/update', '/services/{id}/logs', '/tasks', '/tasks/{id}', '/tasks/{id}/logs', '/nodes', '/nodes/{id}', '/nodes/{id}/update', '/secrets', '/secrets/create',
+  '/secrets/{id}', '/secrets/{id}/update', '/configs', '/configs/create', '/configs/{id}', '/configs/{id}/update'];
+
+function swarmRoutes(): Route[] {
+  return SWARM_PATHS.flatMap((pattern) => ['GET', 'POST', 'DELETE'].map((method) => ({ method, pattern, handler: notSwarm })));
+}
+
+export const ROUTES: Route[] = [
+  { method: 'GET', pattern: '/_ping', handler: ping },
+  { method: 'GET', pattern: '/version', handler: version },
+  { method: 'GET', pattern: '/info', handler: info },
+  ...swarmRoutes(),
+];
