@@ -9,6 +9,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { HullError, errorMessage, isHullError } from '../errors.js';
 import type { Engine } from '../engine/engine.js';
+import type { RegistryOptions } from './core.js';
 
 /** Bodies larger than this are refused with 413 (JSON requests are small; tars are streamed). */
 export const MAX_JSON_BODY = 4 * 1024 * 1024;
@@ -22,6 +23,8 @@ export interface ApiRequest {
   /** The client's API version: from the /v1.NN prefix, else the highest this server speaks. */
   version: string;
   engine: Engine;
+  /** The service's registry settings (insecure registries, auth file); a request adds its credentials. */
+  registry: RegistryOptions;
   /** Aborted when the client goes away: long operations stop and clean up. */
   signal: AbortSignal;
   /** Set for a request that asked to take over the connection (`Upgrade: tcp`). */

@@ -4,7 +4,10 @@
  */
 import type { Route } from './router.js';
 import { HullError } from '../errors.js';
+import { sendJson } from './http.js';
 import { info, ping, version } from './system.js';
+import { deleteImage, imageHistory, inspectImage, listImages, pruneImages, tagImage } from './images.js';
+import { auth, createImage, distribution, getImages, loadImages, pushImage, searchImages } from './image-transfer.js';
 
 /** Swarm-mode endpoints answer as a dockerd that is not in a swarm (the CLI prints this text). */
 const notSwarm = () => {
@@ -22,5 +25,21 @@ export const ROUTES: Route[] = [
   { method: 'GET', pattern: '/_ping', handler: ping },
   { method: 'GET', pattern: '/version', handler: version },
   { method: 'GET', pattern: '/info', handler: info },
+  { method: 'POST', pattern: '/auth', handler: auth },
+
+  { method: 'GET', pattern: '/images/json', handler: listImages },
+  { method: 'POST', pattern: '/images/create', handler: createImage },
+  { method: 'POST', pattern: '/images/load', handler: loadImages },
+  { method: 'GET', pattern: '/images/get', handler: getImages },
+  { method: 'GET', pattern: '/images/search', handler: searchImages },
+  { method: 'POST', pattern: '/images/prune', handler: pruneImages },
+  { method: 'GET', pattern: '/images/{name*}/json', handler: inspectImage },
+  { method: 'GET', pattern: '/images/{name*}/history', handler: imageHistory },
+  { method: 'GET', pattern: '/images/{name*}/get', handler: getImages },
+  { method: 'POST', pattern: '/images/{name*}/push', handler: pushImage },
+  { method: 'POST', pattern: '/images/{name*}/tag', handler: tagImage },
+  { method: 'DELETE', pattern: '/images/{name*}', handler: deleteImage },
+  { method: 'GET', pattern: '/distribution/{name*}/json', handler: distribution },
+  { method: 'GET', pattern: '/plugins', handler: ({ res }) => sendJson(res, 200, []) },
   ...swarmRoutes(),
 ];

@@ -20,6 +20,7 @@ import { sendError, sendJson, statusOf, type ApiRequest } from './http.js';
 import { pingHeaders } from './system.js';
 import { ROUTES } from './routes.js';
 import { parseListenAddress, type ListenAddress } from './address.js';
+import type { RegistryOptions } from './core.js';
 
 export interface TlsFiles {
   ca: string;
@@ -38,6 +39,8 @@ export interface ServeOptions {
   tls?: TlsFiles;
   /** Group id that may use the unix socket (mode 0660). */
   socketGid?: number;
+  /** Registry settings for pulls and pushes (insecure registries, auth file). */
+  registry?: RegistryOptions;
   signal?: AbortSignal;
   /** One line per failed request (5xx) and per start/stop; the CLI writes them to stderr. */
   log?: (line: string) => void;
@@ -59,7 +62,7 @@ function track(t: Tracker): () => void {
   };
 }
 
-export function createApiServer(engine: Engine, opts: { tls?: TlsFiles; log?: (line: string) => void; tracker?: Tracker } = {}): Server {
+export function createApiServer(engine: Engine, opts: { tls?: TlsFiles; log?: (line: string) => void; tracker?: Tracker; registry?: RegistryOptions } = {}): Server {
   const router = new Router(ROUTES);
   const serverHeader = `hull/${hullVersion()} (linux)`;
   const log = opts.log ?? (() => {});
@@ -90,7 +93,7 @@ export function createApiServer(engine: Engine, opts: { tls?: TlsFiles; log?: (l
         sendJson(res, 404, { message: 'page not found' });
         return;
       }
-      const r: ApiRequest = { req, res, params: match.params, query: url.searchParams, version: match.version, engine, signal: abort.signal };
+      const r: ApiRequest = { req, res, params: match.params, query: url.searchParams, version: match.version, engine, registry: opts.registry ?? {}, signal: abort.signal };
       if (hijack && match.route.hijackable) r.hijack = hijack;
       await match.route.handler(r);
     } catch (err) {
@@ -163,7 +166,7 @@ export async function serveApi(engine: Engine, opts: ServeOptions): Promise<{ ad
       if (opts.idleSeconds > 0) idleTimer = setTimeout(() => stop(), opts.idleSeconds * 1000);
     },
   };
-  const server = createApiServer(engine, { ...(opts.tls ? { tls: opts.tls } : {}), log, tracker });
+  const server = createApiServer(engine, { ...(opts.tls ? { tls: opts.tls } : {}), ...(opts.registry ? { registry: opts.registry } : {}), log, tracker });
   if (address?.kind === 'unix') {
     mkdirSync(dirname(address.path), { recursive: true, mode: 0o755 });
     await clearStaleSocket(address.path);

@@ -53,7 +53,9 @@ export async function startApiService(env: HullEnv, extraArgs: string[] = []): P
   const socket = join(env.dir, 'api.sock');
   const dockerConfig = join(env.dir, 'docker-config');
   mkdirSync(dockerConfig, { recursive: true });
-  const child = spawn(HULL_BIN, ['--root', env.root, '--runroot', env.runroot, 'system', 'service', '--time', '0', ...extraArgs, `unix://${socket}`], { stdio: ['ignore', 'ignore', 'pipe'] });
+  // The service's own logins (POST /auth) go to a file of this test, never the host's.
+  const serviceEnv = { ...process.env, REGISTRY_AUTH_FILE: join(env.dir, 'auth.json') };
+  const child = spawn(HULL_BIN, ['--root', env.root, '--runroot', env.runroot, 'system', 'service', '--time', '0', ...extraArgs, `unix://${socket}`], { stdio: ['ignore', 'ignore', 'pipe'], env: serviceEnv });
   let stderr = '';
   child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
   await waitListening(child, () => stderr);

@@ -9,6 +9,7 @@ import { HullError } from '../../errors.js';
 import { bool, str } from '../args.js';
 import type { Command } from '../command.js';
 import { serveApi, DEFAULT_SOCKET, type TlsFiles } from '../../api/index.js';
+import { registryOptionsFrom } from './registry-options.js';
 
 /** sd_listen_fds(3): the fds start at 3, and only for the process systemd named. */
 function socketActivationFd(): number | undefined {
@@ -74,6 +75,8 @@ const service: Command = {
       const running = await serveApi(ctx.engine(), {
         uri: positionals[0] ?? DEFAULT_SOCKET,
         idleSeconds: parseIdle(str(options, 'time')),
+        // HULL_INSECURE_REGISTRIES, as for hull pull; the auth file hull login writes.
+        registry: registryOptionsFrom({}),
         signal: controller.signal,
         log: (line) => ctx.stderr.write(`${line}\n`),
         ...(listenFd !== undefined ? { listenFd } : {}),
