@@ -2,7 +2,18 @@
  * ContainerService: the container operations the front ends call. Creation and removal live here;
  * starting, stopping and cleanup in lifecycle.ts (through the conmon monitor); exec in exec.ts.
  */
-import { rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import type { Readable, Writable } from 'node:stream';
+import type { RuntimeSpec } from '../oci/runtime-spec.js';
+import { connectNetwork, disconnectNetwork, planNetwork, type NetworkingDeps } from './networking.js';
+import { listProcesses, type TopResult } from './top.js';
+import { sampleStats, type StatsSample } from './stats.js';
+import { followLog, readLogs, selectLogs, type LogOptions, type LogRecord } from './logs.js';
+import { copyIn, copyOut, withRootfs } from './copy.js';
+import { livePorts } from '../network/inspect.js';
+import { readSandbox } from '../network/sandbox.js';
+import type { PortBinding } from '../network/ports.js';
 import { HullError } from '../errors.js';
 import { unmountIfMounted } from '../sys/mount.js';
 import { randomId } from '../sys/ids.js';
@@ -13,54 +24,25 @@ import type { FsContentStore } from '../content/store.js';
 import type { ImageStore, ImageRecord } from '../images/image-store.js';
 import type { Snapshotter } from '../snapshots/snapshotter.js';
 import { deleteContainer, type RuntimeOptions } from '../runtime/runc.js';
-import type { AttachIO, Attachment } from '../runtime/attach.js';
-import { checkWorkdir, mergeProcessConfig, processArgs, type ProcessOptions } from './config.js';
+import { attachSocket, resizeTerminal, type AttachIO, type Attachment } from '../runtime/attach.js';
+import { mergeProcessConfig, processArgs } from './config.js';
+import { checkCreateRequest, type CreateHost } from './create-check.js';
+import type { ContainerCreateRequest } from './create-request.js';
 import { ContainerStore } from './container-store.js';
 import { Lifecycle } from './lifecycle.js';
-import type { HostFields } from './host-options.js';
 import { resolveMounts } from '../volumes/resolve.js';
-import type { MountRequest } from '../volumes/mount-flags.js';
 import type { VolumeStore } from '../volumes/volume-store.js';
 import type { EventLog } from '../events/event-log.js';
-import { execInContainer, type ExecOptions } from './exec.js';
+import { execInContainer, type ExecIO, type ExecOptions } from './exec.js';
+import { waitForContainer, WAIT_CONDITIONS, type WaitCondition, type WaitResult } from './wait.js';
 import { commitContainer, diffContainer, type CommitOptions } from './commit.js';
 import type { Change } from '../archive/diff.js';
 import { checkName, generateName } from './names.js';
 import { ZERO_TIME, type ContainerRecord } from './record.js';
 import { isActive, reconcile } from './reconcile.js';
+import { matchContainer } from './filters.js';
 import { hostname as hostHostname } from 'node:os';
-import { parseNetworkMode } from '../network/flags.js';
-import { bindingsFromExposed, checkBindings, toDockerBindings, type PortBinding } from '../network/ports.js';
 import type { ContainerNetworking, EndpointSettings } from '../network/service.js';
-
-export interface CreateOptions extends ProcessOptions {
-  image: string;
-  name?: string;
-  hostname?: string;
-  autoRemove?: boolean;
-  labels?: Record<string, string>;
-  readOnly?: boolean;
-  tty?: boolean;
-  interactive?: boolean;
-  stopSignal?: string;
-  stopTimeout?: number;
-  logSizeMax?: number;
-  /** Security, resources, devices and --init, validated by hostFieldsFromFlags. */
-  host?: HostFields;
-  /** -v, --mount and --tmpfs, parsed. */
-  mounts?: MountRequest[];
-  binds?: string[];
-  tmpfs?: Record<string, string>;
-  /** --network (default: bridge when networking is wired, else none), --network-alias, --ip. */
-  network?: string;
-  networkAliases?: string[];
-  ip?: string;
-  /** -p, parsed; -P adds the image's EXPOSE on random host ports. */
-  publish?: PortBinding[];
-  publishAll?: boolean;
-  dns?: string[];
-  addHosts?: string[];
-}
 
 export interface ContainerDeps {
   store: ContainerStore;
@@ -75,6 +57,8 @@ export interface ContainerDeps {
   volumes: VolumeStore;
   events: EventLog;
   network?: ContainerNetworking;
+  /** The host facts create requests are checked against (rlimits). */
+  host: () => CreateHost;
 }
 
 /** conmon truncates a log past this size unless --log-opt max-size says otherwise. */
@@ -82,6 +66,8 @@ export const DEFAULT_LOG_SIZE_MAX = 100 * 1024 * 1024;
 
 export class ContainerService {
   readonly lifecycle: Lifecycle;
+  /** Attaches waiting for their container to be started by this process (see attach). */
+  private readonly pendingAttaches = new Map<string, Array<{ io: AttachIO; resolve(a: Attachment): void; reject(err: unknown): void }>>();
 
   constructor(private readonly deps: ContainerDeps) {
     this.lifecycle = new Lifecycle({ ...deps, remove: async (id) => void (await this.remove(id, { force: true })) });
@@ -110,35 +96,20 @@ export class ContainerService {
     }
   }
 
-  /** --network and friends -> the record's fields; refuses combinations docker refuses. */
-  private planNetwork(opts: CreateOptions, exposed: Record<string, object> | undefined): Pick<ContainerRecord['HostConfig'], 'NetworkMode' | 'PortBindings' | 'PublishAllPorts' | 'Dns' | 'ExtraHosts'> & { networks?: Record<string, EndpointSettings> } {
-    const net = this.deps.network;
-    const mode = parseNetworkMode(opts.network ?? (net ? 'bridge' : 'none'));
-    const ports = [...(opts.publish ?? []), ...(opts.publishAll ? bindingsFromExposed(exposed) : [])];
-    checkBindings(ports);
-    const extra = { ...(opts.dns?.length ? { Dns: opts.dns } : {}), ...(opts.addHosts?.length ? { ExtraHosts: opts.addHosts } : {}) };
-    const refuse = (what: string) => new HullError('INVALID_ARGUMENT', `Cannot use ${what} with --network ${opts.network}`, { hint: 'they need a bridge network' });
-    if (mode.kind !== 'network' || !net) {
-      if (ports.length > 0 && mode.kind !== 'host') throw refuse('-p/-P');
-      if (opts.networkAliases?.length || opts.ip) throw refuse('--network-alias/--ip');
-      if (mode.kind === 'container') return { NetworkMode: `container:${this.deps.store.get(mode.ref).Id}`, ...extra };
-      return { NetworkMode: mode.kind === 'network' ? 'none' : mode.kind, ...extra };
-    }
-    const name = net.networkName(mode.name);
-    if (name === 'bridge' && (opts.networkAliases?.length || opts.ip)) {
-      throw new HullError('INVALID_ARGUMENT', 'Cannot use --network-alias or --ip on the default bridge network', { hint: 'create a network ("hull network create NAME") and use --network NAME' });
-    }
-    const settings: EndpointSettings = { Aliases: opts.networkAliases ?? [], ...(opts.ip ? { IPAMConfig: { IPv4Address: opts.ip } } : {}) };
-    return { NetworkMode: name, PortBindings: toDockerBindings(ports), PublishAllPorts: opts.publishAll ?? false, ...extra, networks: { [name]: settings } };
-  }
-
-  async create(opts: CreateOptions): Promise<ContainerRecord> {
+  /**
+   * Creates a container from a request, whoever sends it: the request is checked here
+   * (checkCreateRequest), so the API, compose and kube get the checks the CLI's flags get.
+   * The image must be in the store (front doors pull first: Engine.ensureImage).
+   */
+  async create(request: ContainerCreateRequest): Promise<ContainerRecord> {
+    const opts = checkCreateRequest(request, this.deps.host());
     await this.deps.network?.reconcile((id) => this.lifecycle.alive(id)).catch(() => []);
     const image = this.deps.images.get(opts.image);
     const { manifest, config } = this.loadImage(image);
-    const { networks, ...network } = this.planNetwork(opts, config.config?.ExposedPorts);
+    const { networks, ...network } = planNetwork(this.networkDeps(), opts, { ...(config.config?.ExposedPorts ?? {}), ...opts.exposed });
     const proc = mergeProcessConfig(config.config, opts);
-    checkWorkdir(proc.WorkingDir);
+    // docker gives a terminal a TERM when the image does not set one.
+    if (opts.tty && !proc.Env.some((e) => e.startsWith('TERM='))) proc.Env.push('TERM=xterm');
     const id = randomId();
     const path = processArgs(proc, opts.name ?? opts.image);
     const name = this.reserveName(opts.name, id);
@@ -149,7 +120,7 @@ export class ContainerService {
         const { unpackImage } = await import('../images/unpack.js');
         await unpackImage(this.deps.content, snapshotter, manifest, config);
       }
-      const mounts = await resolveMounts(opts.mounts ?? [], { volumes: this.deps.volumes, imageVolumes: Object.keys(config.config?.Volumes ?? {}) });
+      const mounts = await resolveMounts(opts.mounts, { volumes: this.deps.volumes, imageVolumes: [...Object.keys(config.config?.Volumes ?? {}), ...opts.volumes] });
       await snapshotter.prepareView(id, top);
       const stopSignal = opts.stopSignal ?? config.config?.StopSignal;
       const record: ContainerRecord = {
@@ -165,21 +136,26 @@ export class ContainerService {
           Image: opts.image,
           ...proc,
           Hostname: opts.hostname ?? (network.NetworkMode === 'host' ? hostHostname() : id.slice(0, 12)),
-          Labels: { ...(config.config?.Labels ?? {}), ...(opts.labels ?? {}) },
-          Tty: opts.tty ?? false,
-          OpenStdin: opts.interactive ?? false,
+          Labels: { ...(config.config?.Labels ?? {}), ...opts.labels },
+          Tty: opts.tty,
+          OpenStdin: opts.interactive,
           ...(stopSignal ? { StopSignal: stopSignal } : {}),
+          ...(opts.domainname ? { Domainname: opts.domainname } : {}),
+          ...(Object.keys(opts.exposed).length > 0 || config.config?.ExposedPorts ? { ExposedPorts: { ...(config.config?.ExposedPorts ?? {}), ...opts.exposed } } : {}),
+          ...(opts.healthcheck ? { Healthcheck: opts.healthcheck } : {}),
         },
         HostConfig: {
-          AutoRemove: opts.autoRemove ?? false,
+          AutoRemove: opts.autoRemove,
           ...network,
-          ReadonlyRootfs: opts.readOnly ?? false,
+          ReadonlyRootfs: opts.readOnly,
           Runtime: this.deps.runtime.binary,
           LogSizeMax: opts.logSizeMax ?? DEFAULT_LOG_SIZE_MAX,
+          LogConfig: { Type: opts.logDriver, Config: opts.logSizeMax !== undefined ? { 'max-size': String(opts.logSizeMax) } : {} },
           StopTimeout: opts.stopTimeout ?? 10,
-          ...(opts.host ?? {}),
-          Binds: opts.binds ?? [],
-          Tmpfs: opts.tmpfs ?? {},
+          ...opts.host,
+          Binds: opts.binds,
+          Tmpfs: opts.tmpfs,
+          ...(opts.restartPolicy ? { RestartPolicy: opts.restartPolicy } : {}),
         },
         Mounts: mounts.inspectMounts,
         MountState: { spec: mounts.specMounts, pendingCopies: mounts.volumesToPopulate, anonymous: mounts.anonymousVolumes },
@@ -208,22 +184,121 @@ export class ContainerService {
     return (all ? records : records.filter((r) => isActive(r.State.Status))).sort((a, b) => b.Created.localeCompare(a.Created));
   }
 
+  /**
+   * `ps`: like list, after releasing the network namespaces and leases of containers that died
+   * with their hull (kill -9), filtered by Docker's filters (filters.ts).
+   */
+  async listReconciled(all: boolean, filters: Array<[string, string]> = []): Promise<ContainerRecord[]> {
+    await this.deps.network?.reconcile((id) => this.lifecycle.alive(id)).catch(() => []);
+    return this.list(all).filter((r) => matchContainer(r, filters));
+  }
+
   /** Persists the exit of a container that died unobserved, then returns the current record. */
   async refresh(idOrName: string): Promise<ContainerRecord> {
     const r = this.deps.store.get(idOrName);
     return (await this.lifecycle.cleanup(r.Id)) ?? this.deps.store.get(r.Id);
   }
 
-  async start(idOrName: string, io?: AttachIO): Promise<{ record: ContainerRecord; attachment: Attachment | undefined }> {
+  /**
+   * Starts a container. `attach` streams are connected before it starts (no output lost), and so
+   * are the attaches that arrived in this process while it was not running (Docker clients attach
+   * first, then start). `recordsExit`: see Lifecycle.start.
+   */
+  async start(idOrName: string, opts: { attach?: AttachIO; recordsExit?: boolean } = {}): Promise<{ record: ContainerRecord; attachment: Attachment | undefined }> {
     const record = await this.refresh(idOrName);
-    if (record.State.Status === 'running') return { record, attachment: undefined };
-    const attachment = await this.lifecycle.start(record, io);
-    return { record: this.deps.store.get(record.Id), attachment };
+    if (record.State.Status === 'running' || record.State.Status === 'paused') {
+      if (opts.attach) throw new HullError('CONFLICT', `Cannot start container "${record.Name}": it is already ${record.State.Status}`, { hint: `attach to it with "hull attach ${record.Name}"` });
+      return { record, attachment: undefined };
+    }
+    const waiting = this.pendingAttaches.get(record.Id) ?? [];
+    this.pendingAttaches.delete(record.Id);
+    const ios = [...(opts.attach ? [opts.attach] : []), ...waiting.map((w) => w.io)];
+    let attachments: Attachment[];
+    try {
+      attachments = await this.lifecycle.start(record, { attach: ios, recordsExit: opts.recordsExit ?? false });
+    } catch (err) {
+      for (const w of waiting) w.reject(err);
+      throw err;
+    }
+    const own = opts.attach ? attachments.shift() : undefined;
+    waiting.forEach((w, i) => w.resolve(attachments[i] as Attachment));
+    return { record: this.deps.store.get(record.Id), attachment: own };
+  }
+
+  /**
+   * Attaches to a container's stdio. A running one is joined now; for one that is not running the
+   * attachment is made by the next `start` in this process (the API's attach-then-start), until
+   * `signal` aborts. Output written before an attach to a running container is in its log.
+   */
+  async attach(idOrName: string, io: AttachIO, signal?: AbortSignal): Promise<Attachment> {
+    const record = await this.refresh(idOrName);
+    if (record.State.Status === 'running' || record.State.Status === 'paused') return attachSocket(this.lifecycle.paths(record.Id).attach, io);
+    if (record.HostConfig.AutoRemove && record.State.Status === 'exited') throw new HullError('CONFLICT', `Cannot attach to container "${record.Name}": it has exited and is being removed`);
+    return new Promise<Attachment>((resolve, reject) => {
+      const list = this.pendingAttaches.get(record.Id) ?? [];
+      const entry = { io, resolve, reject };
+      list.push(entry);
+      this.pendingAttaches.set(record.Id, list);
+      signal?.addEventListener('abort', () => {
+        const rest = (this.pendingAttaches.get(record.Id) ?? []).filter((e) => e !== entry);
+        if (rest.length > 0) this.pendingAttaches.set(record.Id, rest);
+        else this.pendingAttaches.delete(record.Id);
+        reject(signal.reason);
+      }, { once: true });
+    });
+  }
+
+  /** The container's terminal size (a -t container's pty, through its monitor). */
+  async resize(idOrName: string, size: { height: number; width: number }): Promise<void> {
+    const record = await this.refresh(idOrName);
+    if (!Number.isInteger(size.height) || !Number.isInteger(size.width) || size.height <= 0 || size.width <= 0) throw new HullError('INVALID_ARGUMENT', `Cannot resize container "${record.Name}": height and width must be positive whole numbers`);
+    if (record.State.Status !== 'running') throw new HullError('CONFLICT', `Cannot resize container "${record.Name}": it is ${record.State.Status}`);
+    resizeTerminal(this.lifecycle.paths(record.Id).winsz, size.height, size.width);
+  }
+
+  /** Docker's wait conditions (wait.ts): resolves with the exit code. */
+  async wait(idOrName: string, condition: WaitCondition = 'not-running', signal?: AbortSignal): Promise<WaitResult> {
+    if (!WAIT_CONDITIONS.includes(condition)) throw new HullError('INVALID_ARGUMENT', `Cannot wait with condition "${condition}"`, { hint: `use one of ${WAIT_CONDITIONS.join(', ')}` });
+    const record = this.deps.store.get(idOrName);
+    const paths = this.lifecycle.paths(record.Id);
+    return waitForContainer({
+      store: this.deps.store,
+      events: this.deps.events,
+      exitDir: paths.exitDir,
+      cleanup: (id) => this.lifecycle.cleanup(id),
+      exited: (id) => existsSync(paths.exitFile) || !this.lifecycle.alive(id),
+    }, record.Id, condition, signal);
+  }
+
+  async kill(idOrName: string, signal = 'KILL'): Promise<ContainerRecord> {
+    const record = this.inspect(idOrName);
+    await this.lifecycle.kill(record, signal);
+    return record;
+  }
+
+  async pause(idOrName: string): Promise<ContainerRecord> {
+    const record = this.inspect(idOrName);
+    await this.lifecycle.pause(record, true);
+    return record;
+  }
+
+  async unpause(idOrName: string): Promise<ContainerRecord> {
+    const record = this.inspect(idOrName);
+    await this.lifecycle.pause(record, false);
+    return record;
+  }
+
+  /** docker restart: stop (the stop signal, then SIGKILL after the timeout) and start again. */
+  async restart(idOrName: string, timeoutSeconds?: number): Promise<ContainerRecord> {
+    const record = await this.stop(idOrName, timeoutSeconds);
+    const { record: started } = await this.start(record.Id);
+    this.deps.events.emit('container', 'restart', record.Id, { name: record.Name });
+    return started;
   }
 
   /** See Lifecycle.runInForeground: `run --rm` in the foreground without a terminal. */
-  async runInForeground(idOrName: string, opts: { stdin: boolean }): Promise<number> {
-    return this.lifecycle.runInForeground(await this.refresh(idOrName), opts);
+  async runInForeground(idOrName: string, io: ExecIO): Promise<number> {
+    return this.lifecycle.runInForeground(await this.refresh(idOrName), io);
   }
 
   async stop(idOrName: string, timeoutSeconds?: number): Promise<ContainerRecord> {
@@ -265,6 +340,7 @@ export class ContainerService {
       r.Name = name;
     });
     this.deps.store.releaseName(record.Name, record.Id);
+    await this.deps.network?.rename(record.Id, name).catch(() => {}); // DNS records follow the name
     this.deps.events.emit('container', 'rename', record.Id, { name, oldName: record.Name });
     return updated;
   }
@@ -279,42 +355,89 @@ export class ContainerService {
     return removed;
   }
 
-  async exec(idOrName: string, opts: ExecOptions): Promise<number> {
+  async exec(idOrName: string, opts: ExecOptions, io: ExecIO = {}): Promise<number> {
     const record = this.inspect(idOrName);
-    return execInContainer(this.deps.runtime, record, this.lifecycle.paths(record.Id), opts);
+    return execInContainer(this.deps.runtime, record, this.lifecycle.paths(record.Id), opts, io);
   }
 
   /** `network connect`: recorded for every later start, and joined now if the container runs. */
   async connectNetwork(idOrName: string, network: string, settings: EndpointSettings): Promise<void> {
-    const { record, name, net } = await this.networkTarget(idOrName, network, 'connect');
-    if (record.NetworkSettings?.Networks[name]) throw new HullError('CONFLICT', `Cannot connect container "${record.Name}" to network "${name}": it is already connected`);
-    if (record.State.Status === 'running') await net.connect(record.Id, name, settings);
-    await this.deps.store.update(record.Id, (r) => {
-      r.NetworkSettings = { Networks: { ...(r.NetworkSettings?.Networks ?? {}), [name]: settings } };
-    });
+    await connectNetwork(this.networkDeps(), await this.refresh(idOrName), network, settings);
   }
 
   async disconnectNetwork(idOrName: string, network: string): Promise<void> {
-    const { record, name, net } = await this.networkTarget(idOrName, network, 'disconnect');
-    if (!record.NetworkSettings?.Networks[name]) throw new HullError('CONFLICT', `Cannot disconnect container "${record.Name}" from network "${name}": it is not connected`);
-    if (record.State.Status === 'running') await net.disconnect(record.Id, name);
-    await this.deps.store.update(record.Id, (r) => {
-      const rest = Object.fromEntries(Object.entries(r.NetworkSettings?.Networks ?? {}).filter(([n]) => n !== name));
-      r.NetworkSettings = { Networks: rest };
-      if (r.HostConfig.NetworkMode === name) r.HostConfig.NetworkMode = Object.keys(rest)[0] ?? 'none';
-    });
+    await disconnectNetwork(this.networkDeps(), await this.refresh(idOrName), network);
   }
 
-  private async networkTarget(idOrName: string, network: string, action: string) {
-    const net = this.deps.network;
-    if (!net) throw new HullError('UNSUPPORTED', `Cannot ${action} networks: networking is not set up`);
-    const record = await this.refresh(idOrName);
-    const mode = parseNetworkMode(record.HostConfig.NetworkMode);
-    if (mode.kind === 'host' || mode.kind === 'container' || (mode.kind === 'none' && action === 'connect')) throw new HullError('CONFLICT', `Cannot ${action} container "${record.Name}": it uses --network ${record.HostConfig.NetworkMode}`);
-    return { record, name: net.networkName(network), net };
+  private networkDeps(): NetworkingDeps {
+    return { store: this.deps.store, ...(this.deps.network ? { network: this.deps.network } : {}) };
   }
 
-  async commit(record: ContainerRecord, opts: CommitOptions): Promise<ImageRecord> {
+  /** Processes of a running container, in Docker's {Titles, Processes} shape (top.ts). */
+  async top(idOrName: string, psArgs: string[] = []): Promise<TopResult> {
+    return listProcesses(this.deps.runtime, this.inspect(idOrName), psArgs);
+  }
+
+  /** One sample of a running container's cgroup counters (stats.ts); sample twice for CPU %. */
+  stats(idOrName: string): StatsSample {
+    const record = this.inspect(idOrName);
+    if (record.State.Status !== 'running' && record.State.Status !== 'paused') throw new HullError('CONFLICT', `Cannot read the stats of container "${record.Name}": it is ${record.State.Status}`);
+    const spec = JSON.parse(readFileSync(this.lifecycle.paths(record.Id).config, 'utf8')) as RuntimeSpec;
+    return sampleStats(spec.linux.cgroupsPath ?? `/hull/${record.Id}`);
+  }
+
+  /**
+   * The container's log records (stdout and stderr, with times), selected by `opts`; with
+   * `follow`, new records keep coming until the container stops or `signal` aborts.
+   */
+  async logs(idOrName: string, opts: LogOptions & { follow?: boolean }, onRecord: (r: LogRecord) => void, signal?: AbortSignal): Promise<void> {
+    const record = this.inspect(idOrName);
+    const path = this.lifecycle.paths(record.Id).log;
+    const offset = existsSync(path) ? statSync(path).size : 0;
+    for (const r of selectLogs(readLogs(path), opts)) onRecord(r);
+    if (!opts.follow) return;
+    const until = opts.until;
+    await followLog(path, offset, (r) => (until === undefined || Date.parse(r.time) <= until ? onRecord(r) : undefined), () => signal?.aborted === true || !isActive(this.inspect(record.Id).State.Status));
+  }
+
+  /** The host addresses of a running container's published ports (all, or those of one PORT[/PROTO]). */
+  port(idOrName: string): PortBinding[] {
+    const record = this.inspect(idOrName);
+    return livePorts(readSandbox(this.deps.runroot, record.Id));
+  }
+
+  /** Copies PATH out of the container (running or not) as files at `dest`, or a tar stream. */
+  async copyFrom(idOrName: string, containerPath: string, dest: string | Writable): Promise<void> {
+    const record = this.inspect(idOrName);
+    await withRootfs(await this.deps.snapshotter(), record, this.lifecycle.paths(record.Id), (rootfs) => copyOut(rootfs, containerPath, dest, record.Name));
+  }
+
+  /** Copies a host path or a tar stream into the container; never writes outside it. */
+  async copyTo(idOrName: string, source: string | Readable, containerPath: string): Promise<void> {
+    const record = this.inspect(idOrName);
+    await withRootfs(await this.deps.snapshotter(), record, this.lifecycle.paths(record.Id), (rootfs) => copyIn(rootfs, source, containerPath, record.Name));
+  }
+
+  /** The container's root filesystem (not its volumes) as a tar stream. */
+  async export(idOrName: string, out: Writable): Promise<void> {
+    const record = this.inspect(idOrName);
+    const { writeTarFromDir } = await import('../archive/create-tar.js');
+    await withRootfs(await this.deps.snapshotter(), record, this.lifecycle.paths(record.Id), (rootfs) => writeTarFromDir(rootfs, out));
+  }
+
+  /** A new image from the container's changes; a running container is paused meanwhile unless `pause` is false. */
+  async commit(idOrName: string, opts: CommitOptions & { pause?: boolean }): Promise<ImageRecord> {
+    const record = this.inspect(idOrName);
+    const pause = opts.pause !== false && record.State.Status === 'running';
+    if (pause) await this.lifecycle.pause(record, true);
+    try {
+      return await this.commitPaused(record, opts);
+    } finally {
+      if (pause) await this.lifecycle.pause(this.inspect(record.Id), false);
+    }
+  }
+
+  private async commitPaused(record: ContainerRecord, opts: CommitOptions): Promise<ImageRecord> {
     const image = await commitContainer({ content: this.deps.content, images: this.deps.images, snapshotter: await this.deps.snapshotter(), loadImage: (i) => this.loadImage(i) }, record, opts);
     this.deps.events.emit('container', 'commit', record.Id, { name: record.Name, image: image.id });
     return image;

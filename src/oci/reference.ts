@@ -101,8 +101,3 @@ export function familiarName(ref: Reference): string {
 export function familiarString(ref: Reference): string {
   return familiarName(ref) + (ref.tag !== undefined ? `:${ref.tag}` : '') + (ref.digest !== undefined ? `@${ref.digest}` : '');
 }
-
-/** Parses a stored fully qualified name (repository:tag) back; used when reading the image store. */
-export function withTag(ref: Reference, tag: string): Reference {
-  return { ...ref, tag, digest: undefined };
-}

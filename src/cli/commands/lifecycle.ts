@@ -4,6 +4,7 @@ import { bool, str } from '../args.js';
 import type { Command } from '../command.js';
 import { forEach } from '../each.js';
 import { runAttached } from '../run-attached.js';
+import { formatPortLines } from '../../engine/views.js';
 
 const TIMEOUT = { name: 'time', short: 't', type: 'string', valueName: 'SECONDS', description: 'seconds to wait for the stop signal before killing (default: the container\'s stop timeout, 10)' } as const;
 
@@ -62,8 +63,7 @@ export const restart: Command = {
   async run(ctx, { options, positionals }) {
     const t = seconds(str(options, 'time'));
     return forEach(ctx, positionals, async (name) => {
-      await ctx.engine().containers.stop(name, t);
-      await ctx.engine().containers.start(name);
+      await ctx.engine().containers.restart(name, t);
       return name;
     });
   },
@@ -78,8 +78,7 @@ export const kill: Command = {
   async run(ctx, { options, positionals }) {
     const signal = str(options, 'signal') ?? 'KILL';
     return forEach(ctx, positionals, async (name) => {
-      const containers = ctx.engine().containers;
-      await containers.lifecycle.kill(containers.inspect(name), signal);
+      await ctx.engine().containers.kill(name, signal);
       return name;
     });
   },
@@ -92,10 +91,7 @@ export const wait: Command = {
   options: [],
   minArgs: 1,
   async run(ctx, { positionals }) {
-    return forEach(ctx, positionals, async (name) => {
-      const containers = ctx.engine().containers;
-      return String((await containers.lifecycle.wait(containers.inspect(name).Id)).State.ExitCode);
-    });
+    return forEach(ctx, positionals, async (name) => String((await ctx.engine().containers.wait(name, 'not-running')).StatusCode));
   },
 };
 
@@ -108,8 +104,7 @@ function pauseCommand(pause: boolean): Command {
     minArgs: 1,
     async run(ctx, { positionals }) {
       return forEach(ctx, positionals, async (name) => {
-        const containers = ctx.engine().containers;
-        await containers.lifecycle.pause(containers.inspect(name), pause);
+        await (pause ? ctx.engine().containers.pause(name) : ctx.engine().containers.unpause(name));
         return name;
       });
     },
@@ -140,12 +135,10 @@ export const port: Command = {
   minArgs: 1,
   maxArgs: 2,
   async run(ctx, { positionals }) {
-    const engine = ctx.engine();
-    const record = engine.containers.inspect(positionals[0] as string);
-    const { livePorts } = await import('../../network/inspect.js');
-    const { formatPortLines } = await import('../../network/ports.js');
-    const lines = formatPortLines(livePorts(engine.networks.sandbox(record.Id)), positionals[1]);
-    if (positionals[1] !== undefined && lines.length === 0) throw new HullError('NOT_FOUND', `Cannot find a mapping for port ${positionals[1]} of container "${record.Name}"`, { hint: `see "hull port ${record.Name}"` });
+    const containers = ctx.engine().containers;
+    const name = positionals[0] as string;
+    const lines = formatPortLines(containers.port(name), positionals[1]);
+    if (positionals[1] !== undefined && lines.length === 0) throw new HullError('NOT_FOUND', `Cannot find a mapping for port ${positionals[1]} of container "${name}"`, { hint: `see "hull port ${name}"` });
     ctx.stdout.write(lines.map((l) => `${l}\n`).join(''));
     return 0;
   },
