@@ -8,10 +8,11 @@
  */
 import type { ServerResponse } from 'node:http';
 import { HullError } from '../errors.js';
-import { inspectDistribution, loginRegistry, searchRegistry } from '../engine/registry-access.js';
+import { inspectDistribution, searchRegistry } from '../engine/registry-access.js';
+import { login } from '../engine/registry-login.js';
 import { badParameter, errorBody, field, orNoSuch, queryBool, queryInt, quote, readJsonObject, sendJson, startJsonStream, type ApiRequest } from './http.js';
 import { errorMessageLine, TransferMessages, type JsonMessage } from './progress.js';
-import { displayName, familiarString, parsePlatform, parseReference, TarSink, type RegistryOptions } from './core.js';
+import { displayName, familiarString, parsePlatform, parseReference, type RegistryOptions } from './core.js';
 import { findImage, targetReference } from './images.js';
 
 /** X-Registry-Auth: base64url JSON {username, password, serveraddress, identitytoken}. */
@@ -136,7 +137,7 @@ export async function getImages(r: ApiRequest): Promise<void> {
   if (names.length === 0) throw badParameter('Cannot export images: query parameter "names" is required');
   for (const n of names) await findImage(r.engine, n);
   r.res.setHeader('Content-Type', 'application/x-tar');
-  await r.engine.images.save(names, 'docker-archive', new TarSink(r.res));
+  await r.engine.saveImages(names, 'docker-archive', { stream: r.res });
   r.res.end();
 }
 
@@ -161,7 +162,7 @@ export async function auth(r: ApiRequest): Promise<void> {
   const host = server.replace(/^https?:\/\//, '').replace(/\/.*$/, '');
   if (host === '' || !/^[A-Za-z0-9.:[\]-]+$/.test(host)) throw badParameter(`Cannot log in: field "serveraddress" ${quote(server)} is not a registry host`);
   const normalised = ['index.docker.io', 'registry-1.docker.io', 'docker.io'].includes(host) ? 'docker.io' : host;
-  await loginRegistry(normalised, { username, password }, r.registry);
+  await login(normalised, { username, password }, r.registry, r.registry.env ?? {});
   sendJson(r.res, 200, { Status: 'Login Succeeded', IdentityToken: '' });
 }
 

@@ -3,7 +3,7 @@
  * "System" section). The values come from the engine (systemInfo); this file only renders them.
  */
 import { createHash } from 'node:crypto';
-import { systemInfo } from '../engine/system-info.js';
+import { arch } from 'node:os';
 import { API_VERSION, MIN_API_VERSION } from './router.js';
 import { sendJson, type ApiRequest } from './http.js';
 
@@ -29,45 +29,45 @@ export function ping({ res, req }: ApiRequest): void {
 }
 
 export async function version({ res, engine }: ApiRequest): Promise<void> {
-  const info = await systemInfo(engine);
+  const info = await engine.info();
   const details = {
     ApiVersion: API_VERSION,
-    Arch: GOARCH[info.architecture] ?? info.architecture,
+    Arch: GOARCH[arch()] ?? arch(),
     GitCommit: '',
     GoVersion: process.version,
-    KernelVersion: info.kernel,
+    KernelVersion: info.Kernel,
     MinAPIVersion: MIN_API_VERSION,
     Os: 'linux',
   };
   sendJson(res, 200, {
-    Platform: { Name: `hull ${info.version}` },
+    Platform: { Name: `hull ${info.Version}` },
     Components: [
-      { Name: 'Engine', Version: info.version, Details: { ...details, Experimental: 'false', BuildTime: '' } },
-      { Name: 'runc', Version: /version (\S+)/.exec(info.runtimeVersion)?.[1] ?? info.runtimeVersion, Details: { Path: info.runtime } },
+      { Name: 'Engine', Version: info.Version, Details: { ...details, Experimental: 'false', BuildTime: '' } },
+      { Name: 'runc', Version: /version (\S+)/.exec(info.RuntimeVersion)?.[1] ?? info.RuntimeVersion, Details: { Path: info.Runtime } },
     ],
-    Version: info.version,
+    Version: info.Version,
     ...details,
     BuildTime: '',
   });
 }
 
 export async function info({ res, engine }: ApiRequest): Promise<void> {
-  const i = await systemInfo(engine);
-  const runtimeName = i.runtime.split('/').pop() ?? 'runc';
+  const i = await engine.info();
+  const runtimeName = i.Runtime.split('/').pop() ?? 'runc';
   sendJson(res, 200, {
     // Stable per store: dockerd's ID is a random key kept in its root; hull has no daemon state.
-    ID: createHash('sha256').update(i.root).digest('hex').slice(0, 32).toUpperCase().replace(/(.{4})(?!$)/g, '$1:'),
-    Containers: i.containers.total,
-    ContainersRunning: i.containers.running,
-    ContainersPaused: i.containers.paused,
-    ContainersStopped: i.containers.stopped,
-    Images: i.images,
-    Driver: i.driver,
-    DriverStatus: [['Backing Filesystem', i.driverReason || i.driver]],
-    DockerRootDir: i.root,
+    ID: createHash('sha256').update(i.Root).digest('hex').slice(0, 32).toUpperCase().replace(/(.{4})(?!$)/g, '$1:'),
+    Containers: i.Containers,
+    ContainersRunning: i.ContainersRunning,
+    ContainersPaused: i.ContainersPaused,
+    ContainersStopped: i.ContainersStopped,
+    Images: i.Images,
+    Driver: i.Driver,
+    DriverStatus: [['Backing Filesystem', i.DriverReason || i.Driver]],
+    DockerRootDir: i.Root,
     Plugins: { Volume: ['local'], Network: ['bridge', 'host', 'none'], Authorization: null, Log: ['k8s-file'] },
     MemoryLimit: true,
-    SwapLimit: i.cgroupVersion === '2',
+    SwapLimit: i.CgroupVersion === '2',
     CpuCfsPeriod: true,
     CpuCfsQuota: true,
     CPUShares: true,
@@ -80,27 +80,27 @@ export async function info({ res, engine }: ApiRequest): Promise<void> {
     NGoroutines: 0,
     SystemTime: new Date().toISOString(),
     LoggingDriver: 'k8s-file',
-    CgroupDriver: 'cgroupfs',
-    CgroupVersion: i.cgroupVersion,
+    CgroupDriver: i.CgroupDriver,
+    CgroupVersion: i.CgroupVersion,
     NEventsListener: 0,
-    KernelVersion: i.kernel,
-    OperatingSystem: i.operatingSystem,
-    OSVersion: i.osVersion,
+    KernelVersion: i.Kernel,
+    OperatingSystem: i.OperatingSystem,
+    OSVersion: '',
     OSType: 'linux',
-    Architecture: i.architecture === 'x64' ? 'x86_64' : i.architecture,
+    Architecture: arch() === 'x64' ? 'x86_64' : arch() === 'arm64' ? 'aarch64' : arch(),
     IndexServerAddress: 'https://index.docker.io/v1/',
     RegistryConfig: { AllowNondistributableArtifactsCIDRs: [], AllowNondistributableArtifactsHostnames: [], InsecureRegistryCIDRs: ['127.0.0.0/8'], IndexConfigs: {}, Mirrors: [] },
-    NCPU: i.cpus,
-    MemTotal: i.memoryBytes,
+    NCPU: i.NCPU,
+    MemTotal: i.MemTotal,
     GenericResources: null,
     HttpProxy: '',
     HttpsProxy: '',
     NoProxy: '',
-    Name: i.hostname,
+    Name: i.Name,
     Labels: [],
     ExperimentalBuild: false,
-    ServerVersion: i.version,
-    Runtimes: { [runtimeName]: { path: i.runtime } },
+    ServerVersion: i.Version,
+    Runtimes: { [runtimeName]: { path: i.Runtime } },
     DefaultRuntime: runtimeName,
     Swarm: { NodeID: '', NodeAddr: '', LocalNodeState: 'inactive', ControlAvailable: false, Error: '', RemoteManagers: null },
     LiveRestoreEnabled: true, // containers outlive the service: each has its own monitor (conmon)
@@ -109,7 +109,8 @@ export async function info({ res, engine }: ApiRequest): Promise<void> {
     ContainerdCommit: { ID: '', Expected: '' },
     RuncCommit: { ID: '', Expected: '' },
     InitCommit: { ID: '', Expected: '' },
-    SecurityOptions: i.securityOptions,
+    // hull's defaults (docs/security.md): its seccomp allowlist and no-new-privileges for every container.
+    SecurityOptions: ['name=seccomp,profile=builtin', 'name=no-new-privileges'],
     Warnings: [],
   });
 }

@@ -1,29 +1,15 @@
 /**
- * Registry calls a front end makes without touching the store: check and save a login (what
- * `hull login` and the API's /auth do), read a reference's manifest descriptor and platforms
- * (`/distribution/NAME/json`), and search a v2 registry's catalog (`/images/search`).
+ * Registry calls a front end makes without touching the store: read a reference's manifest
+ * descriptor and platforms (`/distribution/NAME/json`), and search a v2 registry's catalog
+ * (`/images/search`). Logins are registry-login.ts.
  */
-import { HullError, isHullError } from '../errors.js';
-import { openRegistryClient, pullScope, saveCredentials, defaultAuthFile, type RegistryOptions } from '../registry-client/index.js';
+import { HullError } from '../errors.js';
+import { openRegistryClient, pullScope, type RegistryOptions } from '../registry-client/index.js';
 import { readBody } from '../registry-client/transport.js';
 import { parseManifest } from '../oci/manifest.js';
 import { familiarString, parseReference } from '../oci/reference.js';
 import type { Platform } from '../oci/platform.js';
 import type { Digest } from '../oci/digest.js';
-
-/** Checks the credentials against the registry's /v2/ and stores them in the auth file. */
-export async function loginRegistry(host: string, credentials: { username: string; password: string }, opts: RegistryOptions = {}): Promise<void> {
-  const client = openRegistryClient({ ...opts, host, repository: '', action: `log in to "${host}"`, credentials });
-  try {
-    await client.checkLogin();
-  } catch (err) {
-    if (isHullError(err, 'UNAUTHORIZED')) throw new HullError('UNAUTHORIZED', err.message, { hint: 'check the user name and password' });
-    throw err;
-  } finally {
-    client.close();
-  }
-  await saveCredentials(opts.authFile ?? defaultAuthFile(), host, credentials);
-}
 
 export interface DistributionInfo {
   descriptor: { mediaType: string; digest: Digest; size: number };

@@ -76,7 +76,7 @@ const service: Command = {
         uri: positionals[0] ?? DEFAULT_SOCKET,
         idleSeconds: parseIdle(str(options, 'time')),
         // HULL_INSECURE_REGISTRIES, as for hull pull; the auth file hull login writes.
-        registry: registryOptionsFrom({}),
+        registry: { ...registryOptionsFrom({}), env: process.env },
         signal: controller.signal,
         log: (line) => ctx.stderr.write(`${line}\n`),
         ...(listenFd !== undefined ? { listenFd } : {}),
