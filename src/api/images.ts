@@ -35,7 +35,7 @@ function repoDigests(d: ImageDetails): string[] {
 }
 
 /** `names`: the tags to show (a reference filter shows only the tags it matched, as dockerd does). */
-function summary(d: ImageDetails, version: string, names = d.record.names.map(displayName)): Record<string, unknown> {
+export function imageSummary(d: ImageDetails, version: string, names = d.record.names.map(displayName)): Record<string, unknown> {
   const old = compareVersions(version, '1.44') < 0;
   const repos = new Set(names.map((n) => n.replace(/:[^:/]+$/, '')));
   return {
@@ -86,7 +86,7 @@ export async function listImages({ res, query, engine, version }: ApiRequest): P
     if (labels && !labels.every((l) => labelMatch(d.config.config?.Labels ?? {}, l))) return [];
     if (beforeT !== undefined && created >= beforeT) return [];
     if (sinceT !== undefined && created <= sinceT) return [];
-    return [summary(d, version, names)];
+    return [imageSummary(d, version, names)];
   });
   sendJson(res, 200, rows);
 }

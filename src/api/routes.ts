@@ -5,7 +5,8 @@
 import type { Route } from './router.js';
 import { HullError } from '../errors.js';
 import { sendJson } from './http.js';
-import { info, ping, version } from './system.js';
+import { diskUsage, events, info, ping, version } from './system.js';
+import { connectNetwork, createNetwork, createVolume, disconnectNetwork, inspectNetwork, inspectVolume, listNetworks, listVolumes, pruneNetworks, pruneVolumes, removeNetwork, removeVolume } from './volumes-networks.js';
 import { deleteImage, imageHistory, inspectImage, listImages, pruneImages, tagImage } from './images.js';
 import { auth, createImage, distribution, getImages, loadImages, pushImage, searchImages } from './image-transfer.js';
 
@@ -26,6 +27,8 @@ export const ROUTES: Route[] = [
   { method: 'GET', pattern: '/version', handler: version },
   { method: 'GET', pattern: '/info', handler: info },
   { method: 'POST', pattern: '/auth', handler: auth },
+  { method: 'GET', pattern: '/events', handler: events },
+  { method: 'GET', pattern: '/system/df', handler: diskUsage },
 
   { method: 'GET', pattern: '/images/json', handler: listImages },
   { method: 'POST', pattern: '/images/create', handler: createImage },
@@ -40,6 +43,21 @@ export const ROUTES: Route[] = [
   { method: 'POST', pattern: '/images/{name*}/tag', handler: tagImage },
   { method: 'DELETE', pattern: '/images/{name*}', handler: deleteImage },
   { method: 'GET', pattern: '/distribution/{name*}/json', handler: distribution },
+
+  { method: 'GET', pattern: '/volumes', handler: listVolumes },
+  { method: 'POST', pattern: '/volumes/create', handler: createVolume },
+  { method: 'POST', pattern: '/volumes/prune', handler: pruneVolumes },
+  { method: 'GET', pattern: '/volumes/{name}', handler: inspectVolume },
+  { method: 'DELETE', pattern: '/volumes/{name}', handler: removeVolume },
+
+  { method: 'GET', pattern: '/networks', handler: listNetworks },
+  { method: 'POST', pattern: '/networks/create', handler: createNetwork },
+  { method: 'POST', pattern: '/networks/prune', handler: pruneNetworks },
+  { method: 'GET', pattern: '/networks/{id}', handler: inspectNetwork },
+  { method: 'DELETE', pattern: '/networks/{id}', handler: removeNetwork },
+  { method: 'POST', pattern: '/networks/{id}/connect', handler: connectNetwork },
+  { method: 'POST', pattern: '/networks/{id}/disconnect', handler: disconnectNetwork },
+
   { method: 'GET', pattern: '/plugins', handler: ({ res }) => sendJson(res, 200, []) },
   ...swarmRoutes(),
 ];

@@ -5,7 +5,10 @@
 import { createHash } from 'node:crypto';
 import { arch } from 'node:os';
 import { API_VERSION, MIN_API_VERSION } from './router.js';
-import { sendJson, type ApiRequest } from './http.js';
+import { badParameter, parseFilters, quote, sendJson, startJsonStream, type ApiRequest } from './http.js';
+import { parseLogTime } from '../engine/flags.js';
+import type { EventFilter, HullEvent } from './core.js';
+import { imageSummary } from './images.js';
 
 const GOARCH: Record<string, string> = { x64: 'amd64', arm64: 'arm64', arm: 'arm', ia32: '386', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64' };
 
@@ -115,3 +118,54 @@ export async function info({ res, engine }: ApiRequest): Promise<void> {
   });
 }
 
+
+/** `since`/`until`: Unix seconds (with a fraction, as the docker CLI sends them), RFC 3339 or a duration. */
+function eventTime(query: URLSearchParams, name: string): number | undefined {
+  const v = query.get(name);
+  if (v === null || v === '') return undefined;
+  try {
+    return parseLogTime(v);
+  } catch {
+    throw badParameter(`Cannot read query parameter "${name}": ${quote(v)} is not a time (Unix seconds, RFC 3339 or a duration such as 10m)`);
+  }
+}
+
+/** Docker's event shape, with the legacy status/id/from fields older clients read. */
+function eventJson(e: HullEvent): Record<string, unknown> {
+  const legacy = e.Type === 'container' || e.Type === 'image' ? { status: e.Action, id: e.Actor.ID, ...(e.Actor.Attributes.image ? { from: e.Actor.Attributes.image } : {}) } : {};
+  return { ...legacy, Type: e.Type, Action: e.Action, Actor: e.Actor, scope: 'local', time: e.time, timeNano: e.timeNano };
+}
+
+/**
+ * GET /events: the recorded events from `since`, then new ones as any hull process (this service
+ * or a CLI) records them, until `until` or the client goes away.
+ */
+export async function events({ res, query, engine, signal }: ApiRequest): Promise<void> {
+  const filters = parseFilters(query, ['type', 'event', 'container', 'image', 'volume', 'network', 'label', 'scope']);
+  const filter: EventFilter = { filters: [...filters].filter(([k]) => k !== 'scope').flatMap(([k, vs]) => vs.map((v) => [k, v] as [string, string])) };
+  const since = eventTime(query, 'since');
+  const until = eventTime(query, 'until');
+  if (since !== undefined) filter.since = since;
+  if (until !== undefined) filter.until = until;
+  const send = startJsonStream(res);
+  await engine.events.stream(filter, (e) => send(eventJson(e)), signal);
+  res.end();
+}
+
+/** GET /system/df: images, containers and volumes with the sizes `docker system df` sums. */
+export async function diskUsage({ res, engine, version }: ApiRequest): Promise<void> {
+  const rows = await engine.diskUsage();
+  const containers = engine.containers.list(true);
+  const users = new Map<string, number>();
+  for (const c of containers) users.set(c.ImageId, (users.get(c.ImageId) ?? 0) + 1);
+  const images = engine.images.list().map((record) => ({ ...imageSummary(engine.images.details(record), version), Containers: users.get(record.id) ?? 0 }));
+  const volumeUsers = new Map<string, number>();
+  for (const c of containers) for (const m of c.Mounts ?? []) if (m.Type === 'volume' && m.Name) volumeUsers.set(m.Name, (volumeUsers.get(m.Name) ?? 0) + 1);
+  sendJson(res, 200, {
+    LayersSize: rows.find((r) => r.Type === 'Images')?.Size ?? 0,
+    Images: images,
+    Containers: containers.map((c) => ({ Id: c.Id, Names: [`/${c.Name}`], Image: c.Config.Image, ImageID: c.ImageId, Command: [c.Path, ...c.Args].join(' '), Created: Math.floor(Date.parse(c.Created) / 1000), State: c.State.Status, Status: c.State.Status, SizeRw: 0, SizeRootFs: 0, Labels: c.Config.Labels ?? {}, Mounts: [] })),
+    Volumes: engine.volumes.list().map((v) => ({ ...v, UsageData: { Size: engine.volumes.size(v.Name), RefCount: volumeUsers.get(v.Name) ?? 0 } })),
+    BuildCache: [],
+  });
+}
