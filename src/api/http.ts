@@ -10,6 +10,7 @@ import type { Duplex } from 'node:stream';
 import { HullError, errorMessage, isHullError } from '../errors.js';
 import type { Engine } from '../engine/engine.js';
 import type { RegistryOptions } from './core.js';
+import type { ApiState } from './attach-exec.js';
 
 /** Bodies larger than this are refused with 413 (JSON requests are small; tars are streamed). */
 export const MAX_JSON_BODY = 4 * 1024 * 1024;
@@ -25,6 +26,8 @@ export interface ApiRequest {
   engine: Engine;
   /** The service's registry settings (insecure registries, auth file); a request adds its credentials. */
   registry: RegistryOptions;
+  /** What the service keeps between requests (exec instances). */
+  state: ApiState;
   /** Aborted when the client goes away: long operations stop and clean up. */
   signal: AbortSignal;
   /** Set for a request that asked to take over the connection (`Upgrade: tcp`). */

@@ -5,6 +5,11 @@
 import type { Route } from './router.js';
 import { HullError } from '../errors.js';
 import { sendJson } from './http.js';
+import {
+  commitContainer, containerChanges, containerLogs, containerStats, createContainer, exportContainer, getArchive, inspectContainer, killContainer, listContainers,
+  pauseContainer, pruneContainers, putArchive, removeContainer, renameContainer, restartContainer, startContainer, stopContainer, topContainer, unpauseContainer, waitContainer,
+} from './containers.js';
+import { attachContainer, createExec, inspectExec, resizeContainer, startExec } from './attach-exec.js';
 import { diskUsage, events, info, ping, version } from './system.js';
 import { connectNetwork, createNetwork, createVolume, disconnectNetwork, inspectNetwork, inspectVolume, listNetworks, listVolumes, pruneNetworks, pruneVolumes, removeNetwork, removeVolume } from './volumes-networks.js';
 import { deleteImage, imageHistory, inspectImage, listImages, pruneImages, tagImage } from './images.js';
@@ -29,6 +34,34 @@ export const ROUTES: Route[] = [
   { method: 'POST', pattern: '/auth', handler: auth },
   { method: 'GET', pattern: '/events', handler: events },
   { method: 'GET', pattern: '/system/df', handler: diskUsage },
+
+  { method: 'GET', pattern: '/containers/json', handler: listContainers },
+  { method: 'POST', pattern: '/containers/create', handler: createContainer },
+  { method: 'POST', pattern: '/containers/prune', handler: pruneContainers },
+  { method: 'GET', pattern: '/containers/{id}/json', handler: inspectContainer },
+  { method: 'GET', pattern: '/containers/{id}/top', handler: topContainer },
+  { method: 'GET', pattern: '/containers/{id}/logs', handler: containerLogs },
+  { method: 'GET', pattern: '/containers/{id}/changes', handler: containerChanges },
+  { method: 'GET', pattern: '/containers/{id}/export', handler: exportContainer },
+  { method: 'GET', pattern: '/containers/{id}/stats', handler: containerStats },
+  { method: 'POST', pattern: '/containers/{id}/resize', handler: resizeContainer },
+  { method: 'POST', pattern: '/containers/{id}/start', handler: startContainer },
+  { method: 'POST', pattern: '/containers/{id}/stop', handler: stopContainer },
+  { method: 'POST', pattern: '/containers/{id}/restart', handler: restartContainer },
+  { method: 'POST', pattern: '/containers/{id}/kill', handler: killContainer },
+  { method: 'POST', pattern: '/containers/{id}/rename', handler: renameContainer },
+  { method: 'POST', pattern: '/containers/{id}/pause', handler: pauseContainer },
+  { method: 'POST', pattern: '/containers/{id}/unpause', handler: unpauseContainer },
+  { method: 'POST', pattern: '/containers/{id}/attach', handler: attachContainer, hijackable: true },
+  { method: 'POST', pattern: '/containers/{id}/wait', handler: waitContainer },
+  { method: 'DELETE', pattern: '/containers/{id}', handler: removeContainer },
+  { method: 'GET', pattern: '/containers/{id}/archive', handler: getArchive },
+  { method: 'PUT', pattern: '/containers/{id}/archive', handler: putArchive },
+  { method: 'POST', pattern: '/containers/{id}/exec', handler: createExec },
+  { method: 'POST', pattern: '/exec/{id}/start', handler: startExec, hijackable: true },
+  { method: 'POST', pattern: '/exec/{id}/resize', handler: ({ res }) => { res.writeHead(200); res.end(); } },
+  { method: 'GET', pattern: '/exec/{id}/json', handler: inspectExec },
+  { method: 'POST', pattern: '/commit', handler: commitContainer },
 
   { method: 'GET', pattern: '/images/json', handler: listImages },
   { method: 'POST', pattern: '/images/create', handler: createImage },

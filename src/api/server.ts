@@ -21,6 +21,7 @@ import { pingHeaders } from './system.js';
 import { ROUTES } from './routes.js';
 import { parseListenAddress, type ListenAddress } from './address.js';
 import type { RegistryOptions } from './core.js';
+import type { ApiState } from './attach-exec.js';
 
 export interface TlsFiles {
   ca: string;
@@ -64,6 +65,7 @@ function track(t: Tracker): () => void {
 
 export function createApiServer(engine: Engine, opts: { tls?: TlsFiles; log?: (line: string) => void; tracker?: Tracker; registry?: RegistryOptions } = {}): Server {
   const router = new Router(ROUTES);
+  const state: ApiState = { execs: new Map() };
   const serverHeader = `hull/${hullVersion()} (linux)`;
   const log = opts.log ?? (() => {});
   const server = opts.tls
@@ -93,7 +95,7 @@ export function createApiServer(engine: Engine, opts: { tls?: TlsFiles; log?: (l
         sendJson(res, 404, { message: 'page not found' });
         return;
       }
-      const r: ApiRequest = { req, res, params: match.params, query: url.searchParams, version: match.version, engine, registry: opts.registry ?? {}, signal: abort.signal };
+      const r: ApiRequest = { req, res, params: match.params, query: url.searchParams, version: match.version, engine, registry: opts.registry ?? {}, state, signal: abort.signal };
       if (hijack && match.route.hijackable) r.hijack = hijack;
       await match.route.handler(r);
     } catch (err) {
