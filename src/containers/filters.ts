@@ -42,5 +42,7 @@ function matchOne(r: ContainerRecord, key: string, value: string): boolean {
 export function matchContainer(r: ContainerRecord, filters: Array<[string, string]>): boolean {
   const byKey = new Map<string, string[]>();
   for (const [k, v] of filters) byKey.set(k, [...(byKey.get(k) ?? []), v]);
-  return [...byKey].every(([k, values]) => values.some((v) => matchOne(r, k, v)));
+  // docker: the values of one key OR, except labels, which must all match (compose selects its
+  // containers with several labels at once: project=X and oneoff=False).
+  return [...byKey].every(([k, values]) => (k === 'label' ? values.every((v) => matchOne(r, k, v)) : values.some((v) => matchOne(r, k, v))));
 }
