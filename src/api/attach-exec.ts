@@ -12,7 +12,7 @@ import { PassThrough, Writable, type Duplex } from 'node:stream';
 import { HullError } from '../errors.js';
 import { parseDetachKeys } from '../engine/flags.js';
 import type { ExecOptions } from '../engine/requests.js';
-import { badParameter, field, orNoSuch, queryBool, quote, readJsonObject, sendJson, type ApiRequest } from './http.js';
+import { badParameter, field, MAX_JSON_BODY, orNoSuch, queryBool, quote, readJsonObject, sendJson, type ApiRequest } from './http.js';
 import { getContainer } from './containers.js';
 import { muxFrame } from './stream-frames.js';
 
@@ -57,6 +57,41 @@ function takeOver(r: ApiRequest, tty: boolean, wantInput: boolean): Connection {
   return { out: socket, input, end: () => socket.end() };
 }
 
+/**
+ * The JSON body of a hijacked request: Node hands the bytes after the headers to the upgrade as
+ * `head` (and the socket). Exactly Content-Length bytes are the body; what follows is stdin.
+ * dockerode sends attach options as a body too: they must never reach the container's stdin.
+ */
+async function readHijackedBody(r: ApiRequest): Promise<Record<string, unknown>> {
+  if (!r.hijack) return readJsonObject(r.req);
+  const length = Number(r.req.headers['content-length'] ?? 0);
+  if (!Number.isInteger(length) || length < 0 || length > MAX_JSON_BODY) throw badParameter('Cannot read the request body: bad Content-Length');
+  let buf = r.hijack.head;
+  const socket = r.hijack.socket;
+  while (buf.length < length) {
+    const chunk = (socket.read() as Buffer | null) ?? (await new Promise<Buffer | null>((resolve) => {
+      const onReadable = () => (cleanup(), resolve(socket.read() as Buffer | null ?? Buffer.alloc(0)));
+      const onEnd = () => (cleanup(), resolve(null));
+      const cleanup = () => (socket.off('readable', onReadable), socket.off('end', onEnd), socket.off('close', onEnd));
+      socket.once('readable', onReadable);
+      socket.once('end', onEnd);
+      socket.once('close', onEnd);
+    }));
+    if (chunk === null) throw badParameter('Cannot read the request body: the connection ended before it');
+    buf = Buffer.concat([buf, chunk]);
+  }
+  r.hijack.head = buf.subarray(length);
+  const text = buf.subarray(0, length).toString('utf8').trim();
+  if (text === '') return {};
+  try {
+    const v = JSON.parse(text) as unknown;
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new Error('expected a JSON object');
+    return v as Record<string, unknown>;
+  } catch (err) {
+    throw badParameter(`Cannot read the request body: invalid JSON (${(err as Error).message})`);
+  }
+}
+
 function streamWriter(conn: Connection, stream: 1 | 2, tty: boolean): Writable {
   return new Writable({
     write(chunk: Buffer, _enc, cb) {
@@ -77,6 +112,7 @@ export async function attachContainer(r: ApiRequest): Promise<void> {
   } catch {
     throw badParameter(`Cannot read query parameter "detachKeys": ${quote(detachKeys ?? '')} is not a key sequence such as ctrl-p,ctrl-q`);
   }
+  await readHijackedBody(r); // options come from the query; a body (dockerode's) is read and ignored
   const c = await getContainer(r.engine, r.params.id as string);
   const tty = c.Config.Tty === true;
   const conn = takeOver(r, tty, stdin === true && stream === true);
@@ -97,8 +133,8 @@ export async function attachContainer(r: ApiRequest): Promise<void> {
     }, r.signal);
     r.signal.addEventListener('abort', () => attachment.close(), { once: true });
     await attachment.done;
-  } catch (e) {
-    if (!r.signal.aborted) err.write(Buffer.from(`Error: ${(e as Error).message}\n`));
+  } catch {
+    // The start failed (its caller has the error) or the client left: the stream just ends, as dockerd's does.
   }
   conn.end();
 }
@@ -142,7 +178,7 @@ function getExec(state: ApiState, id: string): Promise<ExecInstance> {
 
 export async function startExec(r: ApiRequest): Promise<void> {
   const state = r.state;
-  const body = await readJsonObject(r.req);
+  const body = await readHijackedBody(r);
   const detach = field(body, 'Detach', 'boolean') ?? false;
   const exec = await getExec(state, r.params.id as string);
   if (exec.running || exec.exitCode !== null) throw new HullError('CONFLICT', `Exec ${exec.id} has already run`);

@@ -76,7 +76,11 @@ export async function listContainers({ res, query, engine }: ApiRequest): Promis
 
 export async function inspectContainer({ res, params, engine }: ApiRequest): Promise<void> {
   const r = await getContainer(engine, params.id as string);
-  sendJson(res, 200, containerJson(r, engine.options.runroot));
+  const json = containerJson(r, engine.options.runroot) as { HostConfig: { LogConfig?: { Type?: string } } };
+  // conmon's k8s-file log is what json-file means here: the logs endpoint reads it. docker-py reads
+  // the logs of `containers.run` only for json-file or journald, so the API names it json-file.
+  if (json.HostConfig.LogConfig?.Type === 'k8s-file') json.HostConfig = { ...json.HostConfig, LogConfig: { ...json.HostConfig.LogConfig, Type: 'json-file' } };
+  sendJson(res, 200, json);
 }
 
 export async function startContainer({ res, params, engine }: ApiRequest): Promise<void> {

@@ -218,6 +218,9 @@ export class ContainerService {
       attachments = await this.lifecycle.start(record, { attach: ios, recordsExit: opts.recordsExit ?? false });
     } catch (err) {
       for (const w of waiting) w.reject(err);
+      // As dockerd: an auto-remove container that cannot start is removed (its waiters on
+      // condition=removed return; `docker run --rm` with a missing command leaves nothing behind).
+      if (record.HostConfig.AutoRemove) await this.remove(record.Id, { force: true, volumes: true }).catch(() => undefined);
       throw err;
     }
     const own = opts.attach ? attachments.shift() : undefined;
