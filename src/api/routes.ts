@@ -9,6 +9,7 @@ import {
   commitContainer, containerChanges, containerLogs, containerStats, createContainer, exportContainer, getArchive, inspectContainer, killContainer, listContainers,
   pauseContainer, pruneContainers, putArchive, removeContainer, renameContainer, restartContainer, startContainer, stopContainer, topContainer, unpauseContainer, waitContainer,
 } from './containers.js';
+import { build } from './build.js';
 import { attachContainer, createExec, inspectExec, resizeContainer, startExec } from './attach-exec.js';
 import { diskUsage, events, info, ping, version } from './system.js';
 import { connectNetwork, createNetwork, createVolume, disconnectNetwork, inspectNetwork, inspectVolume, listNetworks, listVolumes, pruneNetworks, pruneVolumes, removeNetwork, removeVolume } from './volumes-networks.js';
@@ -62,6 +63,7 @@ export const ROUTES: Route[] = [
   { method: 'POST', pattern: '/exec/{id}/resize', handler: ({ res }) => { res.writeHead(200); res.end(); } },
   { method: 'GET', pattern: '/exec/{id}/json', handler: inspectExec },
   { method: 'POST', pattern: '/commit', handler: commitContainer },
+  { method: 'POST', pattern: '/build', handler: build },
 
   { method: 'GET', pattern: '/images/json', handler: listImages },
   { method: 'POST', pattern: '/images/create', handler: createImage },
