@@ -79,11 +79,16 @@ export function sendError(res: ServerResponse, err: unknown): void {
 /** Reads the body as text, refusing more than `limit` bytes (413) before buffering it. */
 export async function readBody(req: IncomingMessage, limit = MAX_JSON_BODY): Promise<string> {
   const declared = Number(req.headers['content-length'] ?? 0);
+  // The rest of a refused body is read and dropped, never kept: closing on unread data would reset
+  // the connection before the client reads the 413.
+  const refuse = () => req.resume();
+  if (declared > limit) refuse();
   if (declared > limit) throw new HullError('LIMIT_EXCEEDED', `Cannot read the request body: ${declared} bytes is more than the ${limit} allowed`);
   const chunks: Buffer[] = [];
   let total = 0;
   for await (const chunk of req) {
     total += (chunk as Buffer).length;
+    if (total > limit) refuse();
     if (total > limit) throw new HullError('LIMIT_EXCEEDED', `Cannot read the request body: more than the ${limit} bytes allowed`);
     chunks.push(chunk as Buffer);
   }
