@@ -180,8 +180,10 @@ export async function containerLogs({ res, params, query, engine, signal }: ApiR
   const stderr = queryBool(query, 'stderr');
   const timestamps = queryBool(query, 'timestamps');
   if (!stdout && !stderr) throw badParameter('Bad parameters: you must choose at least one stream');
-  const tailText = query.get('tail') ?? 'all';
-  if (tailText !== 'all' && !/^\d+$/.test(tailText)) throw badParameter(`Cannot read query parameter "tail": ${quote(tailText)} is not "all" or a whole number`);
+  // "all", or a count; a negative count means all, as dockerd reads it (Testcontainers sends -1).
+  const tailQuery = query.get('tail') ?? 'all';
+  if (tailQuery !== 'all' && !/^-?\d+$/.test(tailQuery)) throw badParameter(`Cannot read query parameter "tail": ${quote(tailQuery)} is not "all" or a whole number`);
+  const tailText = tailQuery.startsWith('-') ? 'all' : tailQuery;
   const time = (name: string) => {
     const v = query.get(name);
     if (v === null || v === '' || v === '0') return undefined;
