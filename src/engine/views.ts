@@ -11,6 +11,7 @@ import { readSandbox } from '../network/sandbox.js';
 import { fromDockerBindings, type PortBinding } from '../network/ports.js';
 import { shortId } from '../oci/digest.js';
 import { ZERO_TIME } from '../containers/record.js';
+import { HullError } from '../errors.js';
 
 export { displayName } from '../images/image-store.js';
 export { shortId } from '../oci/digest.js';
@@ -42,7 +43,7 @@ export function imageJson(d: ImageDetails): unknown {
   return {
     Id: d.record.id,
     RepoTags: d.record.names.map(displayName),
-    RepoDigests: d.record.names.map((n) => `${n.slice(0, n.lastIndexOf(':'))}@${d.record.manifest}`),
+    RepoDigests: [...new Set([...(d.record.digests ?? []), ...d.record.names.map((n) => `${n.slice(0, n.lastIndexOf(':'))}@${d.record.manifest}`)])].map(displayName),
     Created: c.created ?? d.record.created,
     Author: c.author ?? '',
     Config: c.config ?? {},
@@ -134,16 +135,70 @@ export interface ImageRow {
   Size: number;
 }
 
-/** `images` rows: one per name (repository and tag split as docker shows them), or <none>. */
-export function imageRows(images: ImageService, noTrunc: boolean): ImageRow[] {
-  return images.list().flatMap((record) => {
-    const size = images.details(record).size;
+/** `images` filters, docker's keys: dangling, reference (a glob), label, before, since. */
+export function parseImageFilters(flags: readonly string[]): Array<[string, string]> {
+  return flags.map((f) => {
+    const eq = f.indexOf('=');
+    const key = eq === -1 ? f : f.slice(0, eq);
+    const value = eq === -1 ? '' : f.slice(eq + 1);
+    if (!['dangling', 'reference', 'label', 'before', 'since'].includes(key)) throw new HullError('INVALID_ARGUMENT', `Cannot filter images by "${key}": unknown filter`, { hint: 'use dangling, reference, label, before or since' });
+    if (key === 'dangling' && !['true', 'false', '1', '0'].includes(value)) throw new HullError('INVALID_ARGUMENT', `Cannot filter images by "${f}": dangling is true or false`);
+    return [key, value];
+  });
+}
+
+/** docker's reference globs: `*` within a path component, `**` never needed, `?` one character. */
+function globMatches(pattern: string, name: string): boolean {
+  const re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]')}$`);
+  const hasTag = pattern.lastIndexOf(':') > pattern.lastIndexOf('/');
+  return re.test(name) || (!hasTag && re.test(name.slice(0, name.lastIndexOf(':'))));
+}
+
+/**
+ * `images [REPOSITORY[:TAG]]` rows: one per name (repository and tag split as docker shows them),
+ * or <none>:<none>, kept by the filters (same key: any; different keys: all).
+ */
+export function imageRows(images: ImageService, noTrunc: boolean, opts: { filters?: Array<[string, string]>; reference?: string } = {}): ImageRow[] {
+  const records = images.list();
+  const find = (ref: string) => {
+    try {
+      return images.get(ref);
+    } catch {
+      throw new HullError('NOT_FOUND', `Cannot filter images by "${ref}": no such image`);
+    }
+  };
+  const byKey = new Map<string, string[]>();
+  for (const [k, v] of opts.filters ?? []) byKey.set(k, [...(byKey.get(k) ?? []), v]);
+  const filters = opts.reference ? [...byKey, ['reference', [opts.reference]] as [string, string[]]] : [...byKey];
+  return records.flatMap((record) => {
+    const details = images.details(record);
     const id = noTrunc ? record.id : shortId(record.id);
-    const names = record.names.length > 0 ? record.names : ['<none>:<none>'];
-    return names.map((n) => {
-      const display = n === '<none>:<none>' ? n : displayName(n);
+    // An image pulled by digest has no tag: docker lists its repository with <none>.
+    const untagged = (record.digests ?? []).map((rd) => `${displayName(rd.slice(0, rd.indexOf('@')) + ':x').slice(0, -2)}:<none>`);
+    const names = record.names.length > 0 ? record.names.map(displayName) : untagged.length > 0 ? [...new Set(untagged)] : ['<none>:<none>'];
+    const labels = details.config.config?.Labels ?? {};
+    return names.flatMap((display) => {
+      const keep = filters.every(([k, values]) => values.some((v) => {
+        switch (k) {
+          case 'dangling':
+            return (record.names.length === 0 && (record.digests?.length ?? 0) === 0) === (v === 'true' || v === '1');
+          case 'reference':
+            return display !== '<none>:<none>' && globMatches(v, display);
+          case 'label': {
+            const eq = v.indexOf('=');
+            return eq === -1 ? v in labels : labels[v.slice(0, eq)] === v.slice(eq + 1);
+          }
+          case 'before':
+            return record.created < find(v).created;
+          case 'since':
+            return record.created > find(v).created;
+          default:
+            return false;
+        }
+      }));
+      if (!keep) return [];
       const colon = display.lastIndexOf(':');
-      return { Repository: display.slice(0, colon), Tag: display.slice(colon + 1), ID: id, Digest: record.manifest, CreatedAt: record.created, Size: size };
+      return [{ Repository: display.slice(0, colon), Tag: display.slice(colon + 1), ID: id, Digest: record.manifest, CreatedAt: record.created, Size: details.size }];
     });
   });
 }

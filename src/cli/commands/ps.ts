@@ -19,7 +19,7 @@ const ps: Command = {
     { name: 'all', short: 'a', type: 'boolean', description: 'show all containers (default shows just running)' },
     { name: 'quiet', short: 'q', type: 'boolean', description: 'only display container IDs' },
     { name: 'no-trunc', type: 'boolean', description: "don't truncate output" },
-    { name: 'filter', type: 'string', multiple: true, valueName: 'KEY=VALUE', description: 'id, name, status, exited, label, ancestor (same key: any; different keys: all)' },
+    { name: 'filter', short: 'f', type: 'string', multiple: true, valueName: 'KEY=VALUE', description: 'id, name (regular expression), status, exited, label, ancestor, network, volume, health, publish, expose, before, since (same key: any; different keys: all)' },
     { name: 'last', short: 'n', type: 'string', valueName: 'N', description: 'show the N most recently created containers (all states)' },
     { name: 'latest', short: 'l', type: 'boolean', description: 'show the most recently created container (all states)' },
     FORMAT_JSON_OPTION,
