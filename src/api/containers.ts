@@ -298,10 +298,18 @@ export async function putArchive({ req, res, params, query, engine }: ApiRequest
   res.end();
 }
 
-export async function getArchive({ res, params, query, engine }: ApiRequest): Promise<void> {
+/** GET (the tar, with the stat header) and HEAD (the stat header only) of a path in the container. */
+export async function getArchive({ req, res, params, query, engine }: ApiRequest): Promise<void> {
   const path = query.get('path');
   if (!path) throw badParameter('Cannot copy from the container: query parameter "path" is required');
   const r = await getContainer(engine, params.id as string);
+  const stat = await engine.containers.statPath(r.Id, path);
+  res.setHeader('X-Docker-Container-Path-Stat', Buffer.from(JSON.stringify(stat)).toString('base64'));
+  if (req.method === 'HEAD') {
+    res.writeHead(200);
+    res.end();
+    return;
+  }
   res.setHeader('Content-Type', 'application/x-tar');
   await engine.containers.copyFrom(r.Id, path, res);
   res.end();

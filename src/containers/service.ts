@@ -10,7 +10,7 @@ import { connectNetwork, disconnectNetwork, planNetwork, type NetworkingDeps } f
 import { listProcesses, type TopResult } from './top.js';
 import { sampleStats, type StatsSample } from './stats.js';
 import { followLog, readLogs, selectLogs, type LogOptions, type LogRecord } from './logs.js';
-import { copyIn, copyOut, withRootfs } from './copy.js';
+import { copyIn, copyOut, statPath, withRootfs, type PathStat } from './copy.js';
 import { livePorts } from '../network/inspect.js';
 import { readSandbox } from '../network/sandbox.js';
 import type { PortBinding } from '../network/ports.js';
@@ -441,6 +441,12 @@ export class ContainerService {
   async copyFrom(idOrName: string, containerPath: string, dest: string | Writable): Promise<void> {
     const record = this.inspect(idOrName);
     await withRootfs(await this.deps.snapshotter(), record, this.lifecycle.paths(record.Id), (rootfs) => copyOut(rootfs, containerPath, dest, record.Name));
+  }
+
+  /** A path's entry inside the container (docker cp's stat), its parents resolved inside the rootfs. */
+  async statPath(idOrName: string, containerPath: string): Promise<PathStat> {
+    const record = this.inspect(idOrName);
+    return withRootfs(await this.deps.snapshotter(), record, this.lifecycle.paths(record.Id), async (rootfs) => statPath(rootfs, containerPath, record.Name));
   }
 
   /** Copies a host path or a tar stream into the container; never writes outside it. */

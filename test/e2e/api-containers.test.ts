@@ -6,7 +6,7 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Docker from 'dockerode';
 import { hullWithBusybox, type HullEnv } from '../../src/testing/hull-cli.js';
@@ -173,4 +173,25 @@ test('dockerode: createContainer, attach before start, start, wait, inspect, rem
   assert.equal(info.State.ExitCode, 6);
   await container.remove();
   await assert.rejects(container.inspect(), (e: { statusCode?: number }) => e.statusCode === 404);
+});
+
+test('docker cp both ways: a file in, a file and a directory out; a missing path is an error', async () => {
+  await api.dockerOk(['run', '-d', '--name', 'cpbox', 'busybox', 'sleep', '300']);
+  try {
+    const hostFile = join(env.dir, 'to-container.txt');
+    writeFileSync(hostFile, 'from the host\n');
+    await api.dockerOk(['cp', hostFile, 'cpbox:/tmp/']);
+    assert.equal(await api.dockerOk(['exec', 'cpbox', 'cat', '/tmp/to-container.txt']), 'from the host\n');
+    const out = join(env.dir, 'cp-out');
+    mkdirSync(out);
+    await api.dockerOk(['cp', 'cpbox:/etc/passwd', join(out, 'passwd')]);
+    assert.match(readFileSync(join(out, 'passwd'), 'utf8'), /^root:x:0:0/);
+    await api.dockerOk(['cp', 'cpbox:/etc', out]);
+    assert.ok(existsSync(join(out, 'etc', 'group')));
+    const missing = await api.docker(['cp', 'cpbox:/nosuch', out]);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /no such file or directory/);
+  } finally {
+    await api.dockerOk(['rm', '-f', 'cpbox']);
+  }
 });
