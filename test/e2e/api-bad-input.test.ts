@@ -97,7 +97,10 @@ test('bad input: each gets its status and a message that names the problem', asy
 });
 
 test('oversized bodies and headers are refused before they are buffered', async () => {
-  const big = await request('POST', '/v1.47/containers/create', JSON.stringify({ Image: 'busybox', Labels: { x: 'y'.repeat(5 * 1024 * 1024) } }));
+  // The declared length is enough: the 413 comes before the body is read (only a little is sent,
+  // so the answer does not race a reset of the connection).
+  const start = '{"Image": "busybox", "Labels": {"x": "';
+  const big = await exchange(`POST /v1.47/containers/create HTTP/1.1\r\nHost: hull\r\nContent-Type: application/json\r\nContent-Length: ${5 * 1024 * 1024}\r\n\r\n${start}`);
   assert.equal(big.status, 413);
   assert.match(big.body, /more than the \d+ (bytes )?allowed/);
   const header = await request('GET', '/_ping', undefined, { 'X-Big': 'h'.repeat(64 * 1024) });
