@@ -79,6 +79,15 @@ export async function pruneVolumes({ res, query, engine }: ApiRequest): Promise<
 
 // ---- networks ----
 
+/**
+ * The engine's network view in dockerd's shape. Options lists only driver options a client set
+ * (hull sets none): compose compares them with its file and would ask to recreate the network
+ * over the bridge device name hull chose.
+ */
+function networkJson(engine: ApiRequest['engine'], n: Parameters<ApiRequest['engine']['networks']['inspectJson']>[0]): Record<string, unknown> {
+  return { ...engine.networks.inspectJson(n), Options: {} };
+}
+
 export function listNetworks({ res, query, engine }: ApiRequest): void {
   const filters = parseFilters(query, ['name', 'id', 'label', 'driver', 'type', 'scope', 'dangling']);
   const nets = engine.networks.list().filter((n) => {
@@ -92,12 +101,12 @@ export function listNetworks({ res, query, engine }: ApiRequest): void {
     if (drivers && !drivers.includes(n.Driver)) return false;
     return true;
   });
-  sendJson(res, 200, nets.map((n) => engine.networks.inspectJson(n)));
+  sendJson(res, 200, nets.map((n) => networkJson(engine, n)));
 }
 
 export async function inspectNetwork({ res, params, engine }: ApiRequest): Promise<void> {
   const net = await orNoSuch('network', params.id as string, () => engine.networks.get(params.id as string));
-  sendJson(res, 200, engine.networks.inspectJson(net));
+  sendJson(res, 200, networkJson(engine, net));
 }
 
 export async function createNetwork({ req, res, engine }: ApiRequest): Promise<void> {

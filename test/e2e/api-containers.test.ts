@@ -1,7 +1,7 @@
 /**
  * Containers through the Docker API with the real clients: the docker CLI (run exit codes, -i, -d,
  * -p, -v, logs, exec, ps, top, stats, diff, commit, export, wait, restart, kill, rm), docker-compose
- * 1.29 (up, ps, exec, logs, down -v with service-name DNS, a shared volume, a published port and
+ * 1.29 (up, ps, exec, logs, run, restart, stop, start, down -v with service-name DNS, a shared volume, a published port and
  * depends_on), docker-py and dockerode. What the socket makes, the hull CLI sees, and back.
  */
 import { test, before, after } from 'node:test';
@@ -90,7 +90,7 @@ test('409 and 304 where docker gives them: rm of a running container, start of a
   await api.dockerOk(['rm', 'cli-made']);
 });
 
-test('docker-compose up/ps/exec/logs/down -v: service DNS, a shared volume, a published port, depends_on', async () => {
+test('docker-compose up/ps/exec/logs/run/restart/stop/start/down -v: service DNS, a shared volume, a published port, depends_on', async () => {
   const dir = join(env.dir, 'app');
   mkdirSync(dir);
   writeFileSync(join(dir, 'docker-compose.yml'), [
@@ -121,6 +121,11 @@ test('docker-compose up/ps/exec/logs/down -v: service DNS, a shared volume, a pu
     for (let i = 0; i < 50 && !page.stdout.includes('hello-from-client'); i++) page = await compose(['exec', '-T', 'client', 'wget', '-qO-', 'http://web/']);
     assert.equal(page.stdout, 'hello-from-client\n', 'the client reaches the web service by name and sees the shared volume');
     assert.match((await compose(['logs', 'client'])).stdout, /client-ready/);
+    // A one-off container (compose v1 gives it legacy Links) reaches the service and exits with its code.
+    const oneOff = await compose(['run', '--rm', '-T', 'client', 'sh', '-c', 'wget -qO- http://web/; exit 4']);
+    assert.deepEqual([oneOff.code, oneOff.stdout], [4, 'hello-from-client\n'], oneOff.stderr);
+    for (const verb of ['restart', 'stop', 'start']) assert.equal((await compose([verb])).code, 0, verb);
+    assert.match((await compose(['ps'])).stdout, /apitest_web_1 .* Up/);
     assert.match(await env.ok(['ps', '--format', '{{.Names}}']), /apitest_web_1/);
   } finally {
     const down = await compose(['down', '-v']);
