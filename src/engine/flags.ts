@@ -21,6 +21,8 @@ export { displayName } from '../images/image-store.js';
 export { parseReference, parseReferenceLoose, familiarString, repositoryName } from '../oci/reference.js';
 export { PULL_POLICIES } from './ensure-image.js';
 export { WAIT_CONDITIONS } from '../containers/wait.js';
+export { parseRestartPolicy } from '../health/restart-policy.js';
+export { parseHealthFlags, parseHealthOnFailure } from '../health/health-config.js';
 
 /** `KEY=VALUE` (or `KEY`, an empty value) entries -> a map: labels, options, annotations. */
 export function parseKeyValues(entries: readonly string[]): Record<string, string> {
