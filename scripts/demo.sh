@@ -9,6 +9,7 @@ work=$(mktemp -d /tmp/hull-demo.XXXXXX)
 hull() { bin/hull --root "$work/root" --runroot "$work/run" "$@"; }
 cleanup() {
   [ -n "${registry_pid:-}" ] && kill "$registry_pid" 2>/dev/null || true
+  [ -n "${service_pid:-}" ] && kill "$service_pid" 2>/dev/null || true
   hull ps -aq --no-trunc 2>/dev/null | xargs -r bin/hull --root "$work/root" --runroot "$work/run" rm -f >/dev/null 2>&1 || true
   # Bridges and their firewall rules are host-wide: remove this store's before deleting it.
   hull network prune -f >/dev/null 2>&1 || true
@@ -127,5 +128,37 @@ show run --rm "127.0.0.1:$port/demo/busybox:1" echo "pulled from the registry hu
 
 show rmi "127.0.0.1:$port/demo/busybox:1"
 show images
+
+step "The Docker Engine API: the real docker CLI and docker-compose drive the same store"
+hull import --change 'CMD ["sh"]' "$work/busybox.tar.gz" busybox:latest > /dev/null
+printf '$ hull system service --time 0 unix://%s &\n' "$work/hull.sock"
+hull system service --time 0 "unix://$work/hull.sock" 2> "$work/service.log" &
+service_pid=$!
+for _ in $(seq 100); do [ -S "$work/hull.sock" ] && break; sleep 0.1; done
+export DOCKER_HOST="unix://$work/hull.sock" DOCKER_CONFIG="$work/docker-config"
+mkdir -p "$DOCKER_CONFIG" "$work/app"
+printf '$ docker version --format ...\n'; docker version --format 'client {{.Client.Version}}, server {{.Server.Version}} (API {{.Server.APIVersion}})'
+printf '$ docker run --rm busybox echo ...\n'; docker run --rm busybox echo "hello from docker run, through hull's socket"
+cat > "$work/app/docker-compose.yml" <<'EOF'
+version: "3.7"
+services:
+  web:
+    image: busybox
+    command: ["httpd", "-f", "-p", "80", "-h", "/data"]
+    volumes: ["site:/data"]
+  client:
+    image: busybox
+    depends_on: [web]
+    command: ["sh", "-c", "echo served by the web service > /data/index.html; sleep 300"]
+    volumes: ["site:/data"]
+volumes:
+  site: {}
+EOF
+(cd "$work/app" && printf '$ docker-compose up -d\n' && docker-compose -p demo up -d 2>&1 | tail -3)
+(cd "$work/app" && printf '$ docker-compose exec client wget -qO- http://web/\n' && for _ in $(seq 50); do docker-compose -p demo exec -T client wget -qO- http://web/ 2>/dev/null && break; sleep 0.2; done)
+show ps --format '{{.Names}}: {{.Status}}'
+(cd "$work/app" && printf '$ docker-compose down -v\n' && docker-compose -p demo down -v 2>&1 | tail -2)
+kill "$service_pid"; wait "$service_pid" 2>/dev/null || true
+unset DOCKER_HOST DOCKER_CONFIG
 
 step "Done: the demo store in $work is removed"
