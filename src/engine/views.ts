@@ -25,8 +25,8 @@ export function containerJson(r: ContainerRecord, runroot: string): unknown {
     Created: r.Created,
     Path: r.Path,
     Args: r.Args,
-    // Health is null without a check, as docker's nil pointer prints in templates ({{json .State.Health}}).
-    State: { ...r.State, Health: r.State.Health ?? null, Running: r.State.Status === 'running' || r.State.Status === 'restarting', Paused: r.State.Status === 'paused', Restarting: r.State.Status === 'restarting', Dead: r.State.Status === 'dead' },
+    // No Health without a check: docker omits its nil pointer (and clients test for its presence).
+    State: { ...r.State, Running: r.State.Status === 'running' || r.State.Status === 'restarting', Paused: r.State.Status === 'paused', Restarting: r.State.Status === 'restarting', Dead: r.State.Status === 'dead' },
     Image: r.ImageId,
     ResolvConfPath: `${runroot}/containers/${r.Id}/resolv.conf`,
     HostnamePath: `${runroot}/containers/${r.Id}/hostname`,
@@ -59,6 +59,16 @@ export function imageJson(d: ImageDetails): unknown {
     Manifest: { Digest: d.record.manifest, MediaType: d.record.manifestMediaType },
     History: c.history ?? [],
   };
+}
+
+/**
+ * What a template sees of inspect's JSON: docker's templates run over its structs, where a nil
+ * pointer field still exists and prints `null` with `json` (`{{json .State.Health}}`).
+ */
+export function templateView(json: unknown): unknown {
+  if (typeof json !== 'object' || json === null || !('State' in json)) return json;
+  const c = json as { State: Record<string, unknown> };
+  return { ...c, State: { Health: null, ...c.State } };
 }
 
 /** Docker's human sizes: decimal units, three significant digits (4.26MB). */

@@ -1,7 +1,7 @@
 import { str } from '../args.js';
 import { FORMAT_OPTION, type Command } from '../command.js';
 import { renderTemplate } from '../output.js';
-import { containerJson, imageJson } from '../../engine/views.js';
+import { containerJson, imageJson, templateView } from '../../engine/views.js';
 import { HullError, errorMessage, escapeControlChars, showUntrusted } from '../../errors.js';
 
 const inspect: Command = {
@@ -36,7 +36,7 @@ const inspect: Command = {
     }
     const format = str(options, 'format');
     if (format === undefined || format === 'json') ctx.stdout.write(JSON.stringify(results, null, 4) + '\n');
-    else for (const r of results) ctx.stdout.write(renderTemplate(format, r) + '\n');
+    else for (const r of results) ctx.stdout.write(renderTemplate(format, templateView(r)) + '\n');
     return code;
   },
 };
