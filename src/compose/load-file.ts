@@ -51,7 +51,7 @@ function readSource(loader: FileLoader, path: string): SourceFile {
     if (errnoCode(err) === 'EISDIR') throw new HullError('INVALID_ARGUMENT', `Cannot load compose file ${quote(shortName(loader, path))}: it is a directory`);
     throw err;
   }
-  const file = parseComposeYaml(text, path);
+  const file = parseComposeYaml(text, path, shortName(loader, path));
   loader.sources.push(file);
   validateComposeFile(file, (p) => shortName(loader, p));
   return file;

@@ -41,20 +41,21 @@ export const quote = (s: string): string => JSON.stringify(s);
 /** YAML alias bombs ("billion laughs") expand exponentially; a compose file never needs this many. */
 const MAX_NODES = 1_000_000;
 
-export function parseComposeYaml(text: string, path: string): SourceFile {
+/** `displayName` is how errors name the file (relative to where the command runs). */
+export function parseComposeYaml(text: string, path: string, displayName = path): SourceFile {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, merge: true, uniqueKeys: true, prettyErrors: false });
   const first = doc.errors[0];
   if (first) {
     const line = lineCounter.linePos(first.pos[0]).line;
-    throw new HullError('INVALID_FORMAT', `Cannot load compose file ${quote(path)}: line ${line}: ${first.message.split('\n')[0]}`, { hint: 'fix the YAML syntax at that line' });
+    throw new HullError('INVALID_FORMAT', `Cannot load compose file ${quote(displayName)}: line ${line}: ${first.message.split('\n')[0]}`, { hint: 'fix the YAML syntax at that line' });
   }
   const lines = new Map<string, number>();
   let count = 0;
   const lineOf = (node: { range?: [number, number, number] | null | undefined }) => (node.range ? lineCounter.linePos(node.range[0]).line : 0);
 
   const convert = (node: unknown, at: (string | number)[], record: boolean): unknown => {
-    if (++count > MAX_NODES) throw new HullError('LIMIT_EXCEEDED', `Cannot load compose file ${quote(path)}: more than ${MAX_NODES} values after expanding aliases`);
+    if (++count > MAX_NODES) throw new HullError('LIMIT_EXCEEDED', `Cannot load compose file ${quote(displayName)}: more than ${MAX_NODES} values after expanding aliases`);
     if (node === null || node === undefined) return null;
     if (isAlias(node)) return convert(node.resolve(doc as Document), at, false);
     const n = node as Node;
@@ -90,12 +91,12 @@ export function parseComposeYaml(text: string, path: string): SourceFile {
           for (const s of sources) {
             const v = convert(s, at, false);
             if (v && typeof v === 'object' && !Array.isArray(v)) merged.push(v as Record<string, unknown>);
-            else throw new HullError('INVALID_FORMAT', `Cannot load compose file ${quote(path)}: line ${lineOf(keyNode as Node)}: a "<<" merge key needs a mapping or a list of mappings`);
+            else throw new HullError('INVALID_FORMAT', `Cannot load compose file ${quote(displayName)}: line ${lineOf(keyNode as Node)}: a "<<" merge key needs a mapping or a list of mappings`);
           }
           continue;
         }
         if (rawKey !== null && typeof rawKey === 'object') {
-          throw new HullError('INVALID_FORMAT', `Cannot load compose file ${quote(path)}: line ${lineOf(keyNode as Node)}: a key must be a string`);
+          throw new HullError('INVALID_FORMAT', `Cannot load compose file ${quote(displayName)}: line ${lineOf(keyNode as Node)}: a key must be a string`);
         }
         const key = String(rawKey);
         if (record) lines.set(pathKey([...at, key]), lineOf(keyNode as Node));
