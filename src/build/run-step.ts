@@ -14,7 +14,7 @@ import { resolveInRoot } from '../sys/safe-path.js';
 import { generateSpec } from '../runtime/spec.js';
 import { applySecurity, DEFAULT_SECURITY, readSecurityHost } from '../runtime/security.js';
 import { resolveUser } from '../runtime/user.js';
-import { deleteContainer, type RuntimeOptions } from '../runtime/runc.js';
+import { deleteContainer, runcArgv, type RuntimeOptions } from '../runtime/runc.js';
 import type { RuntimeSpec, SpecMount } from '../oci/runtime-spec.js';
 import { mergeEnv, envKey } from '../oci/env.js';
 import { DEFAULT_PATH } from '../runtime/defaults.js';
@@ -104,7 +104,8 @@ export async function runProcess(runtime: RuntimeOptions, p: RunProcess): Promis
   writeJsonAtomic(join(p.bundleDir, 'config.json'), spec, { ephemeral: true });
   try {
     const code = await new Promise<number>((resolve, reject) => {
-      const child = spawn(runtime.binary, ['--root', runtime.stateDir, 'run', '--bundle', p.bundleDir, p.id], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const [cmd, ...args] = runcArgv.runStep(runtime, p.id, p.bundleDir);
+      const child = spawn(cmd as string, args, { stdio: ['ignore', 'pipe', 'pipe'] });
       child.stdout.on('data', (b: Buffer) => p.onOutput('stdout', b));
       child.stderr.on('data', (b: Buffer) => p.onOutput('stderr', b));
       const abort = () => child.kill('SIGKILL');

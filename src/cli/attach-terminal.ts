@@ -2,13 +2,14 @@
  * Connecting this terminal to a container: raw mode for -t, forwarding stdin for -i, resizes,
  * and detach keys. Shared by run, start -a and attach.
  */
-import { parseDetachKeys, resizeTerminal, type AttachIO } from '../runtime/attach.js';
+import { parseDetachKeys } from '../engine/flags.js';
+import type { AttachIO } from '../engine/requests.js';
 import { HullError } from '../errors.js';
 
 export interface TerminalSession {
   io: AttachIO;
   /** Called once the container is started: sends the first size and follows resizes. */
-  started(winszFifo: string): void;
+  started(resize: (size: { height: number; width: number }) => void): void;
   restore(): void;
 }
 
@@ -26,9 +27,9 @@ export function openTerminalSession(opts: { tty: boolean; stdin: boolean; detach
   let onResize: (() => void) | undefined;
   return {
     io,
-    started(winsz) {
+    started(resize) {
       if (!opts.tty || !process.stdout.isTTY) return;
-      onResize = () => resizeTerminal(winsz, process.stdout.rows, process.stdout.columns);
+      onResize = () => resize({ height: process.stdout.rows, width: process.stdout.columns });
       onResize();
       process.stdout.on('resize', onResize);
     },

@@ -3,15 +3,15 @@
  * `start -a`. Ctrl-C is passed to the container as it would be on its own terminal (with -t the
  * byte goes through the pty; without it, hull forwards SIGINT/SIGTERM as docker's proxy does).
  */
+import { isatty } from 'node:tty';
 import type { Engine } from '../engine/engine.js';
+import type { ExecIO } from '../engine/requests.js';
+import { HullError } from '../errors.js';
 import { openTerminalSession } from './attach-terminal.js';
 
 /** Forwards SIGINT and SIGTERM to the container while `fn` runs, as docker's signal proxy does. */
 async function forwardingSignals<T>(engine: Engine, id: string, fn: () => Promise<T>): Promise<T> {
-  const forward = (signal: NodeJS.Signals) => {
-    const record = engine.containers.inspect(id);
-    void engine.containers.lifecycle.kill(record, signal).catch(() => {});
-  };
+  const forward = (signal: NodeJS.Signals) => void engine.containers.kill(id, signal).catch(() => {});
   const onInt = () => forward('SIGINT');
   const onTerm = () => forward('SIGTERM');
   process.on('SIGINT', onInt).on('SIGTERM', onTerm);
@@ -22,19 +22,33 @@ async function forwardingSignals<T>(engine: Engine, id: string, fn: () => Promis
   }
 }
 
-/** `run --rm` in the foreground without -t: this process monitors the container (no conmon). */
+/** docker refuses -t with an input that is not a terminal, rather than hang on it. */
+export function checkTerminal(tty: boolean, stdin: boolean): void {
+  if (tty && stdin && !process.stdin.isTTY) throw new HullError('INVALID_ARGUMENT', 'Cannot attach a terminal: the input device is not a TTY', { hint: 'leave out -t (keep -i) to pipe input into the container' });
+}
+
+/**
+ * `run --rm` in the foreground without -t: this process monitors the container (no conmon). A
+ * terminal is passed as a stream (copied, so the container never holds it); anything else as the
+ * file descriptor itself.
+ */
 export async function runWithoutMonitor(engine: Engine, id: string, opts: { stdin: boolean }): Promise<number> {
-  return forwardingSignals(engine, id, () => engine.containers.runInForeground(id, opts));
+  const io: ExecIO = {
+    ...(opts.stdin ? { stdin: isatty(0) ? process.stdin : 0 } : {}),
+    stdout: isatty(1) ? process.stdout : 1,
+    stderr: isatty(2) ? process.stderr : 2,
+  };
+  return forwardingSignals(engine, id, () => engine.containers.runInForeground(id, io));
 }
 
 export async function runAttached(engine: Engine, id: string, opts: { tty: boolean; stdin: boolean; detachKeys?: string | undefined }): Promise<number> {
+  checkTerminal(opts.tty, opts.stdin);
   const session = openTerminalSession({ tty: opts.tty, stdin: opts.stdin, ...(opts.detachKeys !== undefined ? { detachKeys: opts.detachKeys } : {}) });
   return forwardingSignals(engine, id, async () => {
-    const { attachment } = await engine.containers.start(id, session.io);
-    session.started(engine.containers.lifecycle.paths(id).winsz);
+    const { record, attachment } = await engine.containers.start(id, { attach: session.io, recordsExit: true });
+    session.started((size) => void engine.containers.resize(id, size).catch(() => {}));
     const how = attachment ? await attachment.done : 'ended';
     if (how === 'detached') return 0;
-    const record = await engine.containers.lifecycle.wait(id);
-    return record.State.ExitCode;
+    return (await engine.containers.wait(id, record.HostConfig.AutoRemove ? 'removed' : 'not-running')).StatusCode;
   }).finally(() => session.restore());
 }

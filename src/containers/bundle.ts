@@ -71,7 +71,7 @@ export function prepareBundle(record: ContainerRecord, paths: ContainerPaths, ne
   const security = securityOf(hc);
   let spec = applySecurity(base, security, readSecurityHost(security));
   spec = applyResources(spec, resourcesOf(hc), { swapAccounting: readSwapAccounting() });
-  spec = applyDevices(spec, (hc.Devices ?? []).flatMap((d) => resolveDevices(d)));
+  spec = applyDevices(spec, (hc.Devices ?? []).flatMap((d) => resolveDevices(typeof d === 'string' ? d : { hostPath: d.PathOnHost, containerPath: d.PathInContainer ?? d.PathOnHost, permissions: d.CgroupPermissions ?? 'rwm' })));
   spec = { ...spec, mounts: [...spec.mounts, ...(record.MountState?.spec ?? [])] };
   if (hc.Init) spec = withInit(spec);
   for (const v of record.MountState?.pendingCopies ?? []) populateVolume(v.mountpoint, paths.rootfs, v.path);

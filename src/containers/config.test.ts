@@ -1,22 +1,22 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mergeProcessConfig, parseEnvFile, processArgs } from './config.js';
+import { mergeProcessConfig, parseEnvFile, processArgs, resolveEnvArgs } from './config.js';
 import { applyChange, parseCommandForm } from '../images/changes.js';
 import { DEFAULT_PATH } from '../runtime/defaults.js';
 
 const IMAGE = { Entrypoint: ['/entry'], Cmd: ['default'], Env: ['PATH=/img/bin', 'A=image'], WorkingDir: '/srv', User: 'app' };
 
 test('docker rules for merging image defaults with run options', () => {
-  const plain = mergeProcessConfig(IMAGE, {}, {});
+  const plain = mergeProcessConfig(IMAGE, {});
   assert.deepEqual([...plain.Entrypoint, ...plain.Cmd], ['/entry', 'default']);
-  const withCmd = mergeProcessConfig(IMAGE, { cmd: ['x', 'y'] }, {});
+  const withCmd = mergeProcessConfig(IMAGE, { cmd: ['x', 'y'] });
   assert.deepEqual([...withCmd.Entrypoint, ...withCmd.Cmd], ['/entry', 'x', 'y']);
-  const withEntrypoint = mergeProcessConfig(IMAGE, { entrypoint: 'sh' }, {});
+  const withEntrypoint = mergeProcessConfig(IMAGE, { entrypoint: ['sh'] });
   assert.deepEqual([...withEntrypoint.Entrypoint, ...withEntrypoint.Cmd], ['sh'], '--entrypoint clears the image CMD');
-  const env = mergeProcessConfig(IMAGE, { env: ['A=cli', 'B=2', 'FROM_HOST', 'UNSET'] }, { FROM_HOST: 'h' });
+  const env = mergeProcessConfig(IMAGE, { env: resolveEnvArgs(['A=cli', 'B=2', 'FROM_HOST', 'UNSET'], { FROM_HOST: 'h' }) });
   assert.deepEqual(env.Env, ['PATH=/img/bin', 'A=cli', 'B=2', 'FROM_HOST=h']);
-  assert.deepEqual(mergeProcessConfig({}, {}, {}).Env, [`PATH=${DEFAULT_PATH}`]);
-  assert.equal(mergeProcessConfig(IMAGE, { workdir: '/w', user: '0' }, {}).WorkingDir, '/w');
+  assert.deepEqual(mergeProcessConfig({}, {}).Env, [`PATH=${DEFAULT_PATH}`]);
+  assert.equal(mergeProcessConfig(IMAGE, { workdir: '/w', user: '0' }).WorkingDir, '/w');
   assert.throws(() => processArgs({ Entrypoint: [], Cmd: [] }, 'x'), /no command specified/);
 });
 

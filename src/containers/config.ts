@@ -3,7 +3,7 @@
  * Config, following docker's rules:
  *  - CMD given on the command line replaces the image's Cmd;
  *  - --entrypoint replaces the image's Entrypoint and clears the image's Cmd;
- *  - -e K=V overrides the image's K; -e K takes K from hull's own environment (dropped if unset);
+ *  - -e K=V overrides the image's K (the front door resolves -e K from its own environment);
  *  - an image without PATH gets the default PATH.
  */
 import { HullError } from '../errors.js';
@@ -13,7 +13,8 @@ import { envKey, mergeEnv } from '../oci/env.js';
 
 export interface ProcessOptions {
   cmd?: string[];
-  entrypoint?: string;
+  /** Replaces the image's ENTRYPOINT (and clears its CMD); [] clears it. */
+  entrypoint?: string[];
   env?: string[];
   workdir?: string;
   user?: string;
@@ -41,15 +42,16 @@ export interface ProcessConfig {
   User: string;
 }
 
-export function mergeProcessConfig(image: ContainerDefaults | undefined, opts: ProcessOptions, hostEnv: NodeJS.ProcessEnv = process.env): ProcessConfig {
-  const entrypoint = opts.entrypoint !== undefined ? (opts.entrypoint === '' ? [] : [opts.entrypoint]) : (image?.Entrypoint ?? []);
+/** Env entries are KEY=VALUE: a front door resolves `-e KEY` from its own environment first. */
+export function mergeProcessConfig(image: ContainerDefaults | undefined, opts: ProcessOptions): ProcessConfig {
+  const entrypoint = opts.entrypoint ?? image?.Entrypoint ?? [];
   const cmd = opts.cmd && opts.cmd.length > 0 ? opts.cmd : opts.entrypoint !== undefined ? [] : (image?.Cmd ?? []);
   const imageEnv = image?.Env ?? [];
   const base = imageEnv.some((e) => envKey(e) === 'PATH') ? [] : [`PATH=${DEFAULT_PATH}`];
   return {
     Entrypoint: entrypoint,
     Cmd: cmd,
-    Env: mergeEnv(base, imageEnv, resolveEnvArgs(opts.env ?? [], hostEnv)),
+    Env: mergeEnv(base, imageEnv, (opts.env ?? []).filter((e) => e.includes('='))),
     WorkingDir: opts.workdir ?? (image?.WorkingDir || '/'),
     User: opts.user ?? image?.User ?? '',
   };

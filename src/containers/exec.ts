@@ -12,14 +12,26 @@ import { writeJsonAtomic } from '../sys/atomic-write.js';
 import type { RuntimeSpec, SpecProcess } from '../oci/runtime-spec.js';
 import { checkExecutable } from '../runtime/exec-check.js';
 import { resolveUser } from '../runtime/user.js';
-import type { RuntimeOptions } from '../runtime/runc.js';
+import { runcArgv, type RuntimeOptions } from '../runtime/runc.js';
 import { requireRunning, processEnv } from './bundle.js';
-import { resolveEnvArgs, checkWorkdir } from './config.js';
+import { checkWorkdir } from './config.js';
 import type { ContainerPaths } from './paths.js';
 import type { ContainerRecord } from './record.js';
 
+/** Where an exec'd process reads and writes: a file descriptor passed through, or a stream piped. */
+export type ExecStream<S> = number | S;
+
+export interface ExecIO {
+  stdin?: ExecStream<NodeJS.ReadableStream>;
+  stdout?: ExecStream<NodeJS.WritableStream>;
+  stderr?: ExecStream<NodeJS.WritableStream>;
+  /** Aborting sends the process SIGTERM (the front door's signal proxy). */
+  signal?: AbortSignal;
+}
+
 export interface ExecOptions {
   cmd: string[];
+  /** KEY=VALUE entries (the front door resolves `-e KEY` from its own environment). */
   env?: string[];
   user?: string;
   workdir?: string;
@@ -42,16 +54,19 @@ export function execProcess(base: SpecProcess, opts: ExecOptions, resolved: { us
 
 /** Pure: runc exec's argv. */
 export function execArgv(o: RuntimeOptions, id: string, processFile: string, opts: Pick<ExecOptions, 'tty' | 'detach'>): string[] {
-  return [o.binary, '--root', o.stateDir, 'exec', '--process', processFile, ...(opts.tty ? ['--tty'] : []), ...(opts.detach ? ['--detach'] : []), id];
+  return runcArgv.exec(o, id, processFile, opts);
 }
 
-export async function execInContainer(runtime: RuntimeOptions, record: ContainerRecord, paths: ContainerPaths, opts: ExecOptions): Promise<number> {
+const stdioOf = (s: ExecStream<unknown> | undefined): number | 'pipe' | 'ignore' => (s === undefined ? 'ignore' : typeof s === 'number' ? s : 'pipe');
+
+export async function execInContainer(runtime: RuntimeOptions, record: ContainerRecord, paths: ContainerPaths, opts: ExecOptions, io: ExecIO = {}): Promise<number> {
   requireRunning(record, 'exec in');
   if (opts.cmd.length === 0) throw new HullError('INVALID_ARGUMENT', `Cannot exec in container "${record.Name}": no command given`);
   if (opts.workdir !== undefined) checkWorkdir(opts.workdir);
   const spec = JSON.parse(readFileSync(paths.config, 'utf8')) as RuntimeSpec;
   const user = opts.user !== undefined ? resolveUser(paths.rootfs, opts.user) : undefined;
-  const env = user ? processEnv(record, user, resolveEnvArgs(opts.env ?? [], process.env)) : [...spec.process.env, ...resolveEnvArgs(opts.env ?? [], process.env)];
+  const extraEnv = (opts.env ?? []).filter((e) => e.includes('='));
+  const env = user ? processEnv(record, user, extraEnv) : [...spec.process.env, ...extraEnv];
   const proc = execProcess(spec.process, opts, { user: user ? { uid: user.uid, gid: user.gid, additionalGids: user.additionalGids } : spec.process.user, env });
   checkExecutable(paths.rootfs, opts.cmd[0] as string, proc.env, proc.cwd);
   const processFile = join(paths.bundle, `exec-${randomBytes(6).toString('hex')}.json`);
@@ -59,12 +74,18 @@ export async function execInContainer(runtime: RuntimeOptions, record: Container
   const [cmd, ...args] = execArgv(runtime, record.Id, processFile, opts);
   try {
     return await new Promise<number>((resolve, reject) => {
-      const child = spawn(cmd as string, args, { stdio: [opts.interactive && !opts.detach ? 'inherit' : 'ignore', opts.detach ? 'ignore' : 'inherit', 'inherit'] });
-      const forward = (signal: NodeJS.Signals) => child.kill(signal);
-      process.on('SIGTERM', forward);
+      const stdin = opts.interactive && !opts.detach ? io.stdin : undefined;
+      const stdout = opts.detach ? undefined : io.stdout;
+      const child = spawn(cmd as string, args, { stdio: [stdioOf(stdin), stdioOf(stdout), stdioOf(io.stderr)] });
+      if (child.stdin && stdin !== undefined && typeof stdin !== 'number') stdin.pipe(child.stdin);
+      if (child.stdout && stdout !== undefined && typeof stdout !== 'number') child.stdout.pipe(stdout, { end: false });
+      if (child.stderr && io.stderr !== undefined && typeof io.stderr !== 'number') child.stderr.pipe(io.stderr, { end: false });
+      const forward = () => child.kill('SIGTERM');
+      io.signal?.addEventListener('abort', forward);
       child.on('error', reject);
-      child.on('exit', (code, signal) => {
-        process.off('SIGTERM', forward);
+      child.on('close', (code, signal) => {
+        io.signal?.removeEventListener('abort', forward);
+        if (child.stdin && stdin !== undefined && typeof stdin !== 'number') stdin.unpipe(child.stdin);
         resolve(code ?? (signal === 'SIGKILL' ? 137 : 143));
       });
     });

@@ -12,7 +12,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, watch, writeFileSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { isatty } from 'node:tty';
 import { HullError, isHullError } from '../errors.js';
 import { execCapture, execOrThrow } from '../sys/exec.js';
 import { unmountIfMounted } from '../sys/mount.js';
@@ -28,6 +27,7 @@ import { ZERO_TIME, type ContainerRecord } from './record.js';
 import { initAlive, isActive, readExit, readRuntimeInit } from './reconcile.js';
 import { assertTransition } from './state-machine.js';
 import type { ContainerNetworking, JoinTarget, NetworkAttachment } from '../network/service.js';
+import type { ExecIO, ExecStream } from './exec.js';
 
 export interface LifecycleDeps {
   store: ContainerStore;
@@ -86,15 +86,16 @@ export class Lifecycle {
   }
 
   /**
-   * Starts a created or exited container; with `io`, attaches before starting so no output is lost.
-   * An attached session that cannot detach (no tty) records the exit itself, so the monitor's exit
-   * command (a second Node process) is left out; if hull dies meanwhile, reads still reconcile the
-   * state from the exit file and the next start or rm cleans up.
+   * Starts a created or exited container; each of `attach` is connected before the container
+   * starts, so no output is lost. With `recordsExit` (a foreground CLI session that cannot detach)
+   * the caller records the exit itself and the monitor's exit command (a second Node process) is
+   * left out; if the caller dies meanwhile, reads still reconcile the state from the exit file and
+   * the next start or rm cleans up.
    */
-  async start(record: ContainerRecord, io?: AttachIO): Promise<Attachment | undefined> {
-    const watched = io !== undefined && !record.Config.Tty && !record.HostConfig.AutoRemove;
+  async start(record: ContainerRecord, opts: { attach?: AttachIO[]; recordsExit?: boolean } = {}): Promise<Attachment[]> {
+    const watched = (opts.recordsExit ?? false) && !record.Config.Tty && !record.HostConfig.AutoRemove && !record.HostConfig.RestartPolicy;
     const paths = await this.beginStart(record);
-    let attachment: Attachment | undefined;
+    const attachments: Attachment[] = [];
     try {
       await this.writeBundle(record, paths);
       const pid = await startMonitor({
@@ -117,12 +118,12 @@ export class Lifecycle {
         const runtimeError = runtimeErrorOf(paths);
         throw runtimeError ? new HullError('RUNTIME_FAILED', `Cannot start container "${record.Name}": ${runtimeError}`, { cause: err }) : err;
       });
-      if (io) attachment = await attachSocket(paths.attach, io);
+      for (const io of opts.attach ?? []) attachments.push(await attachSocket(paths.attach, io));
       await execOrThrow(runcArgv.start(this.deps.runtime, record.Id), `start container "${record.Name}"`);
       await this.markRunning(record, pid);
-      return attachment;
+      return attachments;
     } catch (err) {
-      attachment?.close();
+      for (const a of attachments) a.close();
       throw await this.abortStart(record, paths, err);
     }
   }
@@ -152,30 +153,30 @@ export class Lifecycle {
    * (create, start and wait) instead of conmon, `runc create`, the attach socket and `runc start`
    * (about a third of a short container's run). conmon's jobs have no one to serve here: the CLI
    * outlives the container by construction, and the container is removed when it exits, so its
-   * log and exit file would never be read. Output goes straight to this process's stdout and
-   * stderr, except to a terminal, which is copied through pipes so the container never holds the
-   * user's tty (TIOCSTI). If hull dies, runc and the container carry on, as docker's do; the
+   * log and exit file would never be read. A file descriptor in `io` is handed to runc as is; a
+   * stream is copied through a pipe (the CLI passes its terminal as a stream, so the container
+   * never holds the user's tty: TIOCSTI). If hull dies, runc and the container carry on, as docker's do; the
    * record then ends as exited without a code. Resolves with the container's exit code.
    */
-  async runInForeground(record: ContainerRecord, opts: { stdin: boolean }): Promise<number> {
+  async runInForeground(record: ContainerRecord, io: ExecIO): Promise<number> {
     const paths = await this.beginStart(record);
     let child: ChildProcess | undefined;
+    const stdioOf = (s: ExecStream<unknown> | undefined) => (s === undefined ? 'ignore' : typeof s === 'number' ? s : 'pipe');
     try {
       await this.writeBundle(record, paths);
       const [cmd, ...args] = runcArgv.run(this.deps.runtime, record.Id, paths.bundle, paths.pidFile, paths.runtimeLog);
-      const through = (fd: number) => (isatty(fd) ? 'pipe' : 'inherit');
-      // Its own process group: a Ctrl-C reaches hull, which forwards it once (runc would too).
-      child = spawn(cmd as string, args, { stdio: [opts.stdin ? through(0) : 'ignore', through(1), through(2)], detached: true });
-      if (child.stdin) process.stdin.pipe(child.stdin);
-      child.stdout?.pipe(process.stdout, { end: false });
-      child.stderr?.pipe(process.stderr, { end: false });
+      // Its own process group: a signal from the front door reaches the container once.
+      child = spawn(cmd as string, args, { stdio: [stdioOf(io.stdin), stdioOf(io.stdout), stdioOf(io.stderr)], detached: true });
+      if (child.stdin && io.stdin !== undefined && typeof io.stdin !== 'number') io.stdin.pipe(child.stdin);
+      if (child.stdout && io.stdout !== undefined && typeof io.stdout !== 'number') child.stdout.pipe(io.stdout, { end: false });
+      if (child.stderr && io.stderr !== undefined && typeof io.stderr !== 'number') child.stderr.pipe(io.stderr, { end: false });
       const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
         child?.once('error', reject).once('close', (code, signal) => resolve({ code, signal }));
       });
       const pid = await waitForFile(paths.pidFile, exited);
       if (pid !== undefined) await this.markRunning(record, pid);
       const { code, signal } = await exited;
-      if (child.stdin) process.stdin.unpipe(child.stdin);
+      if (child.stdin && io.stdin !== undefined && typeof io.stdin !== 'number') io.stdin.unpipe(child.stdin);
       if (pid === undefined) {
         throw new HullError('RUNTIME_FAILED', `Cannot start container "${record.Name}": ${runtimeErrorOf(paths) || `the runtime exited with ${code ?? signal}`}`);
       }
@@ -316,7 +317,7 @@ export class Lifecycle {
   /** docker stop: the stop signal, then SIGKILL after `timeoutSeconds`. */
   async stop(record: ContainerRecord, timeoutSeconds: number): Promise<ContainerRecord> {
     if (!isActive(record.State.Status) || !this.alive(record.Id)) return (await this.cleanup(record.Id)) ?? record;
-    if (record.State.Status === 'paused') await execCapture([this.deps.runtime.binary, '--root', this.deps.runtime.stateDir, 'resume', record.Id]);
+    if (record.State.Status === 'paused') await execCapture(runcArgv.resume(this.deps.runtime, record.Id));
     await this.kill(record, record.Config.StopSignal ?? 'SIGTERM').catch(() => {});
     const deadline = Date.now() + timeoutSeconds * 1000;
     while (this.alive(record.Id) && Date.now() < deadline) await sleep(50);
@@ -333,7 +334,7 @@ export class Lifecycle {
 
   async pause(record: ContainerRecord, pause: boolean): Promise<void> {
     assertTransition(record.Name, record.State.Status, pause ? 'paused' : 'running');
-    await execOrThrow([this.deps.runtime.binary, '--root', this.deps.runtime.stateDir, pause ? 'pause' : 'resume', record.Id], `${pause ? 'pause' : 'unpause'} container "${record.Name}"`);
+    await execOrThrow((pause ? runcArgv.pause : runcArgv.resume)(this.deps.runtime, record.Id), `${pause ? 'pause' : 'unpause'} container "${record.Name}"`);
     await this.deps.store.update(record.Id, (r) => {
       r.State.Status = pause ? 'paused' : 'running';
     });

@@ -11,6 +11,7 @@ import type { SpecMount } from '../oci/runtime-spec.js';
 import type { InspectMount } from '../volumes/resolve.js';
 import type { DockerPortBindings } from '../network/ports.js';
 import type { EndpointSettings } from '../network/service.js';
+import type { DeviceMapping, HealthConfig, LogConfig, RestartPolicy } from './create-request.js';
 
 export type ContainerStatus = 'created' | 'running' | 'paused' | 'restarting' | 'exited' | 'removing' | 'dead';
 
@@ -26,6 +27,9 @@ export interface ContainerConfig {
   Tty: boolean;
   OpenStdin: boolean;
   StopSignal?: string;
+  Domainname?: string;
+  ExposedPorts?: Record<string, object>;
+  Healthcheck?: HealthConfig;
 }
 
 export interface HostConfig {
@@ -57,13 +61,16 @@ export interface HostConfig {
   PidsLimit?: number;
   ShmSize?: number;
   Ulimits?: Array<{ Name: string; Soft: number; Hard: number }>;
-  /** --device flags as given. */
-  Devices?: string[];
+  /** Host devices (records made before version 0.2 hold --device flag strings). */
+  Devices?: Array<DeviceMapping | string>;
   /** -v flags as given, and --tmpfs. */
   Binds?: string[];
   Tmpfs?: Record<string, string>;
   /** Run catatonit as PID 1 (reaps zombies, forwards signals). */
   Init?: boolean;
+  /** docker's log driver as asked (json-file is conmon's k8s-file here) and its options. */
+  LogConfig?: LogConfig;
+  RestartPolicy?: RestartPolicy;
 }
 
 /** hull's own bookkeeping for mounts, resolved at create time. */

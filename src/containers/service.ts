@@ -2,7 +2,7 @@
  * ContainerService: the container operations the front ends call. Creation and removal live here;
  * starting, stopping and cleanup in lifecycle.ts (through the conmon monitor); exec in exec.ts.
  */
-import { rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { HullError } from '../errors.js';
 import { unmountIfMounted } from '../sys/mount.js';
 import { randomId } from '../sys/ids.js';
@@ -13,16 +13,17 @@ import type { FsContentStore } from '../content/store.js';
 import type { ImageStore, ImageRecord } from '../images/image-store.js';
 import type { Snapshotter } from '../snapshots/snapshotter.js';
 import { deleteContainer, type RuntimeOptions } from '../runtime/runc.js';
-import type { AttachIO, Attachment } from '../runtime/attach.js';
-import { checkWorkdir, mergeProcessConfig, processArgs, type ProcessOptions } from './config.js';
+import { attachSocket, resizeTerminal, type AttachIO, type Attachment } from '../runtime/attach.js';
+import { mergeProcessConfig, processArgs } from './config.js';
+import { checkCreateRequest, type CreateHost, type CreatePlan } from './create-check.js';
+import type { ContainerCreateRequest } from './create-request.js';
 import { ContainerStore } from './container-store.js';
 import { Lifecycle } from './lifecycle.js';
-import type { HostFields } from './host-options.js';
 import { resolveMounts } from '../volumes/resolve.js';
-import type { MountRequest } from '../volumes/mount-flags.js';
 import type { VolumeStore } from '../volumes/volume-store.js';
 import type { EventLog } from '../events/event-log.js';
-import { execInContainer, type ExecOptions } from './exec.js';
+import { execInContainer, type ExecIO, type ExecOptions } from './exec.js';
+import { waitForContainer, WAIT_CONDITIONS, type WaitCondition, type WaitResult } from './wait.js';
 import { commitContainer, diffContainer, type CommitOptions } from './commit.js';
 import type { Change } from '../archive/diff.js';
 import { checkName, generateName } from './names.js';
@@ -30,37 +31,8 @@ import { ZERO_TIME, type ContainerRecord } from './record.js';
 import { isActive, reconcile } from './reconcile.js';
 import { hostname as hostHostname } from 'node:os';
 import { parseNetworkMode } from '../network/flags.js';
-import { bindingsFromExposed, checkBindings, toDockerBindings, type PortBinding } from '../network/ports.js';
+import { bindingsFromExposed, checkBindings, toDockerBindings } from '../network/ports.js';
 import type { ContainerNetworking, EndpointSettings } from '../network/service.js';
-
-export interface CreateOptions extends ProcessOptions {
-  image: string;
-  name?: string;
-  hostname?: string;
-  autoRemove?: boolean;
-  labels?: Record<string, string>;
-  readOnly?: boolean;
-  tty?: boolean;
-  interactive?: boolean;
-  stopSignal?: string;
-  stopTimeout?: number;
-  logSizeMax?: number;
-  /** Security, resources, devices and --init, validated by hostFieldsFromFlags. */
-  host?: HostFields;
-  /** -v, --mount and --tmpfs, parsed. */
-  mounts?: MountRequest[];
-  binds?: string[];
-  tmpfs?: Record<string, string>;
-  /** --network (default: bridge when networking is wired, else none), --network-alias, --ip. */
-  network?: string;
-  networkAliases?: string[];
-  ip?: string;
-  /** -p, parsed; -P adds the image's EXPOSE on random host ports. */
-  publish?: PortBinding[];
-  publishAll?: boolean;
-  dns?: string[];
-  addHosts?: string[];
-}
 
 export interface ContainerDeps {
   store: ContainerStore;
@@ -75,6 +47,8 @@ export interface ContainerDeps {
   volumes: VolumeStore;
   events: EventLog;
   network?: ContainerNetworking;
+  /** The host facts create requests are checked against (rlimits). */
+  host: () => CreateHost;
 }
 
 /** conmon truncates a log past this size unless --log-opt max-size says otherwise. */
@@ -82,6 +56,8 @@ export const DEFAULT_LOG_SIZE_MAX = 100 * 1024 * 1024;
 
 export class ContainerService {
   readonly lifecycle: Lifecycle;
+  /** Attaches waiting for their container to be started by this process (see attach). */
+  private readonly pendingAttaches = new Map<string, Array<{ io: AttachIO; resolve(a: Attachment): void; reject(err: unknown): void }>>();
 
   constructor(private readonly deps: ContainerDeps) {
     this.lifecycle = new Lifecycle({ ...deps, remove: async (id) => void (await this.remove(id, { force: true })) });
@@ -111,7 +87,7 @@ export class ContainerService {
   }
 
   /** --network and friends -> the record's fields; refuses combinations docker refuses. */
-  private planNetwork(opts: CreateOptions, exposed: Record<string, object> | undefined): Pick<ContainerRecord['HostConfig'], 'NetworkMode' | 'PortBindings' | 'PublishAllPorts' | 'Dns' | 'ExtraHosts'> & { networks?: Record<string, EndpointSettings> } {
+  private planNetwork(opts: CreatePlan, exposed: Record<string, object> | undefined): Pick<ContainerRecord['HostConfig'], 'NetworkMode' | 'PortBindings' | 'PublishAllPorts' | 'Dns' | 'ExtraHosts'> & { networks?: Record<string, EndpointSettings> } {
     const net = this.deps.network;
     const mode = parseNetworkMode(opts.network ?? (net ? 'bridge' : 'none'));
     const ports = [...(opts.publish ?? []), ...(opts.publishAll ? bindingsFromExposed(exposed) : [])];
@@ -132,13 +108,18 @@ export class ContainerService {
     return { NetworkMode: name, PortBindings: toDockerBindings(ports), PublishAllPorts: opts.publishAll ?? false, ...extra, networks: { [name]: settings } };
   }
 
-  async create(opts: CreateOptions): Promise<ContainerRecord> {
+  /**
+   * Creates a container from a request, whoever sends it: the request is checked here
+   * (checkCreateRequest), so the API, compose and kube get the checks the CLI's flags get.
+   * The image must be in the store (front doors pull first: Engine.ensureImage).
+   */
+  async create(request: ContainerCreateRequest): Promise<ContainerRecord> {
+    const opts = checkCreateRequest(request, this.deps.host());
     await this.deps.network?.reconcile((id) => this.lifecycle.alive(id)).catch(() => []);
     const image = this.deps.images.get(opts.image);
     const { manifest, config } = this.loadImage(image);
-    const { networks, ...network } = this.planNetwork(opts, config.config?.ExposedPorts);
+    const { networks, ...network } = this.planNetwork(opts, { ...(config.config?.ExposedPorts ?? {}), ...opts.exposed });
     const proc = mergeProcessConfig(config.config, opts);
-    checkWorkdir(proc.WorkingDir);
     const id = randomId();
     const path = processArgs(proc, opts.name ?? opts.image);
     const name = this.reserveName(opts.name, id);
@@ -149,7 +130,7 @@ export class ContainerService {
         const { unpackImage } = await import('../images/unpack.js');
         await unpackImage(this.deps.content, snapshotter, manifest, config);
       }
-      const mounts = await resolveMounts(opts.mounts ?? [], { volumes: this.deps.volumes, imageVolumes: Object.keys(config.config?.Volumes ?? {}) });
+      const mounts = await resolveMounts(opts.mounts, { volumes: this.deps.volumes, imageVolumes: [...Object.keys(config.config?.Volumes ?? {}), ...opts.volumes] });
       await snapshotter.prepareView(id, top);
       const stopSignal = opts.stopSignal ?? config.config?.StopSignal;
       const record: ContainerRecord = {
@@ -165,21 +146,26 @@ export class ContainerService {
           Image: opts.image,
           ...proc,
           Hostname: opts.hostname ?? (network.NetworkMode === 'host' ? hostHostname() : id.slice(0, 12)),
-          Labels: { ...(config.config?.Labels ?? {}), ...(opts.labels ?? {}) },
-          Tty: opts.tty ?? false,
-          OpenStdin: opts.interactive ?? false,
+          Labels: { ...(config.config?.Labels ?? {}), ...opts.labels },
+          Tty: opts.tty,
+          OpenStdin: opts.interactive,
           ...(stopSignal ? { StopSignal: stopSignal } : {}),
+          ...(opts.domainname ? { Domainname: opts.domainname } : {}),
+          ...(Object.keys(opts.exposed).length > 0 || config.config?.ExposedPorts ? { ExposedPorts: { ...(config.config?.ExposedPorts ?? {}), ...opts.exposed } } : {}),
+          ...(opts.healthcheck ? { Healthcheck: opts.healthcheck } : {}),
         },
         HostConfig: {
-          AutoRemove: opts.autoRemove ?? false,
+          AutoRemove: opts.autoRemove,
           ...network,
-          ReadonlyRootfs: opts.readOnly ?? false,
+          ReadonlyRootfs: opts.readOnly,
           Runtime: this.deps.runtime.binary,
           LogSizeMax: opts.logSizeMax ?? DEFAULT_LOG_SIZE_MAX,
+          LogConfig: { Type: opts.logDriver, Config: opts.logSizeMax !== undefined ? { 'max-size': String(opts.logSizeMax) } : {} },
           StopTimeout: opts.stopTimeout ?? 10,
-          ...(opts.host ?? {}),
-          Binds: opts.binds ?? [],
-          Tmpfs: opts.tmpfs ?? {},
+          ...opts.host,
+          Binds: opts.binds,
+          Tmpfs: opts.tmpfs,
+          ...(opts.restartPolicy ? { RestartPolicy: opts.restartPolicy } : {}),
         },
         Mounts: mounts.inspectMounts,
         MountState: { spec: mounts.specMounts, pendingCopies: mounts.volumesToPopulate, anonymous: mounts.anonymousVolumes },
@@ -214,16 +200,106 @@ export class ContainerService {
     return (await this.lifecycle.cleanup(r.Id)) ?? this.deps.store.get(r.Id);
   }
 
-  async start(idOrName: string, io?: AttachIO): Promise<{ record: ContainerRecord; attachment: Attachment | undefined }> {
+  /**
+   * Starts a container. `attach` streams are connected before it starts (no output lost), and so
+   * are the attaches that arrived in this process while it was not running (Docker clients attach
+   * first, then start). `recordsExit`: see Lifecycle.start.
+   */
+  async start(idOrName: string, opts: { attach?: AttachIO; recordsExit?: boolean } = {}): Promise<{ record: ContainerRecord; attachment: Attachment | undefined }> {
     const record = await this.refresh(idOrName);
-    if (record.State.Status === 'running') return { record, attachment: undefined };
-    const attachment = await this.lifecycle.start(record, io);
-    return { record: this.deps.store.get(record.Id), attachment };
+    if (record.State.Status === 'running' || record.State.Status === 'paused') {
+      if (opts.attach) throw new HullError('CONFLICT', `Cannot start container "${record.Name}": it is already ${record.State.Status}`, { hint: `attach to it with "hull attach ${record.Name}"` });
+      return { record, attachment: undefined };
+    }
+    const waiting = this.pendingAttaches.get(record.Id) ?? [];
+    this.pendingAttaches.delete(record.Id);
+    const ios = [...(opts.attach ? [opts.attach] : []), ...waiting.map((w) => w.io)];
+    let attachments: Attachment[];
+    try {
+      attachments = await this.lifecycle.start(record, { attach: ios, recordsExit: opts.recordsExit ?? false });
+    } catch (err) {
+      for (const w of waiting) w.reject(err);
+      throw err;
+    }
+    const own = opts.attach ? attachments.shift() : undefined;
+    waiting.forEach((w, i) => w.resolve(attachments[i] as Attachment));
+    return { record: this.deps.store.get(record.Id), attachment: own };
+  }
+
+  /**
+   * Attaches to a container's stdio. A running one is joined now; for one that is not running the
+   * attachment is made by the next `start` in this process (the API's attach-then-start), until
+   * `signal` aborts. Output written before an attach to a running container is in its log.
+   */
+  async attach(idOrName: string, io: AttachIO, signal?: AbortSignal): Promise<Attachment> {
+    const record = await this.refresh(idOrName);
+    if (record.State.Status === 'running' || record.State.Status === 'paused') return attachSocket(this.lifecycle.paths(record.Id).attach, io);
+    if (record.HostConfig.AutoRemove && record.State.Status === 'exited') throw new HullError('CONFLICT', `Cannot attach to container "${record.Name}": it has exited and is being removed`);
+    return new Promise<Attachment>((resolve, reject) => {
+      const list = this.pendingAttaches.get(record.Id) ?? [];
+      const entry = { io, resolve, reject };
+      list.push(entry);
+      this.pendingAttaches.set(record.Id, list);
+      signal?.addEventListener('abort', () => {
+        const rest = (this.pendingAttaches.get(record.Id) ?? []).filter((e) => e !== entry);
+        if (rest.length > 0) this.pendingAttaches.set(record.Id, rest);
+        else this.pendingAttaches.delete(record.Id);
+        reject(signal.reason);
+      }, { once: true });
+    });
+  }
+
+  /** The container's terminal size (a -t container's pty, through its monitor). */
+  async resize(idOrName: string, size: { height: number; width: number }): Promise<void> {
+    const record = await this.refresh(idOrName);
+    if (!Number.isInteger(size.height) || !Number.isInteger(size.width) || size.height <= 0 || size.width <= 0) throw new HullError('INVALID_ARGUMENT', `Cannot resize container "${record.Name}": height and width must be positive whole numbers`);
+    if (record.State.Status !== 'running') throw new HullError('CONFLICT', `Cannot resize container "${record.Name}": it is ${record.State.Status}`);
+    resizeTerminal(this.lifecycle.paths(record.Id).winsz, size.height, size.width);
+  }
+
+  /** Docker's wait conditions (wait.ts): resolves with the exit code. */
+  async wait(idOrName: string, condition: WaitCondition = 'not-running', signal?: AbortSignal): Promise<WaitResult> {
+    if (!WAIT_CONDITIONS.includes(condition)) throw new HullError('INVALID_ARGUMENT', `Cannot wait with condition "${condition}"`, { hint: `use one of ${WAIT_CONDITIONS.join(', ')}` });
+    const record = this.deps.store.get(idOrName);
+    const paths = this.lifecycle.paths(record.Id);
+    return waitForContainer({
+      store: this.deps.store,
+      events: this.deps.events,
+      exitDir: paths.exitDir,
+      cleanup: (id) => this.lifecycle.cleanup(id),
+      exited: (id) => existsSync(paths.exitFile) || !this.lifecycle.alive(id),
+    }, record.Id, condition, signal);
+  }
+
+  async kill(idOrName: string, signal = 'KILL'): Promise<ContainerRecord> {
+    const record = this.inspect(idOrName);
+    await this.lifecycle.kill(record, signal);
+    return record;
+  }
+
+  async pause(idOrName: string): Promise<ContainerRecord> {
+    const record = this.inspect(idOrName);
+    await this.lifecycle.pause(record, true);
+    return record;
+  }
+
+  async unpause(idOrName: string): Promise<ContainerRecord> {
+    const record = this.inspect(idOrName);
+    await this.lifecycle.pause(record, false);
+    return record;
+  }
+
+  /** docker restart: stop (the stop signal, then SIGKILL after the timeout) and start again. */
+  async restart(idOrName: string, timeoutSeconds?: number): Promise<ContainerRecord> {
+    const record = await this.stop(idOrName, timeoutSeconds);
+    const { record: started } = await this.start(record.Id);
+    this.deps.events.emit('container', 'restart', record.Id, { name: record.Name });
+    return started;
   }
 
   /** See Lifecycle.runInForeground: `run --rm` in the foreground without a terminal. */
-  async runInForeground(idOrName: string, opts: { stdin: boolean }): Promise<number> {
-    return this.lifecycle.runInForeground(await this.refresh(idOrName), opts);
+  async runInForeground(idOrName: string, io: ExecIO): Promise<number> {
+    return this.lifecycle.runInForeground(await this.refresh(idOrName), io);
   }
 
   async stop(idOrName: string, timeoutSeconds?: number): Promise<ContainerRecord> {
@@ -279,9 +355,9 @@ export class ContainerService {
     return removed;
   }
 
-  async exec(idOrName: string, opts: ExecOptions): Promise<number> {
+  async exec(idOrName: string, opts: ExecOptions, io: ExecIO = {}): Promise<number> {
     const record = this.inspect(idOrName);
-    return execInContainer(this.deps.runtime, record, this.lifecycle.paths(record.Id), opts);
+    return execInContainer(this.deps.runtime, record, this.lifecycle.paths(record.Id), opts, io);
   }
 
   /** `network connect`: recorded for every later start, and joined now if the container runs. */

@@ -20,6 +20,8 @@ import { volumesInUse } from '../volumes/in-use.js';
 import { BuildService } from '../build/service.js';
 import type { SnapshotDriver, Snapshotter } from '../snapshots/snapshotter.js';
 import type { RuntimeOptions } from '../runtime/runc.js';
+import { readHostLimits } from '../sys/host-limits.js';
+import { ensureImage, type EnsureImageOptions } from './ensure-image.js';
 
 export interface EngineOptions {
   /** Persistent state: images, layers, container records. Default /var/lib/hull. */
@@ -52,6 +54,8 @@ export interface Engine {
   snapshotter(): Promise<Snapshotter>;
   readonly networks: NetworkService;
   readonly builds: BuildService;
+  /** The image to create a container from, pulled by policy (ensure-image.ts). */
+  ensureImage(reference: string, opts?: EnsureImageOptions): Promise<string>;
 }
 
 export function openEngine(options: EngineOptions): Engine {
@@ -84,6 +88,7 @@ export function openEngine(options: EngineOptions): Engine {
     runroot: options.runroot,
     conmon: which(options.conmon ?? 'conmon') ?? 'conmon',
     hullArgv: hullArgv(options),
+    host: () => ({ limits: readHostLimits() }),
   });
   const images = new ImageService({
     content,
@@ -93,5 +98,5 @@ export function openEngine(options: EngineOptions): Engine {
     events,
   });
   const builds = new BuildService({ root: options.root, runroot: options.runroot, content, imageStore, images, snapshotter, runtime, network: networks, events });
-  return { options, content, images, containers, volumes, events, runtime, snapshotter, networks, builds };
+  return { options, content, images, containers, volumes, events, runtime, snapshotter, networks, builds, ensureImage: (ref, opts) => ensureImage(images, ref, opts) };
 }

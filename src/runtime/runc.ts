@@ -24,6 +24,12 @@ export const runcArgv = {
   state: (o: RuntimeOptions, id: string) => [...globalArgs(o), 'state', id],
   kill: (o: RuntimeOptions, id: string, signal: string, all = false) => [...globalArgs(o), 'kill', ...(all ? ['--all'] : []), id, signal],
   delete: (o: RuntimeOptions, id: string, force = false) => [...globalArgs(o), 'delete', ...(force ? ['--force'] : []), id],
+  pause: (o: RuntimeOptions, id: string) => [...globalArgs(o), 'pause', id],
+  resume: (o: RuntimeOptions, id: string) => [...globalArgs(o), 'resume', id],
+  ps: (o: RuntimeOptions, id: string) => [...globalArgs(o), 'ps', '--format', 'json', id],
+  exec: (o: RuntimeOptions, id: string, processFile: string, opts: { tty?: boolean | undefined; detach?: boolean | undefined }) => [...globalArgs(o), 'exec', '--process', processFile, ...(opts.tty ? ['--tty'] : []), ...(opts.detach ? ['--detach'] : []), id],
+  /** A build step: create, start and wait, with no pid file or log (build/run-step.ts). */
+  runStep: (o: RuntimeOptions, id: string, bundle: string) => [...globalArgs(o), 'run', '--bundle', bundle, id],
 };
 
 export interface RuntimeState {
@@ -45,11 +51,6 @@ export function runtimeErrors(logText: string): string[] {
   });
 }
 
-export async function runtimeState(o: RuntimeOptions, id: string): Promise<RuntimeState | undefined> {
-  const r = await execCapture(runcArgv.state(o, id));
-  if (r.code !== 0) return undefined;
-  return JSON.parse(r.stdout) as RuntimeState;
-}
 
 /**
  * Deletes the runtime state of a container whose init has exited. Its pid namespace died with

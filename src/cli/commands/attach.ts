@@ -1,7 +1,6 @@
 import { HullError } from '../../errors.js';
 import { bool, str } from '../args.js';
 import type { Command } from '../command.js';
-import { attachSocket } from '../../runtime/attach.js';
 import { openTerminalSession } from '../attach-terminal.js';
 
 const attach: Command = {
@@ -19,13 +18,12 @@ const attach: Command = {
     const containers = ctx.engine().containers;
     const record = containers.inspect(positionals[0] as string);
     if (record.State.Status !== 'running') throw new HullError('CONFLICT', `Cannot attach to container "${record.Name}": it is ${record.State.Status}`, { hint: `start it with "hull start -a ${record.Name}"` });
-    const paths = containers.lifecycle.paths(record.Id);
     const session = openTerminalSession({ tty: record.Config.Tty, stdin: record.Config.OpenStdin && !bool(options, 'no-stdin'), detachKeys: str(options, 'detach-keys') });
     try {
-      const attachment = await attachSocket(paths.attach, session.io);
-      session.started(paths.winsz);
+      const attachment = await containers.attach(record.Id, session.io);
+      session.started((size) => void containers.resize(record.Id, size).catch(() => {}));
       if ((await attachment.done) === 'detached') return 0;
-      return (await containers.lifecycle.wait(record.Id)).State.ExitCode;
+      return (await containers.wait(record.Id, record.HostConfig.AutoRemove ? 'removed' : 'not-running')).StatusCode;
     } finally {
       session.restore();
     }

@@ -1,6 +1,7 @@
 import type { Command } from '../command.js';
-import { CREATE_OPTIONS, createOptionsFrom } from './run.js';
-import { bool } from '../args.js';
+import { CREATE_OPTIONS, createRequestFrom } from '../create-flags.js';
+import { str } from '../args.js';
+import { imageForCreate, PULL_OPTION } from './pull.js';
 
 const create: Command = {
   name: 'create',
@@ -11,13 +12,16 @@ const create: Command = {
     { name: 'interactive', short: 'i', type: 'boolean', description: "keep the container's standard input open" },
     { name: 'tty', short: 't', type: 'boolean', description: 'allocate a pseudo-terminal' },
     { name: 'rm', type: 'boolean', description: 'remove the container when it exits' },
+    PULL_OPTION,
     ...CREATE_OPTIONS,
   ],
   stopAtPositional: true,
   minArgs: 1,
   async run(ctx, { options, positionals }) {
     const [image, ...cmd] = positionals as [string, ...string[]];
-    const record = await ctx.engine().containers.create({ ...createOptionsFrom(options, image, cmd), autoRemove: bool(options, 'rm') });
+    const request = createRequestFrom(options, image, cmd, { env: process.env, cwd: process.cwd() });
+    request.Config.Image = await imageForCreate(ctx, image, str(options, 'pull'));
+    const record = await ctx.engine().containers.create(request);
     ctx.stdout.write(`${record.Id}\n`);
     return 0;
   },

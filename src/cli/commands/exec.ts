@@ -1,6 +1,8 @@
 import { bool, list, str } from '../args.js';
 import type { Command } from '../command.js';
-import type { ExecOptions } from '../../containers/exec.js';
+import type { ExecOptions } from '../../engine/requests.js';
+import { resolveEnvArgs } from '../../engine/flags.js';
+import { HullError } from '../../errors.js';
 
 const exec: Command = {
   name: 'exec',
@@ -25,7 +27,17 @@ const exec: Command = {
     if (user !== undefined) opts.user = user;
     const workdir = str(options, 'workdir');
     if (workdir !== undefined) opts.workdir = workdir;
-    return ctx.engine().containers.exec(container, opts);
+    if (opts.tty && opts.interactive && !opts.detach && !process.stdin.isTTY) throw new HullError('INVALID_ARGUMENT', 'Cannot attach a terminal: the input device is not a TTY', { hint: 'leave out -t (keep -i) to pipe input into the command' });
+    opts.env = resolveEnvArgs(opts.env ?? [], process.env);
+    // SIGTERM to hull goes on to the command, as docker's signal proxy does.
+    const abort = new AbortController();
+    const onTerm = () => abort.abort();
+    process.on('SIGTERM', onTerm);
+    try {
+      return await ctx.engine().containers.exec(container, opts, { stdin: 0, stdout: 1, stderr: 2, signal: abort.signal });
+    } finally {
+      process.off('SIGTERM', onTerm);
+    }
   },
 };
 

@@ -62,8 +62,7 @@ export const restart: Command = {
   async run(ctx, { options, positionals }) {
     const t = seconds(str(options, 'time'));
     return forEach(ctx, positionals, async (name) => {
-      await ctx.engine().containers.stop(name, t);
-      await ctx.engine().containers.start(name);
+      await ctx.engine().containers.restart(name, t);
       return name;
     });
   },
@@ -78,8 +77,7 @@ export const kill: Command = {
   async run(ctx, { options, positionals }) {
     const signal = str(options, 'signal') ?? 'KILL';
     return forEach(ctx, positionals, async (name) => {
-      const containers = ctx.engine().containers;
-      await containers.lifecycle.kill(containers.inspect(name), signal);
+      await ctx.engine().containers.kill(name, signal);
       return name;
     });
   },
@@ -92,10 +90,7 @@ export const wait: Command = {
   options: [],
   minArgs: 1,
   async run(ctx, { positionals }) {
-    return forEach(ctx, positionals, async (name) => {
-      const containers = ctx.engine().containers;
-      return String((await containers.lifecycle.wait(containers.inspect(name).Id)).State.ExitCode);
-    });
+    return forEach(ctx, positionals, async (name) => String((await ctx.engine().containers.wait(name, 'not-running')).StatusCode));
   },
 };
 
@@ -108,8 +103,7 @@ function pauseCommand(pause: boolean): Command {
     minArgs: 1,
     async run(ctx, { positionals }) {
       return forEach(ctx, positionals, async (name) => {
-        const containers = ctx.engine().containers;
-        await containers.lifecycle.pause(containers.inspect(name), pause);
+        await (pause ? ctx.engine().containers.pause(name) : ctx.engine().containers.unpause(name));
         return name;
       });
     },

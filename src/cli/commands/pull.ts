@@ -1,4 +1,6 @@
-import { HullError, isHullError } from '../../errors.js';
+import { HullError } from '../../errors.js';
+import type { OptionSpec } from '../args.js';
+import type { PullPolicy } from '../../engine/requests.js';
 import { parsePlatform } from '../../oci/platform.js';
 import { bool, str } from '../args.js';
 import type { CliContext, Command } from '../command.js';
@@ -23,18 +25,26 @@ export async function pullWithProgress(ctx: CliContext, reference: string, opts:
   }
 }
 
-/** `hull run IMAGE` with IMAGE missing: pull it first, as docker does. Returns what to create from. */
-export async function pullIfMissing(ctx: CliContext, image: string): Promise<string> {
+export const PULL_OPTION: OptionSpec = { name: 'pull', type: 'string', valueName: 'POLICY', description: 'pull the image: missing (default), always or never' };
+
+/** The image `run`/`create` use, pulled by policy as docker does (progress on stderr). */
+export async function imageForCreate(ctx: CliContext, image: string, policy: string | undefined): Promise<string> {
+  const renderer = createProgressRenderer(ctx.stderr, 'pull', { quiet: false });
+  const abort = new AbortController();
+  const onSignal = () => abort.abort(new HullError('INTERNAL', `Cannot pull "${image}": interrupted`));
+  process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
   try {
-    ctx.engine().images.get(image);
-    return image;
-  } catch (err) {
-    if (!isHullError(err, 'NOT_FOUND')) throw err;
+    return await ctx.engine().ensureImage(image, {
+      ...registryOptionsFrom({}),
+      pull: (policy ?? 'missing') as PullPolicy,
+      signal: abort.signal,
+      onEvent: (e) => renderer.onEvent(e),
+      onMissing: () => ctx.stderr.write(`Unable to find image '${image}' locally\n`),
+    });
+  } finally {
+    renderer.finish();
+    process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
   }
-  ctx.stderr.write(`Unable to find image '${image}' locally\n`);
-  const id = await pullWithProgress(ctx, image, registryOptionsFrom({}), false);
-  // A digest reference leaves no name behind: create from the ID.
-  return image.includes('@') ? id : image;
 }
 
 const pull: Command = {

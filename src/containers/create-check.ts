@@ -1,0 +1,331 @@
+/**
+ * checkCreateRequest: the one place that decides whether a container-create request is allowed,
+ * whoever sends it (the CLI's flags, the Docker API's body, compose, kube). It validates every field
+ * and turns the request into a CreatePlan of parsed values; ContainerService.create only carries
+ * the plan out. Pure apart from the host facts it is given.
+ *
+ * A field hull does not implement is refused when it asks for something (a non-zero, non-empty
+ * value), and ignored at its zero value, because Docker clients send every field of the body.
+ */
+import { posix } from 'node:path';
+import { HullError } from '../errors.js';
+import { computeCapabilities, securityOptionsFrom } from '../runtime/security.js';
+import { checkResources, checkUlimits, ULIMIT_NAMES, type ResourceOptions } from '../runtime/resources.js';
+import type { HostLimit } from '../sys/host-limits.js';
+import { parseMountFlag, parseTmpfsFlag, parseVolumeFlag, type MountRequest } from '../volumes/mount-flags.js';
+import { checkIpFlag, parseAddHost, parseNetworkMode } from '../network/flags.js';
+import { fromDockerBindings, checkBindings, type PortBinding } from '../network/ports.js';
+import { checkWorkdir, type ProcessOptions } from './config.js';
+import type { ContainerCreateRequest, CreateHostConfig, DeviceMapping, DockerMount, HealthConfig, RestartPolicy } from './create-request.js';
+import type { HostConfig } from './record.js';
+
+export type HostFields = Pick<HostConfig, 'Privileged' | 'CapAdd' | 'CapDrop' | 'SecurityOpt' | 'Memory' | 'MemorySwap' | 'NanoCpus' | 'CpuShares' | 'PidsLimit' | 'ShmSize' | 'Ulimits' | 'Devices' | 'Init'>;
+
+/** A checked request: every value parsed, nothing left to refuse. */
+export interface CreatePlan extends ProcessOptions {
+  image: string;
+  name?: string;
+  hostname?: string;
+  domainname?: string;
+  autoRemove: boolean;
+  labels: Record<string, string>;
+  readOnly: boolean;
+  tty: boolean;
+  interactive: boolean;
+  stopSignal?: string;
+  stopTimeout?: number;
+  logSizeMax?: number;
+  /** k8s-file (conmon's log; json-file asks for the same) or none. */
+  logDriver: 'k8s-file' | 'none';
+  host: HostFields;
+  mounts: MountRequest[];
+  binds: string[];
+  tmpfs: Record<string, string>;
+  /** Anonymous volumes of Config.Volumes. */
+  volumes: string[];
+  network?: string;
+  networkAliases: string[];
+  ip?: string;
+  publish: PortBinding[];
+  publishAll: boolean;
+  exposed: Record<string, object>;
+  dns: string[];
+  addHosts: string[];
+  restartPolicy?: RestartPolicy;
+  healthcheck?: HealthConfig;
+}
+
+/** What checkCreateRequest needs to know about the host. */
+export interface CreateHost {
+  /** The hard rlimits hull runs under (containers cannot get more: no CAP_SYS_RESOURCE). */
+  limits: Record<string, HostLimit>;
+}
+
+const bad = (field: string, why: string, hint?: string) => new HullError('INVALID_ARGUMENT', `Cannot create container: ${field} ${why}`, hint ? { hint } : {});
+
+const isSet = (v: unknown): boolean => {
+  if (v === undefined || v === null || v === false || v === 0 || v === '') return false;
+  if (Array.isArray(v)) return v.length > 0;
+  if (typeof v === 'object') return Object.keys(v).length > 0;
+  return true;
+};
+
+/** Fields hull does not implement, each with what may be sent without asking for anything. */
+const UNSUPPORTED_HOST: Array<[keyof CreateHostConfig, (v: unknown) => boolean, string?]> = [
+  ['VolumesFrom', isSet],
+  ['GroupAdd', isSet],
+  ['Cgroup', isSet],
+  ['OomScoreAdj', isSet],
+  ['StorageOpt', isSet],
+  ['Sysctls', isSet],
+  ['CgroupParent', isSet],
+  ['BlkioWeight', isSet],
+  ['CpuRealtimePeriod', isSet],
+  ['CpuRealtimeRuntime', isSet],
+  ['CpusetCpus', isSet],
+  ['CpusetMems', isSet],
+  ['DeviceCgroupRules', isSet],
+  ['DeviceRequests', isSet, 'hull has no GPU support'],
+  ['KernelMemory', isSet],
+  ['KernelMemoryTCP', isSet],
+  ['MemoryReservation', isSet],
+  ['OomKillDisable', isSet],
+  ['MaskedPaths', isSet],
+  ['ReadonlyPaths', isSet],
+  ['DnsOptions', isSet],
+  ['DnsSearch', isSet],
+  ['Links', isSet],
+  ['MemorySwappiness', (v) => v !== undefined && v !== null && v !== -1],
+  ['PidMode', (v) => isSet(v) && v !== 'private'],
+  ['IpcMode', (v) => isSet(v) && v !== 'private' && v !== 'shareable'],
+  ['UTSMode', (v) => isSet(v) && v !== 'private'],
+  ['UsernsMode', (v) => isSet(v) && v !== 'private'],
+  ['CgroupnsMode', (v) => isSet(v) && v !== 'private' && v !== 'host'],
+  ['Isolation', (v) => isSet(v) && v !== 'default'],
+  ['VolumeDriver', (v) => isSet(v) && v !== 'local'],
+];
+
+function refuseUnsupported(hc: CreateHostConfig): void {
+  for (const [field, asks, hint] of UNSUPPORTED_HOST) {
+    if (asks(hc[field])) throw new HullError('UNSUPPORTED', `Cannot create container: HostConfig.${field} is not supported by hull`, { hint: hint ?? 'leave it out; docs/api.md lists what hull implements' });
+  }
+}
+
+/** Docker's strslice: a JSON string is one word, a list is a list, null is "not given". */
+function words(v: string[] | string | null | undefined): string[] | undefined {
+  if (v === undefined || v === null) return undefined;
+  return typeof v === 'string' ? [v] : v;
+}
+
+const CONTAINER_NAME = /^\/?[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+
+/** Docker Mount objects -> hull's MountRequest, with --mount's rules. */
+export function mountFromDocker(m: DockerMount): MountRequest {
+  const parts = [`type=${m.Type}`, `target=${m.Target ?? ''}`];
+  if (m.Source) parts.push(`source=${m.Source}`);
+  if (m.ReadOnly) parts.push('readonly');
+  if (m.BindOptions?.Propagation) parts.push(`bind-propagation=${m.BindOptions.Propagation}`);
+  if (m.BindOptions?.NonRecursive) parts.push('bind-nonrecursive');
+  if (m.VolumeOptions?.NoCopy) parts.push('volume-nocopy');
+  for (const [k, v] of Object.entries(m.VolumeOptions?.Labels ?? {})) parts.push(`volume-label=${k}=${v}`);
+  if (m.VolumeOptions?.DriverConfig?.Name) parts.push(`volume-driver=${m.VolumeOptions.DriverConfig.Name}`);
+  if (m.TmpfsOptions?.SizeBytes) parts.push(`tmpfs-size=${m.TmpfsOptions.SizeBytes}`);
+  if (m.TmpfsOptions?.Mode) parts.push(`tmpfs-mode=${m.TmpfsOptions.Mode.toString(8)}`);
+  for (const p of parts) if (p.includes(',')) throw bad('HostConfig.Mounts', `has a value with a comma: "${p}"`);
+  return parseMountFlag(parts.join(','));
+}
+
+function checkDevice(d: Partial<DeviceMapping>): Required<DeviceMapping> {
+  const host = d.PathOnHost ?? '';
+  const container = d.PathInContainer || host;
+  const permissions = d.CgroupPermissions || 'rwm';
+  if (!host.startsWith('/')) throw bad('HostConfig.Devices', `"${host}": the host path must be absolute`);
+  if (!container.startsWith('/')) throw bad('HostConfig.Devices', `"${container}": the container path must be absolute`);
+  if (!/^[rwm]{1,3}$/.test(permissions) || new Set(permissions).size !== permissions.length) throw bad('HostConfig.Devices', `"${permissions}" is not a permission set: use some of r, w and m`);
+  return { PathOnHost: posix.normalize(host), PathInContainer: posix.normalize(container), CgroupPermissions: permissions };
+}
+
+function checkRestartPolicy(p: RestartPolicy | undefined, autoRemove: boolean): RestartPolicy | undefined {
+  if (!p || !p.Name || p.Name === 'no') {
+    if (p?.MaximumRetryCount) throw bad('HostConfig.RestartPolicy', 'gives MaximumRetryCount without the on-failure policy');
+    return undefined;
+  }
+  if (!['always', 'unless-stopped', 'on-failure'].includes(p.Name)) throw bad('HostConfig.RestartPolicy.Name', `"${p.Name}" is not a restart policy`, 'use no, always, unless-stopped or on-failure[:MAX]');
+  if (p.MaximumRetryCount !== undefined && (!Number.isInteger(p.MaximumRetryCount) || p.MaximumRetryCount < 0)) throw bad('HostConfig.RestartPolicy.MaximumRetryCount', 'must be a whole number of 0 or more');
+  if (p.MaximumRetryCount && p.Name !== 'on-failure') throw bad('HostConfig.RestartPolicy', `gives MaximumRetryCount with "${p.Name}": only on-failure takes it`);
+  if (autoRemove) throw new HullError('CONFLICT', 'Cannot create container: a restart policy and --rm (AutoRemove) contradict each other', { hint: 'use one of them' });
+  return { Name: p.Name, MaximumRetryCount: p.MaximumRetryCount ?? 0 };
+}
+
+function checkHealthcheck(h: HealthConfig | undefined): HealthConfig | undefined {
+  if (!h) return undefined;
+  for (const k of ['Interval', 'Timeout', 'StartPeriod', 'StartInterval'] as const) {
+    const v = h[k];
+    if (v !== undefined && (!Number.isInteger(v) || v < 0)) throw bad(`Config.Healthcheck.${k}`, 'must be a whole number of nanoseconds, 0 or more');
+    if (v !== undefined && v > 0 && v < 1_000_000) throw bad(`Config.Healthcheck.${k}`, 'must be at least 1ms');
+  }
+  if (h.Retries !== undefined && (!Number.isInteger(h.Retries) || h.Retries < 0)) throw bad('Config.Healthcheck.Retries', 'must be a whole number, 0 or more');
+  const test = h.Test ?? [];
+  if (test.length > 0 && !['NONE', 'CMD', 'CMD-SHELL'].includes(test[0] as string)) throw bad('Config.Healthcheck.Test', `must start with NONE, CMD or CMD-SHELL, not "${test[0]}"`);
+  return h;
+}
+
+function checkLog(hc: CreateHostConfig): { logDriver: 'k8s-file' | 'none'; logSizeMax?: number } {
+  const type = hc.LogConfig?.Type || 'k8s-file';
+  if (!['k8s-file', 'json-file', 'none', 'local'].includes(type)) throw new HullError('UNSUPPORTED', `Cannot create container: log driver "${type}" is not supported`, { hint: 'use json-file, k8s-file or none (hull keeps one log format: conmon\'s)' });
+  let logSizeMax: number | undefined;
+  for (const [key, value] of Object.entries(hc.LogConfig?.Config ?? {})) {
+    if (key === 'max-size') logSizeMax = parseLogSize(value);
+    else if (key !== 'max-file' && key !== 'compress' && key !== 'mode' && key !== 'tag') throw bad('HostConfig.LogConfig.Config', `has "${key}": hull supports max-size (and accepts max-file)`);
+  }
+  return { logDriver: type === 'none' ? 'none' : 'k8s-file', ...(logSizeMax !== undefined ? { logSizeMax } : {}) };
+}
+
+function parseLogSize(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s?([kmg]?)b?$/i.exec(text.trim());
+  if (!m) throw new HullError('INVALID_ARGUMENT', `Cannot use --log-opt max-size "${text}": expected a size such as 512m or 1g`);
+  return Math.floor(Number(m[1]) * ({ '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[(m[2] ?? '').toLowerCase()] ?? 1));
+}
+
+function checkResourceFields(hc: CreateHostConfig, limits: Record<string, HostLimit>): Omit<HostFields, 'Privileged' | 'CapAdd' | 'CapDrop' | 'SecurityOpt' | 'Devices' | 'Init'> {
+  const num = (field: keyof CreateHostConfig): number | undefined => {
+    const v = hc[field];
+    if (v === undefined || v === null) return undefined;
+    if (typeof v !== 'number' || !Number.isFinite(v)) throw bad(`HostConfig.${field}`, 'must be a number');
+    return v;
+  };
+  const r: ResourceOptions = { ulimits: [] };
+  for (const u of hc.Ulimits ?? []) {
+    if (ULIMIT_NAMES[u.Name] === undefined) throw new HullError('INVALID_ARGUMENT', `Cannot use --ulimit "${u.Name}": unknown limit "${u.Name}"`, { hint: `valid names: ${Object.keys(ULIMIT_NAMES).join(', ')}` });
+    if (!(u.Soft >= 0) || !(u.Hard >= 0)) throw new HullError('INVALID_ARGUMENT', `Cannot use --ulimit "${u.Name}=${u.Soft}:${u.Hard}": negative (unlimited) values are not supported`);
+    if (u.Soft > u.Hard) throw new HullError('INVALID_ARGUMENT', `Cannot use --ulimit "${u.Name}=${u.Soft}:${u.Hard}": the soft limit ${u.Soft} is above the hard limit ${u.Hard}`);
+    r.ulimits.push({ name: u.Name, soft: u.Soft, hard: u.Hard });
+  }
+  const memory = num('Memory');
+  const memorySwap = num('MemorySwap');
+  let nanoCpus = num('NanoCpus');
+  const quota = num('CpuQuota');
+  if (quota) {
+    if (nanoCpus) throw bad('HostConfig', 'sets both NanoCpus and CpuQuota: give one of them');
+    nanoCpus = Math.round((quota * 1e9) / (num('CpuPeriod') || 100_000));
+  }
+  const cpuShares = num('CpuShares');
+  const pidsLimit = num('PidsLimit');
+  const shmSize = num('ShmSize');
+  if (memory) r.memory = memory;
+  if (memorySwap) r.memorySwap = memorySwap;
+  if (nanoCpus) r.cpus = nanoCpus / 1e9;
+  if (nanoCpus !== undefined && nanoCpus < 0) throw bad('HostConfig.NanoCpus', 'must not be negative');
+  if (cpuShares) r.cpuShares = cpuShares;
+  if (pidsLimit) r.pidsLimit = pidsLimit;
+  if (shmSize) r.shmSize = shmSize;
+  if (shmSize !== undefined && shmSize < 0) throw new HullError('INVALID_ARGUMENT', `Cannot use --shm-size ${shmSize}: it must be greater than 0`);
+  checkResources(r);
+  checkUlimits(r.ulimits, limits);
+  return {
+    Ulimits: r.ulimits.map((u) => ({ Name: u.name, Soft: u.soft, Hard: u.hard })),
+    ...(r.memory !== undefined ? { Memory: r.memory } : {}),
+    ...(r.memorySwap !== undefined ? { MemorySwap: r.memorySwap } : {}),
+    ...(nanoCpus ? { NanoCpus: nanoCpus } : {}),
+    ...(r.cpuShares !== undefined ? { CpuShares: r.cpuShares } : {}),
+    ...(r.pidsLimit !== undefined ? { PidsLimit: r.pidsLimit } : {}),
+    ...(r.shmSize !== undefined ? { ShmSize: r.shmSize } : {}),
+  };
+}
+
+function checkStringList(v: unknown, field: string): string[] {
+  if (v === undefined || v === null) return [];
+  if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) throw bad(field, 'must be a list of strings');
+  return v as string[];
+}
+
+/** Validates a create request and parses it into a plan. Throws INVALID_ARGUMENT naming the field. */
+export function checkCreateRequest(req: ContainerCreateRequest, host: CreateHost): CreatePlan {
+  const c = req.Config;
+  if (typeof c !== 'object' || c === null) throw bad('Config', 'is missing');
+  if (typeof c.Image !== 'string' || c.Image === '') throw new HullError('INVALID_ARGUMENT', 'Cannot create container: no image given', { hint: 'name an image, e.g. "hull create busybox"' });
+  const hc: CreateHostConfig = req.HostConfig ?? {};
+  refuseUnsupported(hc);
+  if (req.name !== undefined && req.name !== '' && !CONTAINER_NAME.test(req.name)) {
+    throw new HullError('INVALID_ARGUMENT', `Cannot create container "${req.name}": invalid name`, { hint: 'names start with a letter or digit and contain only letters, digits, _, . and -' });
+  }
+  const env = checkStringList(c.Env, 'Config.Env').filter((e) => e.includes('='));
+  const capAdd = checkStringList(hc.CapAdd, 'HostConfig.CapAdd');
+  const capDrop = checkStringList(hc.CapDrop, 'HostConfig.CapDrop');
+  const securityOpt = checkStringList(hc.SecurityOpt, 'HostConfig.SecurityOpt');
+  const security = securityOptionsFrom({ privileged: hc.Privileged ?? false, capAdd, capDrop, securityOpt });
+  computeCapabilities(security); // unknown capability names are refused now, not at start
+  const devices = (hc.Devices ?? []).map(checkDevice);
+  const autoRemove = hc.AutoRemove ?? false;
+  const binds = checkStringList(hc.Binds, 'HostConfig.Binds');
+  const tmpfs = Object.fromEntries(Object.entries(hc.Tmpfs ?? {}).map(([k, v]) => [k, String(v ?? '')]));
+  const mounts = [...binds.map(parseVolumeFlag), ...(hc.Mounts ?? []).map(mountFromDocker), ...Object.entries(tmpfs).map(([k, v]) => parseTmpfsFlag(v ? `${k}:${v}` : k))];
+  const volumes = Object.keys(c.Volumes ?? {});
+  for (const v of volumes) if (!v.startsWith('/')) throw bad('Config.Volumes', `has "${v}": the path must be absolute`);
+  const publish = fromDockerBindings(Object.fromEntries(Object.entries(hc.PortBindings ?? {}).map(([k, list]) => [k, (list ?? []).map((b) => ({ HostIp: b.HostIp ?? '', HostPort: b.HostPort ?? '' }))])));
+  for (const p of publish) {
+    if (!(p.containerPort >= 1 && p.containerPort <= 65535) || !(p.hostPort >= 0 && p.hostPort <= 65535) || !Number.isInteger(p.hostPort)) throw bad('HostConfig.PortBindings', `has an invalid port in ${p.containerPort}/${p.protocol} -> ${p.hostPort}`);
+    if (p.protocol !== 'tcp' && p.protocol !== 'udp') throw bad('HostConfig.PortBindings', `has protocol "${p.protocol}": hull publishes tcp and udp`);
+    if (p.hostIp !== '') checkIpFlag(p.hostIp, 'a port binding HostIp');
+  }
+  checkBindings(publish);
+  const endpoints = Object.entries(req.NetworkingConfig?.EndpointsConfig ?? {});
+  const networkMode = c.NetworkDisabled ? 'none' : hc.NetworkMode || undefined;
+  if (networkMode !== undefined) parseNetworkMode(networkMode);
+  const [endpointName, endpoint] = endpoints.find(([n]) => networkMode === undefined || n === networkMode || (n === 'bridge' && networkMode === 'default')) ?? endpoints[0] ?? [];
+  if (endpoints.length > 1) throw new HullError('UNSUPPORTED', 'Cannot create container: NetworkingConfig names more than one network', { hint: 'create it on one network, then "network connect" it to the others' });
+  const ip = endpoint?.IPAMConfig?.IPv4Address || undefined;
+  if (ip) checkIpFlag(ip);
+  const dns = checkStringList(hc.Dns, 'HostConfig.Dns').map((d) => checkIpFlag(d, '--dns'));
+  const addHosts = checkStringList(hc.ExtraHosts, 'HostConfig.ExtraHosts').map((h) => (parseAddHost(h), h));
+  const workdir = c.WorkingDir ? checkWorkdir(c.WorkingDir) : undefined;
+  if (c.StopTimeout !== undefined && c.StopTimeout !== null && !Number.isInteger(c.StopTimeout)) throw new HullError('INVALID_ARGUMENT', `Cannot use --stop-timeout "${c.StopTimeout}": expected whole seconds`);
+  if (hc.Runtime && hc.Runtime !== 'runc') throw new HullError('UNSUPPORTED', `Cannot create container: runtime "${hc.Runtime}" is not available`, { hint: 'hull runs containers with runc (see --runtime)' });
+  const restartPolicy = checkRestartPolicy(hc.RestartPolicy, autoRemove);
+  const healthcheck = checkHealthcheck(c.Healthcheck);
+  const entrypoint = words(c.Entrypoint);
+  const cmd = words(c.Cmd);
+  const plan: CreatePlan = {
+    image: c.Image,
+    ...(req.name ? { name: req.name.replace(/^\//, '') } : {}),
+    ...(c.Hostname ? { hostname: c.Hostname } : {}),
+    ...(c.Domainname ? { domainname: c.Domainname } : {}),
+    autoRemove,
+    labels: { ...(c.Labels ?? {}) },
+    readOnly: hc.ReadonlyRootfs ?? false,
+    tty: c.Tty ?? false,
+    interactive: c.OpenStdin ?? false,
+    ...(c.StopSignal ? { stopSignal: c.StopSignal } : {}),
+    ...(typeof c.StopTimeout === 'number' ? { stopTimeout: c.StopTimeout } : {}),
+    ...checkLog(hc),
+    host: {
+      Privileged: security.privileged,
+      CapAdd: capAdd,
+      CapDrop: capDrop,
+      SecurityOpt: securityOpt,
+      ...checkResourceFields(hc, host.limits),
+      Devices: devices,
+      Init: hc.Init ?? false,
+    },
+    mounts,
+    binds,
+    tmpfs,
+    volumes,
+    ...(networkMode !== undefined ? { network: networkMode } : endpointName !== undefined ? { network: endpointName } : {}),
+    networkAliases: checkStringList(endpoint?.Aliases, 'NetworkingConfig.EndpointsConfig.Aliases'),
+    ...(ip ? { ip } : {}),
+    publish,
+    publishAll: hc.PublishAllPorts ?? false,
+    exposed: { ...(c.ExposedPorts ?? {}) },
+    dns,
+    addHosts,
+    ...(restartPolicy ? { restartPolicy } : {}),
+    ...(healthcheck ? { healthcheck } : {}),
+    ...(cmd !== undefined ? { cmd } : {}),
+    ...(entrypoint !== undefined ? { entrypoint: entrypoint.length === 1 && entrypoint[0] === '' ? [] : entrypoint } : {}),
+    env,
+    ...(workdir !== undefined ? { workdir } : {}),
+    ...(c.User ? { user: c.User } : {}),
+  };
+  return plan;
+}
