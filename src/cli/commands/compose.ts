@@ -5,12 +5,13 @@
  * directory to `loadProject` (the compose core never reads process.env itself), and renders.
  */
 import { HullError } from '../../errors.js';
-import { bool, formatOptions, list, parseArgs, str, type OptionSpec, type ParsedArgs } from '../args.js';
+import { bool, formatOptions, list, parseArgs, str, type OptionSpec } from '../args.js';
 import type { CliContext, Command } from '../command.js';
 import { checkArgCount } from '../group.js';
 import { loadProject, type LoadOptions } from '../../compose/load.js';
 import type { ComposeProject } from '../../compose/model.js';
 import { modelAsYaml, modelForOutput, serviceImage } from '../../compose/output.js';
+import { down, ps, up, type ComposeSub } from './compose-lifecycle.js';
 
 const PROJECT_OPTIONS: OptionSpec[] = [
   { name: 'file', short: 'f', type: 'string', multiple: true, valueName: 'FILE', description: 'compose file (default: compose.yaml in this or a parent directory)' },
@@ -20,19 +21,7 @@ const PROJECT_OPTIONS: OptionSpec[] = [
   { name: 'profile', type: 'string', multiple: true, valueName: 'NAME', description: 'enable the services of a profile (default: COMPOSE_PROFILES)' },
 ];
 
-interface Sub {
-  usage: string;
-  summary: string;
-  options: OptionSpec[];
-  minArgs?: number;
-  maxArgs?: number;
-  run(ctx: CliContext, project: ProjectArgs, args: ParsedArgs): Promise<number>;
-}
-
-/** The project options, loaded on demand (a subcommand may add the services it names). */
-interface ProjectArgs {
-  load(services?: readonly string[]): ComposeProject;
-}
+type Sub = ComposeSub;
 
 function warn(ctx: CliContext, project: ComposeProject): void {
   for (const w of project.warnings) ctx.stderr.write(`WARNING: ${w}\n`);
@@ -71,6 +60,9 @@ const SUBS: Record<string, Sub> = {
       return 0;
     },
   },
+  up,
+  down,
+  ps,
 };
 
 function commandList(): string[] {
