@@ -185,7 +185,14 @@ export async function applyUp(engine: Engine, project: ComposeProject, plan: UpP
 }
 
 export async function applyDown(engine: Engine, plan: DownPlan, opts: { emit: ComposeEventSink; timeout?: number }): Promise<void> {
-  for (const c of plan.containers) await stopAndRemove(engine, c.id, c.name, opts.emit, opts.timeout);
+  // A service's replicas stop together; services one after another, dependants first.
+  const groups: (typeof plan.containers)[] = [];
+  for (const c of plan.containers) {
+    const last = groups.at(-1);
+    if (last && last[0]?.labels[LABEL.service] === c.labels[LABEL.service]) last.push(c);
+    else groups.push([c]);
+  }
+  for (const group of groups) await Promise.all(group.map((c) => stopAndRemove(engine, c.id, c.name, opts.emit, opts.timeout)));
   for (const name of plan.networks) {
     opts.emit({ kind: 'network', name, action: 'Removing' });
     try {
