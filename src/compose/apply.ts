@@ -213,9 +213,9 @@ export async function applyDown(engine: Engine, plan: DownPlan, opts: { emit: Co
   }
 }
 
-/** The project's containers (all states), for `ps`. */
+/** The project's service containers (one-offs of `run` left out, as Compose's ps does), for `ps`. */
 export function projectRecords(engine: Engine, project: string, all: boolean) {
-  return engine.containers.list(all).filter((c) => c.Config.Labels?.[LABEL.project] === project);
+  return engine.containers.list(all).filter((c) => c.Config.Labels?.[LABEL.project] === project && c.Config.Labels?.[LABEL.oneoff] !== 'True');
 }
 
 /**

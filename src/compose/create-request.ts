@@ -188,7 +188,9 @@ export function planContainer(project: ComposeProject, id: ContainerIdentity): P
     nets.forEach((key, i) => {
       const cfg = svc.networks?.[key];
       const netName = model.networks?.[key]?.name ?? `${model.name}_${key}`;
-      const endpoint: EndpointConfig = { Aliases: [id.service, ...(cfg?.aliases ?? [])], ...(cfg?.ipv4_address ? { IPAMConfig: { IPv4Address: cfg.ipv4_address } } : {}) };
+      // One-offs get no aliases: the service's name keeps pointing at its own containers (Compose's --use-aliases=false).
+      const aliases = id.oneoff ? [] : [id.service, ...(cfg?.aliases ?? [])];
+      const endpoint: EndpointConfig = { ...(aliases.length ? { Aliases: aliases } : {}), ...(cfg?.ipv4_address ? { IPAMConfig: { IPv4Address: cfg.ipv4_address } } : {}) };
       if (i === 0) {
         hostConfig.NetworkMode = netName;
         endpoints = { [netName]: endpoint };

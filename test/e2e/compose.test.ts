@@ -164,6 +164,24 @@ test('--scale runs replicas named PROJECT-SERVICE-N on the project network; scal
   assert.deepEqual(Object.keys(await ids()).sort(), ['shop-app-1', 'shop-db-1', 'shop-web-1']);
 });
 
+test('run --rm makes a one-off container on the project network; exec, stop and start act on the services', async () => {
+  const one = await compose(['run', '--rm', 'app', 'wget', '-qO-', 'http://db/']);
+  assert.deepEqual([one.code, one.stdout], [0, 'v2\n'], one.stderr);
+  const failing = await compose(['run', '--rm', '--no-deps', '-e', 'X=5', 'db', 'sh', '-c', 'echo $X; exit 3']);
+  assert.deepEqual([failing.code, failing.stdout], [3, '5\n'], 'the one-off\'s exit code is hull\'s');
+  assert.doesNotMatch(await env.ok(['ps', '-a', '--format', '{{.Names}}']), /-run-/, '--rm removed them');
+  const detached = (await env.ok(['compose', '-f', join(dir, 'compose.yaml'), 'run', '-d', 'app', 'sleep', '60'])).trim();
+  assert.match(detached, /^shop-app-run-[0-9a-f]{12}$/);
+  const labels = JSON.parse(await env.ok(['inspect', '-f', '{{json .Config.Labels}}', detached])) as Record<string, string>;
+  assert.equal(labels['com.docker.compose.oneoff'], 'True');
+  assert.deepEqual((await compose(['exec', '-T', 'db', 'cat', '/data/index.html'])).stdout, 'v2\n');
+  await composeOk(['stop', '-t', '1']);
+  const stopped = JSON.parse(await env.ok(['compose', '-f', join(dir, 'compose.yaml'), 'ps', '-a', '--format', 'json'])) as Array<{ State: string }>;
+  assert.deepEqual(stopped.map((c) => c.State), ['exited', 'exited', 'exited']);
+  await composeOk(['start']);
+  assert.equal(await page(), 'web -> bonjour, app sees: v2');
+});
+
 test('down -v leaves no container, network or volume behind', async () => {
   await composeOk(['down', '-v']);
   assert.equal((await env.ok(['ps', '-aq'])).trim(), '');

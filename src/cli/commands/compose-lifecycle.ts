@@ -25,6 +25,8 @@ export interface ComposeSub {
   options: OptionSpec[];
   minArgs?: number;
   maxArgs?: number;
+  /** Options end at the first positional: `run SERVICE CMD --flag` gives --flag to CMD. */
+  stopAtPositional?: boolean;
   run(ctx: CliContext, project: ProjectArgs, args: ParsedArgs): Promise<number>;
 }
 

@@ -12,6 +12,7 @@ import { loadProject, type LoadOptions } from '../../compose/load.js';
 import type { ComposeProject } from '../../compose/model.js';
 import { modelAsYaml, modelForOutput, serviceImage } from '../../compose/output.js';
 import { down, ps, up, type ComposeSub } from './compose-lifecycle.js';
+import { exec, kill, logs, ls, pause, restart, rm, run, start, stop, unpause, version } from './compose-containers.js';
 
 const PROJECT_OPTIONS: OptionSpec[] = [
   { name: 'file', short: 'f', type: 'string', multiple: true, valueName: 'FILE', description: 'compose file (default: compose.yaml in this or a parent directory)' },
@@ -63,6 +64,18 @@ const SUBS: Record<string, Sub> = {
   up,
   down,
   ps,
+  run,
+  exec,
+  logs,
+  start,
+  stop,
+  restart,
+  kill,
+  rm,
+  pause,
+  unpause,
+  ls,
+  version,
 };
 
 function commandList(): string[] {
@@ -91,11 +104,11 @@ const compose: Command = {
     }
     const sub = SUBS[given];
     if (!sub) throw new HullError('INVALID_ARGUMENT', `Cannot run "hull compose ${given}": unknown command`, { hint: `commands: ${Object.keys(SUBS).join(', ')}` });
-    if (rest.includes('--help') || rest.includes('-h')) {
+    const args = parseArgs(rest, [...sub.options, { name: 'help', type: 'boolean', description: '' }], `compose ${given}`, sub.stopAtPositional);
+    if (args.options.help === true) {
       ctx.stdout.write([`Usage:  hull compose ${given} ${sub.usage}`, '', sub.summary, '', 'Options:', formatOptions([...sub.options, { name: 'help', type: 'boolean', description: 'show this help' }]), ''].join('\n'));
       return 0;
     }
-    const args = parseArgs(rest, sub.options, `compose ${given}`);
     checkArgCount(`compose ${given}`, sub.usage, args.positionals.length, sub.minArgs, sub.maxArgs);
     const base: LoadOptions = {
       workingDir: process.cwd(),
