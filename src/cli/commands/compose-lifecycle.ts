@@ -3,11 +3,14 @@
  * engine under the project's lock, render the compose events as Compose v2 prints them
  * ("Container shop-db-1  Started") on stderr.
  */
+import { statSync } from 'node:fs';
 import { HullError } from '../../errors.js';
 import { bool, list, str, type OptionSpec, type ParsedArgs } from '../args.js';
 import type { CliContext } from '../command.js';
 import { table, timeAgo, writeFormatted } from '../output.js';
 import { applyDown, applyUp, observe, projectRecords, withProjectLock, type ComposeEvent } from '../../compose/apply.js';
+import { followLog, formatLog } from '../../containers/logs.js';
+import { isActive } from '../../containers/reconcile.js';
 import { LABEL } from '../../compose/labels.js';
 import type { ComposeProject } from '../../compose/model.js';
 import { planDown, planUp } from '../../compose/plan.js';
@@ -72,7 +75,9 @@ export const up: ComposeSub = {
   usage: '[OPTIONS] [SERVICE...]',
   summary: 'Create and start the containers of the project',
   options: [
-    { name: 'detach', short: 'd', type: 'boolean', description: 'run in the background (required for now: attached output is not done yet)' },
+    { name: 'detach', short: 'd', type: 'boolean', description: 'run in the background (default: print the output of the containers until they stop or Ctrl-C stops them)' },
+    { name: 'abort-on-container-exit', type: 'boolean', description: 'stop every container when one stops (attached)' },
+    { name: 'exit-code-from', type: 'string', valueName: 'SERVICE', description: 'exit with the code of this service\'s container (implies --abort-on-container-exit)' },
     { name: 'build', type: 'boolean', description: 'build images before starting, even when present' },
     { name: 'no-build', type: 'boolean', description: 'never build a missing image' },
     { name: 'pull', type: 'string', valueName: 'POLICY', description: 'pull images: always, missing or never (default: each service\'s pull_policy)' },
@@ -85,16 +90,21 @@ export const up: ComposeSub = {
     TIMEOUT,
   ],
   async run(ctx, project, { options, positionals }) {
-    if (!bool(options, 'detach')) throw new HullError('UNSUPPORTED', 'Cannot run "hull compose up" attached yet', { hint: 'use "hull compose up -d", then "hull logs" for the output' });
+    const detach = bool(options, 'detach');
+    const exitCodeFrom = str(options, 'exit-code-from');
+    if (detach && (exitCodeFrom !== undefined || bool(options, 'abort-on-container-exit'))) throw new HullError('INVALID_ARGUMENT', 'Cannot use --abort-on-container-exit or --exit-code-from with -d');
     if (bool(options, 'build') && bool(options, 'no-build')) throw new HullError('INVALID_ARGUMENT', 'Cannot use --build with --no-build');
     if (bool(options, 'force-recreate') && bool(options, 'no-recreate')) throw new HullError('INVALID_ARGUMENT', 'Cannot use --force-recreate with --no-recreate');
     const pull = str(options, 'pull');
     if (pull !== undefined && !['always', 'missing', 'never'].includes(pull)) throw new HullError('INVALID_ARGUMENT', `Cannot use --pull ${JSON.stringify(pull)}`, { hint: 'use always, missing or never' });
     const p = project.load(positionals);
     warn(ctx, p);
+    if (exitCodeFrom !== undefined && !p.model.services[exitCodeFrom]) throw new HullError('NOT_FOUND', `Cannot use --exit-code-from ${JSON.stringify(exitCodeFrom)}: no such service`);
     const engine = ctx.engine();
     const emit = renderer(ctx);
     const { signal, done } = interruptSignal();
+    let services: string[] = [];
+    const offsets = new Map<string, number>();
     try {
       await withProjectLock(engine, p.model.name, async () => {
         const plan = planUp(p, observe(engine), {
@@ -109,6 +119,9 @@ export const up: ComposeSub = {
           ctx.stderr.write(`WARNING: Found orphan container (${o.name}) for this project. If you removed or renamed this service in your compose file, you can run this command with the --remove-orphans flag to clean it up.\n`);
         }
         if (bool(options, 'remove-orphans')) await applyDown(engine, { containers: plan.orphans, networks: [], volumes: [] }, { emit, ...(timeoutOf(options) !== undefined ? { timeout: timeoutOf(options) } : {}) });
+        services = plan.services.map((x) => x.service);
+        // Attached output starts where each existing container's log is now: only what this `up` brings.
+        for (const r of projectRecords(engine, p.model.name, true)) offsets.set(r.Id, logSize(engine.containers.lifecycle.paths(r.Id).log));
         await applyUp(engine, p, plan, {
           emit,
           signal,
@@ -124,12 +137,69 @@ export const up: ComposeSub = {
           }
         }
       });
+      if (!detach) return await attachProject(ctx, p, services, { offsets, abortOnExit: bool(options, 'abort-on-container-exit') || exitCodeFrom !== undefined, exitCodeFrom, signal });
     } finally {
       done();
     }
     return 0;
   },
 };
+
+const logSize = (path: string) => statSync(path, { throwIfNoEntry: false })?.size ?? 0;
+
+const COLOURS = [36, 33, 32, 35, 34, 96, 93, 92, 95, 94];
+
+/**
+ * Attached `up`: every container's output, prefixed with its name (coloured on a terminal),
+ * until all have stopped; Ctrl-C or, with --abort-on-container-exit, the first exit stops them
+ * all (containers stay, as with Compose: `down` removes them).
+ */
+async function attachProject(ctx: CliContext, p: ComposeProject, services: string[], opts: { offsets: Map<string, number>; abortOnExit: boolean; exitCodeFrom: string | undefined; signal: AbortSignal }): Promise<number> {
+  const engine = ctx.engine();
+  const records = projectRecords(engine, p.model.name, true).filter((r) => services.includes(r.Config.Labels[LABEL.service] ?? ''));
+  const width = Math.max(0, ...records.map((r) => r.Name.length));
+  const tty = ctx.stdout.isTTY === true;
+  let stopping = false;
+  let firstExit: number | undefined;
+  const stopAll = async () => {
+    if (stopping) return;
+    stopping = true;
+    for (const r of [...records].reverse()) await engine.containers.stop(r.Id).catch(() => undefined);
+  };
+  const onAbort = () => {
+    ctx.stderr.write('Gracefully stopping... (press Ctrl+C again to force)\n');
+    void stopAll();
+  };
+  opts.signal.addEventListener('abort', onAbort, { once: true });
+  const codes = new Map<string, number>();
+  const jobs = new Set(Object.values(p.model.services).flatMap((svc) => Object.entries(svc.depends_on ?? {}).filter(([, d]) => d.condition === 'service_completed_successfully').map(([name]) => name)));
+  try {
+    await Promise.all(
+      records.map(async (r, i) => {
+        const name = r.Name.padEnd(width);
+        const prefix = tty ? `\x1b[${COLOURS[i % COLOURS.length]}m${name}  |\x1b[0m ` : `${name}  | `;
+        const path = engine.containers.lifecycle.paths(r.Id).log;
+        await followLog(path, opts.offsets.get(r.Id) ?? 0, (e) => (e.stream === 'stderr' ? ctx.stderr : ctx.stdout).write(prefix + formatLog(e as never, false)), () => !isActive(engine.containers.inspect(r.Id).State.Status));
+        const code = engine.containers.inspect(r.Id).State.ExitCode;
+        codes.set(r.Config.Labels[LABEL.service] ?? '', code);
+        ctx.stdout.write(`${r.Name} exited with code ${code}\n`);
+        if (!jobs.has(r.Config.Labels[LABEL.service] ?? '')) firstExit ??= code;
+        const service = r.Config.Labels[LABEL.service] ?? '';
+        // A job others wait for (service_completed_successfully) ends by design; --exit-code-from waits for its own service.
+        const ends = opts.exitCodeFrom !== undefined ? service === opts.exitCodeFrom : !jobs.has(service);
+        if (opts.abortOnExit && ends && !stopping) {
+          ctx.stderr.write('Aborting on container exit...\n');
+          await stopAll();
+        }
+      }),
+    );
+  } finally {
+    opts.signal.removeEventListener('abort', onAbort);
+  }
+  if (opts.exitCodeFrom !== undefined) return codes.get(opts.exitCodeFrom) ?? 0;
+  if (opts.signal.aborted) return 130;
+  return opts.abortOnExit ? (firstExit ?? 0) : 0;
+}
 
 export const down: ComposeSub = {
   usage: '[OPTIONS]',
