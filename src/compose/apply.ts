@@ -18,7 +18,8 @@ import type { PlannedContainer } from './create-request.js';
 import { LABEL } from './labels.js';
 import type { ComposeProject, ServiceConfig } from './model.js';
 import { serviceImage } from './output.js';
-import type { DownPlan, ObservedState, UpPlan } from './plan.js';
+import type { ContainerStep, DownPlan, ObservedContainer, ObservedState, UpPlan } from './plan.js';
+import { startLevels } from './order.js';
 import { waitForCondition } from './wait.js';
 
 export type ComposeEvent =
@@ -162,37 +163,55 @@ export async function applyUp(engine: Engine, project: ComposeProject, plan: UpP
     emit({ kind: 'volume', name: v.name, action: 'Created' });
   }
   await prepareImages(engine, project, plan, opts);
-  for (const s of plan.services) {
-    opts.signal?.throwIfAborted();
-    for (const [dep, d] of Object.entries(s.dependsOn)) {
-      if (!project.model.services[dep]) continue;
-      await waitForCondition(engine, project, dep, d.condition, s.service, { emit, ...(opts.signal ? { signal: opts.signal } : {}) });
-    }
-    for (const step of s.steps) {
-      opts.signal?.throwIfAborted();
-      if (step.action === 'keep') emit({ kind: 'container', name: step.existing.name, action: 'Running' });
-      else if (step.action === 'start') {
-        emit({ kind: 'container', name: step.existing.name, action: 'Starting' });
-        await engine.containers.start(step.existing.id);
-        emit({ kind: 'container', name: step.existing.name, action: 'Started' });
-      } else if (step.action === 'remove') await stopAndRemove(engine, step.existing.id, step.existing.name, emit, opts.timeout);
-      else if (step.action === 'recreate') {
-        await stopAndRemove(engine, step.replaces.id, step.replaces.name, emit, opts.timeout);
-        await createAndStart(engine, step.container, emit, true);
-      } else await createAndStart(engine, step.container, emit, false);
-    }
+  // Services of one level start together, each after its conditions are met; its replicas in parallel.
+  const byName = new Map(plan.services.map((s) => [s.service, s]));
+  for (const level of startLevels(project.model)) {
+    await settleAll(
+      level.flatMap((name) => {
+        const s = byName.get(name);
+        if (!s) return [];
+        return [
+          (async () => {
+            for (const [dep, d] of Object.entries(s.dependsOn)) {
+              if (project.model.services[dep]) await waitForCondition(engine, project, dep, d.condition, s.service, { emit, ...(opts.signal ? { signal: opts.signal } : {}) });
+            }
+            opts.signal?.throwIfAborted();
+            await settleAll(s.steps.map((step) => runStep(engine, step, opts)));
+          })(),
+        ];
+      }),
+    );
   }
 }
 
-export async function applyDown(engine: Engine, plan: DownPlan, opts: { emit: ComposeEventSink; timeout?: number }): Promise<void> {
-  // A service's replicas stop together; services one after another, dependants first.
-  const groups: (typeof plan.containers)[] = [];
-  for (const c of plan.containers) {
-    const last = groups.at(-1);
-    if (last && last[0]?.labels[LABEL.service] === c.labels[LABEL.service]) last.push(c);
-    else groups.push([c]);
-  }
-  for (const group of groups) await Promise.all(group.map((c) => stopAndRemove(engine, c.id, c.name, opts.emit, opts.timeout)));
+async function runStep(engine: Engine, step: ContainerStep, opts: ApplyUpOptions): Promise<void> {
+  const { emit } = opts;
+  if (step.action === 'keep') emit({ kind: 'container', name: step.existing.name, action: 'Running' });
+  else if (step.action === 'start') {
+    emit({ kind: 'container', name: step.existing.name, action: 'Starting' });
+    await engine.containers.start(step.existing.id);
+    emit({ kind: 'container', name: step.existing.name, action: 'Started' });
+  } else if (step.action === 'remove') await stopAndRemove(engine, step.existing.id, step.existing.name, emit, opts.timeout);
+  else if (step.action === 'recreate') {
+    await stopAndRemove(engine, step.replaces.id, step.replaces.name, emit, opts.timeout);
+    await createAndStart(engine, step.container, emit, true);
+  } else await createAndStart(engine, step.container, emit, false);
+}
+
+/** Waits for every task (none is left running unobserved), then throws the first failure. */
+async function settleAll(tasks: Promise<unknown>[]): Promise<void> {
+  const results = await Promise.allSettled(tasks);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+}
+
+export async function applyDown(engine: Engine, plan: DownPlan, opts: { emit: ComposeEventSink; timeout?: number }, project?: ComposeProject): Promise<void> {
+  // Dependants first, level by level (startLevels reversed); each level's containers stop together.
+  const levels = project ? startLevels(project.model) : [];
+  const levelOf = (c: ObservedContainer) => levels.findIndex((l) => l.includes(c.labels[LABEL.service] ?? ''));
+  const stages = new Map<number, ObservedContainer[]>();
+  for (const c of plan.containers) stages.set(levelOf(c), [...(stages.get(levelOf(c)) ?? []), c]);
+  for (const l of [...stages.keys()].sort((a, b) => b - a)) await settleAll((stages.get(l) ?? []).map((c) => stopAndRemove(engine, c.id, c.name, opts.emit, opts.timeout)));
   for (const name of plan.networks) {
     opts.emit({ kind: 'network', name, action: 'Removing' });
     try {

@@ -66,3 +66,19 @@ export function withDependencies(model: ComposeModel, names: readonly string[]):
   names.forEach(walk);
   return [...out];
 }
+
+/**
+ * Services in levels: level 0 depends on nothing, level N only on lower levels. The services of
+ * one level start together (Compose starts independent services in parallel); `down` stops the
+ * levels in reverse.
+ */
+export function startLevels(model: ComposeModel): string[][] {
+  const level = new Map<string, number>();
+  for (const name of startOrder(model)) {
+    const deps = dependenciesOf(model.services[name] as ServiceConfig).filter((d) => model.services[d]);
+    level.set(name, deps.length === 0 ? 0 : 1 + Math.max(...deps.map((d) => level.get(d) ?? 0)));
+  }
+  const levels: string[][] = [];
+  for (const [name, l] of level) (levels[l] ??= []).push(name);
+  return levels;
+}

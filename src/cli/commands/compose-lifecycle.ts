@@ -219,7 +219,7 @@ export const down: ComposeSub = {
     const timeout = timeoutOf(options);
     await withProjectLock(engine, p.model.name, async () => {
       const plan = planDown(p, observe(engine), { volumes: bool(options, 'volumes'), removeOrphans: bool(options, 'remove-orphans') });
-      await applyDown(engine, plan, { emit: renderer(ctx), ...(timeout !== undefined ? { timeout } : {}) });
+      await applyDown(engine, plan, { emit: renderer(ctx), ...(timeout !== undefined ? { timeout } : {}) }, p);
     });
     return 0;
   },
