@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { load } from './testing/files.js';
-import { startOrder, dependantsOf } from './order.js';
+import { startLevels, startOrder, dependantsOf } from './order.js';
 import { planContainer } from './create-request.js';
 import { LABEL, configHash } from './labels.js';
 import { planDown, planUp, type ObservedContainer, type UpPlan } from './plan.js';
@@ -41,6 +41,7 @@ test('start order: dependencies first; a cycle is refused naming it', () => {
   const p = load({ 'compose.yaml': THREE_TIER }, { dirName: 'shop' });
   assert.deepEqual(startOrder(p.model), ['db', 'app', 'sidecar', 'web']);
   assert.deepEqual(dependantsOf(p.model, 'db'), ['app', 'sidecar', 'web']);
+  assert.deepEqual(startLevels(p.model), [['db'], ['app'], ['sidecar', 'web']]);
   const cyclic = load({ 'compose.yaml': 'services:\n  a: {image: x, depends_on: [b]}\n  b: {image: x, depends_on: [c]}\n  c: {image: x, depends_on: [a]}\n' }, { dirName: 'cyc' });
   assert.throws(() => startOrder(cyclic.model), { code: 'INVALID_FORMAT', message: 'Cannot order the services of "cyc": they depend on each other in a cycle: a -> b -> c -> a' });
 });
