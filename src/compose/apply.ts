@@ -47,6 +47,8 @@ export interface ApplyUpOptions {
   pull?: PullPolicy;
   /** Seconds to wait for a container to stop when it is recreated or removed. */
   timeout?: number;
+  /** `create`: make the containers, start none. */
+  noStart?: boolean;
 }
 
 function pullPolicy(svc: ServiceConfig): PullPolicy {
@@ -71,6 +73,50 @@ function hasImage(engine: Engine, ref: string): boolean {
   }
 }
 
+/** Builds the image of a service that has `build:` (Compose v2's `build`, and `up` when the image is missing). */
+export async function buildService(engine: Engine, project: ComposeProject, service: string, opts: { emit: ComposeEventSink; signal?: AbortSignal; noCache?: boolean; pull?: boolean }): Promise<void> {
+  const svc = project.model.services[service] as ServiceConfig;
+  const b = svc.build;
+  if (!b) return;
+  const image = serviceImage(project.model, service);
+  // A build arg without a value takes it from the environment the project was read with.
+  const args = Object.fromEntries(Object.entries(b.args ?? {}).flatMap(([k, v]) => (v !== null ? [[k, v]] : project.environment[k] !== undefined ? [[k, project.environment[k] as string]] : [])));
+  opts.emit({ kind: 'image', name: image, action: 'Building' });
+  await engine.builds.build(
+    {
+      contextDir: b.context,
+      ...(b.dockerfile_inline !== undefined ? { fileText: b.dockerfile_inline } : b.dockerfile ? { file: resolve(b.context, b.dockerfile) } : {}),
+      tags: [image],
+      buildArgs: args,
+      ...(b.target ? { target: b.target } : {}),
+      ...(b.no_cache || opts.noCache ? { noCache: true } : {}),
+      ...(b.pull || opts.pull ? { pull: true } : {}),
+      ...(b.labels ? { labels: b.labels } : {}),
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    },
+    () => {},
+  );
+  opts.emit({ kind: 'image', name: image, action: 'Built' });
+}
+
+/** Pulls a service's image by `policy` (default: its pull_policy); says so only when it pulls. */
+export async function pullService(engine: Engine, project: ComposeProject, service: string, opts: { emit: ComposeEventSink; signal?: AbortSignal; policy?: PullPolicy }): Promise<void> {
+  const svc = project.model.services[service] as ServiceConfig;
+  const image = serviceImage(project.model, service);
+  const policy = opts.policy ?? pullPolicy(svc);
+  let pulling = policy === 'always';
+  if (pulling) opts.emit({ kind: 'image', name: image, action: 'Pulling' });
+  await engine.ensureImage(image, {
+    pull: policy,
+    onMissing: () => {
+      pulling = true;
+      opts.emit({ kind: 'image', name: image, action: 'Pulling' });
+    },
+    ...(opts.signal ? { signal: opts.signal } : {}),
+  });
+  if (pulling) opts.emit({ kind: 'image', name: image, action: 'Pulled' });
+}
+
 /** Builds or pulls each image the plan creates containers from (once per image). */
 async function prepareImages(engine: Engine, project: ComposeProject, plan: UpPlan, opts: ApplyUpOptions): Promise<void> {
   const done = new Set<string>();
@@ -81,47 +127,20 @@ async function prepareImages(engine: Engine, project: ComposeProject, plan: UpPl
     if (done.has(image)) continue;
     done.add(image);
     const wantsBuild = svc.build && opts.build !== 'never' && (opts.build === 'always' || svc.pull_policy === 'build' || !hasImage(engine, image));
-    if (wantsBuild && svc.build) {
-      const b = svc.build;
-      opts.emit({ kind: 'image', name: image, action: 'Building' });
-      await engine.builds.build(
-        {
-          contextDir: b.context,
-          ...(b.dockerfile_inline !== undefined ? { fileText: b.dockerfile_inline } : b.dockerfile ? { file: resolve(b.context, b.dockerfile) } : {}),
-          tags: [image],
-          ...(b.args ? { buildArgs: Object.fromEntries(Object.entries(b.args).flatMap(([k, v]) => (v === null ? (project.environment[k] !== undefined ? [[k, project.environment[k] as string]] : []) : [[k, v]]))) } : {}),
-          ...(b.target ? { target: b.target } : {}),
-          ...(b.no_cache ? { noCache: true } : {}),
-          ...(b.pull ? { pull: true } : {}),
-          ...(b.labels ? { labels: b.labels } : {}),
-          ...(opts.signal ? { signal: opts.signal } : {}),
-        },
-        () => {},
-      );
-      opts.emit({ kind: 'image', name: image, action: 'Built' });
-      continue;
-    }
-    const policy = opts.pull ?? pullPolicy(svc);
-    let pulled = false;
-    await engine.ensureImage(image, {
-      pull: policy,
-      onMissing: () => {
-        pulled = true;
-        opts.emit({ kind: 'image', name: image, action: 'Pulling' });
-      },
-      ...(opts.signal ? { signal: opts.signal } : {}),
-    });
-    if (pulled) opts.emit({ kind: 'image', name: image, action: 'Pulled' });
+    const signal = opts.signal ? { signal: opts.signal } : {};
+    if (wantsBuild) await buildService(engine, project, s.service, { emit: opts.emit, ...signal });
+    else await pullService(engine, project, s.service, { emit: opts.emit, ...signal, ...(opts.pull ? { policy: opts.pull } : {}) });
   }
 }
 
-async function createAndStart(engine: Engine, c: PlannedContainer, emit: ComposeEventSink, recreated: boolean): Promise<void> {
+async function createAndStart(engine: Engine, c: PlannedContainer, emit: ComposeEventSink, recreated: boolean, start = true): Promise<void> {
   emit({ kind: 'container', name: c.name, action: recreated ? 'Recreate' : 'Creating' });
   const record = await engine.containers.create(c.request);
   for (const [network, endpoint] of Object.entries(c.connect)) {
     await engine.containers.connectNetwork(record.Id, network, { ...(endpoint.Aliases ? { Aliases: endpoint.Aliases } : {}), ...(endpoint.IPAMConfig?.IPv4Address ? { IPAMConfig: { IPv4Address: endpoint.IPAMConfig.IPv4Address } } : {}) });
   }
   emit({ kind: 'container', name: c.name, action: recreated ? 'Recreated' : 'Created' });
+  if (!start) return;
   emit({ kind: 'container', name: c.name, action: 'Starting' });
   await engine.containers.start(record.Id);
   emit({ kind: 'container', name: c.name, action: 'Started' });
@@ -173,7 +192,7 @@ export async function applyUp(engine: Engine, project: ComposeProject, plan: UpP
         return [
           (async () => {
             for (const [dep, d] of Object.entries(s.dependsOn)) {
-              if (project.model.services[dep]) await waitForCondition(engine, project, dep, d.condition, s.service, { emit, ...(opts.signal ? { signal: opts.signal } : {}) });
+              if (project.model.services[dep] && !opts.noStart) await waitForCondition(engine, project, dep, d.condition, s.service, { emit, ...(opts.signal ? { signal: opts.signal } : {}) });
             }
             opts.signal?.throwIfAborted();
             await settleAll(s.steps.map((step) => runStep(engine, step, opts)));
@@ -188,14 +207,15 @@ async function runStep(engine: Engine, step: ContainerStep, opts: ApplyUpOptions
   const { emit } = opts;
   if (step.action === 'keep') emit({ kind: 'container', name: step.existing.name, action: 'Running' });
   else if (step.action === 'start') {
+    if (opts.noStart) return;
     emit({ kind: 'container', name: step.existing.name, action: 'Starting' });
     await engine.containers.start(step.existing.id);
     emit({ kind: 'container', name: step.existing.name, action: 'Started' });
   } else if (step.action === 'remove') await stopAndRemove(engine, step.existing.id, step.existing.name, emit, opts.timeout);
   else if (step.action === 'recreate') {
     await stopAndRemove(engine, step.replaces.id, step.replaces.name, emit, opts.timeout);
-    await createAndStart(engine, step.container, emit, true);
-  } else await createAndStart(engine, step.container, emit, false);
+    await createAndStart(engine, step.container, emit, true, !opts.noStart);
+  } else await createAndStart(engine, step.container, emit, false, !opts.noStart);
 }
 
 /** Waits for every task (none is left running unobserved), then throws the first failure. */

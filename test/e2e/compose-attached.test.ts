@@ -43,3 +43,44 @@ test('up (attached) prints the output of each container with its name and exits 
     await env.cleanup();
   }
 });
+
+const BUILD = `
+services:
+  hello:
+    build:
+      context: .
+      dockerfile_inline: |
+        FROM busybox
+        ARG WHO=nobody
+        RUN echo "hello $$WHO" > /greeting
+        CMD ["cat", "/greeting"]
+      args: [WHO=compose]
+  web:
+    image: busybox
+    init: true
+    command: httpd -f -p 80
+    ports: ["80"]
+`;
+
+test('build (dockerfile_inline, args), create without starting, start, port, images', async () => {
+  const env = await hullWithBusybox();
+  try {
+    const dir = join(env.dir, 'bld');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'compose.yaml'), BUILD);
+    const c = (args: string[]) => env.ok(['compose', '-f', join(dir, 'compose.yaml'), ...args]);
+    await c(['build']);
+    assert.match(await env.ok(['images', '--format', '{{.Repository}}']), /^bld-hello$/m);
+    await c(['create']);
+    const created = JSON.parse(await c(['ps', '-a', '--format', 'json'])) as Array<{ Name: string; State: string }>;
+    assert.deepEqual(created.map((x) => [x.Name, x.State]), [['bld-hello-1', 'created'], ['bld-web-1', 'created']]);
+    await c(['start']);
+    assert.equal((await env.ok(['wait', 'bld-hello-1'])).trim(), '0');
+    assert.equal(await c(['logs', '--no-log-prefix', 'hello']), 'hello compose\n');
+    assert.match(await c(['port', 'web', '80']), /^0\.0\.0\.0:\d+\n$/);
+    assert.match(await c(['images']), /^bld-hello-1 +bld-hello +[0-9a-f]{12}$/m);
+    await c(['down']);
+  } finally {
+    await env.cleanup();
+  }
+});

@@ -232,9 +232,9 @@ function statusText(r: ContainerRecord): string {
   return s.Status[0]?.toUpperCase() + s.Status.slice(1);
 }
 
-function portsText(r: ContainerRecord): string {
-  return Object.entries(r.HostConfig.PortBindings ?? {})
-    .flatMap(([k, list]) => (list ?? []).map((b) => `${b.HostIp || '0.0.0.0'}:${b.HostPort}->${k}`))
+function portsText(r: ContainerRecord, live: (id: string) => Array<{ hostIp: string; hostPort: number; containerPort: number; protocol: string }>): string {
+  return live(r.Id)
+    .map((b) => `${b.hostIp || '0.0.0.0'}:${b.hostPort}->${b.containerPort}/${b.protocol}`)
     .join(', ');
 }
 
@@ -251,6 +251,8 @@ export const ps: ComposeSub = {
     const p = project.load(positionals);
     const engine = ctx.engine();
     const service = (r: ContainerRecord) => r.Config.Labels[LABEL.service] ?? '';
+    const { livePorts } = await import('../../network/inspect.js');
+    const live = (id: string) => livePorts(engine.networks.sandbox(id));
     const records = projectRecords(engine, p.model.name, bool(options, 'all'))
       .filter((r) => positionals.length === 0 || positionals.includes(service(r)))
       .sort((a, b) => a.Name.localeCompare(b.Name));
@@ -261,7 +263,7 @@ export const ps: ComposeSub = {
         ctx.stdout,
         str(options, 'format'),
         records,
-        (rs) => table(['NAME', 'IMAGE', 'SERVICE', 'CREATED', 'STATUS', 'PORTS'], rs.map((r) => [r.Name, r.Config.Image, service(r), timeAgo(r.Created), statusText(r), portsText(r)])),
+        (rs) => table(['NAME', 'IMAGE', 'SERVICE', 'CREATED', 'STATUS', 'PORTS'], rs.map((r) => [r.Name, r.Config.Image, service(r), timeAgo(r.Created), statusText(r), portsText(r, live)])),
         (r) => ({ ID: r.Id, Name: r.Name, Image: r.Config.Image, Command: [r.Path, ...r.Args].join(' '), Project: p.model.name, Service: service(r), Created: r.Created, State: r.State.Status, Status: statusText(r), ExitCode: r.State.ExitCode, Labels: r.Config.Labels }),
       );
     }
