@@ -4,10 +4,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Debian packages: the OCI runtime, the container monitor, the init, the test image source,
-# and the tools used as interoperability oracles and peers.
+# Debian packages: the OCI runtime, the container monitor, the init, the test image source, the
+# DNS server of user networks (aardvark-dns), the IPv6-loopback port proxy (socat),
+# and the tools used as interoperability oracles and peers (dnsmasq: the DNS tests' upstream).
 DEB_PACKAGES=(runc conmon catatonit busybox-static skopeo umoci uidmap iptables buildah
-  containernetworking-plugins docker-registry attr tmux zstd podman ${HULL_EXTRA_DEB_PACKAGES:-})
+  containernetworking-plugins aardvark-dns socat docker-registry attr tmux zstd podman dnsmasq-base ${HULL_EXTRA_DEB_PACKAGES:-})
 missing=()
 for p in "${DEB_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -25,10 +26,10 @@ fi
 # npm dependencies: reinstall when the lockfile changed since the last install.
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "setup: installing npm dependencies"
-  # Not `npm ci`: node-unix-socket lists prebuilt packages for other platforms that the registry
-  # does not have, which `npm ci` reports as a lockfile mismatch. This installs exactly the locked
-  # versions and leaves package-lock.json as committed.
-  npm install --no-audit --no-fund --no-save --loglevel=error
+  # node-unix-socket lists prebuilt packages for platforms the registry does not have: the lockfile
+  # carries entries for them (optional, with their os/cpu) so that `npm ci` skips them, as it does
+  # any optional dependency for another platform.
+  npm ci --no-audit --no-fund --loglevel=error
 fi
 
 npx tsc -p tsconfig.json

@@ -1,8 +1,6 @@
 /**
- * Local registries on 127.0.0.1: Debian's docker-registry (distribution 2.8) and hull's own —
- * `hull registry serve` when the CLI has it, else the registry-server core through its process
- * entry (dist/src/registry-server/serve-entry.js), which exists for exactly this until the CLI
- * wires it. Each runs as a child of the bench and is stopped by its pid.
+ * Local registries on 127.0.0.1: Debian's docker-registry (distribution 2.8) and hull's own
+ * (`hull registry serve`). Each runs as a child of the bench and is stopped by its pid.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';

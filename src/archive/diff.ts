@@ -29,8 +29,12 @@ function splitRel(rel: string): [string, string] {
   return i < 0 ? ['', rel] : [rel.slice(0, i + 1), rel.slice(i + 1)];
 }
 
-export function writeOverlayDiff(upperDir: string, output: Writable, opts: WriteTarOptions = {}): Promise<WriteTarResult> {
+/** Paths (relative, "etc/hosts") an overlay diff leaves out: a runtime's mount points, say. */
+export type ExcludePath = (rel: string) => boolean;
+
+export function writeOverlayDiff(upperDir: string, output: Writable, opts: WriteTarOptions & { exclude?: ExcludePath } = {}): Promise<WriteTarResult> {
   return writeTreeTar(upperDir, output, opts, (e: TreeEntry, plain): TarRecord[] => {
+    if (opts.exclude?.(e.rel)) return [];
     const base = { mode: 0o644, uid: 0, gid: 0, mtimeNs: e.st.mtimeNs };
     if (isWhiteout(e.st)) {
       const [dir, name] = splitRel(e.rel);
@@ -60,12 +64,13 @@ function inLower(lowerDirs: readonly string[], rel: string): boolean {
 }
 
 /** Changes recorded in `upperDir` over `lowerDirs` (topmost first), sorted by path. */
-export async function listChanges(upperDir: string, lowerDirs: readonly string[]): Promise<Change[]> {
+export async function listChanges(upperDir: string, lowerDirs: readonly string[], exclude: ExcludePath = () => false): Promise<Change[]> {
   const upperXattrs = await readTreeXattrs(upperDir);
   const changes: Change[] = [];
   const walk = (rel: string): void => {
     for (const name of fs.readdirSync(rel === '' ? upperDir : `${upperDir}/${rel}`).sort()) {
       const r = rel === '' ? name : `${rel}/${name}`;
+      if (exclude(r)) continue;
       const st = fs.lstatSync(`${upperDir}/${r}`);
       if (isWhiteout(st)) {
         if (inLower(lowerDirs, r)) changes.push({ kind: 'D', path: `/${r}` });

@@ -50,6 +50,7 @@ export const COMMANDS: Record<string, CommandEntry> = {
   history: { summary: 'Show the history of an image', load: async () => (await import('./commands/history.js')).default },
   'image-prune': { summary: 'Remove unused images', load: async () => (await import('./commands/image-prune.js')).default, hidden: true },
   'system-df': { summary: 'Show disk usage', load: async () => (await import('./commands/system.js')).default, hidden: true },
+  'system-prune': { summary: 'Remove unused data', load: async () => (await import('./commands/system-prune.js')).default, hidden: true },
   build: { summary: 'Build an image from a Containerfile or Dockerfile', load: async () => (await import('./commands/build.js')).build },
   'builder-prune': { summary: 'Remove the build cache', load: async () => (await import('./commands/build.js')).builderPrune, hidden: true },
   tag: { summary: 'Give an image another name', load: async () => (await import('./commands/tag.js')).default },
@@ -68,7 +69,7 @@ export const COMMANDS: Record<string, CommandEntry> = {
 export const GROUPS: Record<string, Record<string, string>> = {
   image: { ls: 'images', list: 'images', rm: 'rmi', remove: 'rmi', import: 'import', tag: 'tag', inspect: 'inspect', pull: 'pull', push: 'push',
     save: 'save', load: 'load', history: 'history', prune: 'image-prune' },
-  system: { df: 'system-df' },
+  system: { df: 'system-df', prune: 'system-prune', info: 'info' },
   builder: { prune: 'builder-prune', build: 'build' },
   container: {
     ls: 'ps', list: 'ps', rm: 'rm', remove: 'rm', run: 'run', inspect: 'inspect', create: 'create', start: 'start', stop: 'stop',

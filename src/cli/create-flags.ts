@@ -4,7 +4,7 @@
  * from its environment, relative paths against its working directory) and parses syntax; the
  * engine checks every value (containers/create-check.ts), as it does for the API.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { HullError } from '../errors.js';
 import { bool, list, str, type OptionValues } from './args.js';
@@ -48,6 +48,26 @@ export const CREATE_OPTIONS: Command['options'] = [
   { name: 'publish', short: 'p', type: 'string', multiple: true, valueName: '[IP:][HOST_PORT:]PORT[/PROTO]', description: 'publish container ports on the host (ranges: 8000-8001:80-81)' },
   { name: 'publish-all', short: 'P', type: 'boolean', description: "publish the image's EXPOSEd ports on random host ports" },
   { name: 'dns', type: 'string', multiple: true, valueName: 'IP', description: 'nameserver for the container (replaces the host\'s)' },
+  { name: 'dns-search', type: 'string', multiple: true, valueName: 'DOMAIN', description: 'search domain for the container (. for none)' },
+  { name: 'dns-option', type: 'string', multiple: true, valueName: 'OPTION', description: 'resolver option for the container (e.g. ndots:2)' },
+  { name: 'pid', type: 'string', valueName: 'MODE', description: 'pid namespace: host, or container:NAME to share another container\'s' },
+  { name: 'ipc', type: 'string', valueName: 'MODE', description: 'IPC namespace: private (default), shareable, host, or container:NAME' },
+  { name: 'sysctl', type: 'string', multiple: true, valueName: 'NAME=VALUE', description: 'a namespaced kernel parameter (net.*, kernel.shm*/msg*/sem, fs.mqueue.*)' },
+  { name: 'oom-score-adj', type: 'string', valueName: 'N', description: 'OOM killer preference, -1000 to 1000 (never below hull\'s own: see docs/security.md)' },
+  { name: 'group-add', type: 'string', multiple: true, valueName: 'GROUP', description: 'an additional group (name from the image, or gid)' },
+  { name: 'cpuset-cpus', type: 'string', valueName: 'LIST', description: 'CPUs the container may use (0-3, 0,1)' },
+  { name: 'cpuset-mems', type: 'string', valueName: 'LIST', description: 'memory nodes the container may use' },
+  { name: 'memory-reservation', type: 'string', valueName: 'SIZE', description: 'soft memory limit' },
+  { name: 'oom-kill-disable', type: 'boolean', description: 'do not OOM-kill the container (needs --memory)' },
+  { name: 'expose', type: 'string', multiple: true, valueName: 'PORT[/PROTO]', description: 'expose a port (or range) without publishing it' },
+  { name: 'link', type: 'string', multiple: true, valueName: 'NAME[:ALIAS]', description: 'legacy link: ALIAS names container NAME in /etc/hosts' },
+  { name: 'log-driver', type: 'string', valueName: 'DRIVER', description: 'json-file or k8s-file (the same log, kept by conmon), or none' },
+  { name: 'userns', type: 'string', valueName: 'MODE', description: 'user namespace: host (the only mode as root; see rootless mode)' },
+  { name: 'mac-address', type: 'string', valueName: 'MAC', description: 'not supported: the bridge plugin chooses the address' },
+  { name: 'gpus', type: 'string', valueName: 'GPUS', description: 'not supported: hull has no GPU support' },
+  { name: 'platform', type: 'string', valueName: 'OS/ARCH[/VARIANT]', description: 'the platform to pull when the image is missing' },
+  { name: 'volumes-from', type: 'string', multiple: true, valueName: 'CONTAINER[:ro|rw]', description: 'mount the volumes and binds of another container' },
+  { name: 'cidfile', type: 'string', valueName: 'FILE', description: 'write the container ID to FILE (which must not exist)' },
   { name: 'add-host', type: 'string', multiple: true, valueName: 'NAME:IP', description: 'add a line to /etc/hosts' },
 ];
 
@@ -72,12 +92,7 @@ function readEnvFiles(files: string[], env: NodeJS.ProcessEnv): string[] {
 
 function resources(o: OptionValues): CreateHostConfig {
   const hc: CreateHostConfig = {};
-  const int = (flag: string): number | undefined => {
-    const v = str(o, flag);
-    if (v === undefined) return undefined;
-    if (!/^-?\d+$/.test(v.trim())) throw new HullError('INVALID_ARGUMENT', `Cannot use --${flag} "${v}": expected a whole number`);
-    return Number(v);
-  };
+  const int = (flag: string): number | undefined => intFlag(o, flag);
   const memory = str(o, 'memory');
   if (memory !== undefined) hc.Memory = parseSize(memory, 'memory');
   const swap = str(o, 'memory-swap');
@@ -94,7 +109,33 @@ function resources(o: OptionValues): CreateHostConfig {
   const shm = str(o, 'shm-size');
   if (shm !== undefined) hc.ShmSize = parseSize(shm, 'shm-size');
   hc.Ulimits = list(o, 'ulimit').map(parseUlimit).map((u) => ({ Name: u.name, Soft: u.soft, Hard: u.hard }));
+  const reservation = str(o, 'memory-reservation');
+  if (reservation !== undefined) hc.MemoryReservation = parseSize(reservation, 'memory-reservation');
+  if (bool(o, 'oom-kill-disable')) hc.OomKillDisable = true;
+  const cpusetCpus = str(o, 'cpuset-cpus');
+  if (cpusetCpus !== undefined) hc.CpusetCpus = cpusetCpus;
+  const cpusetMems = str(o, 'cpuset-mems');
+  if (cpusetMems !== undefined) hc.CpusetMems = cpusetMems;
   return hc;
+}
+
+function intFlag(o: OptionValues, flag: string): number | undefined {
+  const v = str(o, flag);
+  if (v === undefined) return undefined;
+  if (!/^-?\d+$/.test(v.trim())) throw new HullError('INVALID_ARGUMENT', `Cannot use --${flag} "${v}": expected a whole number`);
+  return Number(v);
+}
+
+/** `--expose 80`, `--expose 8000-8002/udp` -> ExposedPorts keys. */
+function exposedPorts(flags: string[]): Record<string, object> {
+  return Object.fromEntries(flags.flatMap((f) => {
+    const m = /^(\d+)(?:-(\d+))?(?:\/(tcp|udp))?$/.exec(f);
+    if (!m) throw new HullError('INVALID_ARGUMENT', `Cannot use --expose "${f}": expected PORT[-PORT][/tcp|udp]`);
+    const lo = Number(m[1]);
+    const hi = Number(m[2] ?? m[1]);
+    if (lo < 1 || hi > 65535 || hi < lo) throw new HullError('INVALID_ARGUMENT', `Cannot use --expose "${f}": ports are 1-65535`);
+    return Array.from({ length: hi - lo + 1 }, (_, i) => [`${lo + i}/${m[3] ?? 'tcp'}`, {}]);
+  }));
 }
 
 /** The request for `run`/`create` IMAGE CMD..., from the parsed flags and this process's environment. */
@@ -131,7 +172,8 @@ export function createRequestFrom(o: OptionValues, image: string, cmd: string[],
       AttachStdin: interactive,
       ...(str(o, 'stop-signal') !== undefined ? { StopSignal: str(o, 'stop-signal') as string } : {}),
       ...(stopTimeout !== undefined ? { StopTimeout: Number(stopTimeout) } : {}),
-      ExposedPorts: publish.ExposedPorts,
+      ExposedPorts: { ...exposedPorts(list(o, 'expose')), ...publish.ExposedPorts },
+      ...(str(o, 'mac-address') !== undefined ? { MacAddress: str(o, 'mac-address') as string } : {}),
     },
     HostConfig: {
       ...resources(o),
@@ -150,9 +192,44 @@ export function createRequestFrom(o: OptionValues, image: string, cmd: string[],
       PortBindings: publish.PortBindings,
       PublishAllPorts: bool(o, 'publish-all'),
       Dns: list(o, 'dns'),
+      DnsSearch: list(o, 'dns-search'),
+      DnsOptions: list(o, 'dns-option'),
       ExtraHosts: list(o, 'add-host'),
-      ...(Object.keys(logOpts).length > 0 ? { LogConfig: { Type: 'k8s-file', Config: logOpts } } : {}),
+      ...(Object.keys(logOpts).length > 0 || str(o, 'log-driver') !== undefined ? { LogConfig: { Type: str(o, 'log-driver') ?? 'k8s-file', Config: logOpts } } : {}),
+      ...(str(o, 'pid') !== undefined ? { PidMode: str(o, 'pid') as string } : {}),
+      ...(str(o, 'ipc') !== undefined ? { IpcMode: str(o, 'ipc') as string } : {}),
+      ...(str(o, 'userns') !== undefined ? { UsernsMode: str(o, 'userns') as string } : {}),
+      Sysctls: parseKeyValues(list(o, 'sysctl')),
+      ...(intFlag(o, 'oom-score-adj') !== undefined ? { OomScoreAdj: intFlag(o, 'oom-score-adj') as number } : {}),
+      GroupAdd: list(o, 'group-add'),
+      Links: list(o, 'link'),
+      VolumesFrom: list(o, 'volumes-from'),
+      ...(str(o, 'gpus') !== undefined ? { DeviceRequests: [{ Driver: '', Count: -1, Capabilities: [['gpu']] }] } : {}),
     },
     ...(aliases.length > 0 || ip !== undefined ? { NetworkingConfig: { EndpointsConfig: { [network ?? 'bridge']: { Aliases: aliases, ...(ip !== undefined ? { IPAMConfig: { IPv4Address: ip } } : {}) } } } } : {}),
   };
+}
+
+/** `-a STDOUT -a STDERR`: which streams a foreground run shows (all when none is named). */
+export function attachStreams(names: string[]): { stdin: boolean; stdout: boolean; stderr: boolean } {
+  if (names.length === 0) return { stdin: true, stdout: true, stderr: true };
+  const wanted = names.map((n) => n.toLowerCase());
+  for (const n of wanted) if (!['stdin', 'stdout', 'stderr'].includes(n)) throw new HullError('INVALID_ARGUMENT', `Cannot attach "${n}": expected STDIN, STDOUT or STDERR`);
+  return { stdin: wanted.includes('stdin'), stdout: wanted.includes('stdout'), stderr: wanted.includes('stderr') };
+}
+
+/** Before anything is created: a --cidfile that exists is refused. */
+export function checkCidFile(file: string | undefined): void {
+  if (file !== undefined && existsSync(file)) throw new HullError('INVALID_ARGUMENT', `Cannot write the container ID to "${file}": the file exists`, { hint: 'remove the file, or name a new one' });
+}
+
+/** `--cidfile`: the ID, in a file that must not exist yet (docker refuses to overwrite one). */
+export function writeCidFile(file: string | undefined, id: string): void {
+  if (file === undefined) return;
+  checkCidFile(file);
+  try {
+    writeFileSync(file, id, { flag: 'wx' });
+  } catch (err) {
+    throw new HullError('INVALID_ARGUMENT', `Cannot write the container ID to "${file}": ${(err as NodeJS.ErrnoException).code === 'EEXIST' ? 'the file exists' : (err as Error).message}`, { hint: 'remove the file, or name a new one' });
+  }
 }

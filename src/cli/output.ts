@@ -19,23 +19,7 @@ export function humanSize(bytes: number): string {
   return `${u === 0 ? v : Number(v.toPrecision(3))}${units[u]}`;
 }
 
-/** "2 minutes ago", "About an hour ago", as docker prints creation times. */
-export function timeAgo(iso: string, now = Date.now()): string {
-  const s = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
-  if (s < 1) return 'Less than a second ago';
-  if (s < 60) return `${s} second${s === 1 ? '' : 's'} ago`;
-  const m = Math.round(s / 60);
-  if (m === 1) return 'About a minute ago';
-  if (m < 60) return `${m} minutes ago`;
-  const h = Math.round(s / 3600);
-  if (h === 1) return 'About an hour ago';
-  if (h < 48) return `${h} hours ago`;
-  const d = Math.round(s / 86400);
-  if (d < 14) return `${d} days ago`;
-  if (d < 60) return `${Math.round(d / 7)} weeks ago`;
-  if (d < 730) return `${Math.round(d / 30)} months ago`;
-  return `${Math.round(d / 365)} years ago`;
-}
+export { timeAgo } from '../engine/views.js';
 
 function lookup(value: unknown, path: string): unknown {
   let v = value;

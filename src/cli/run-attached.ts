@@ -4,13 +4,15 @@
  * byte goes through the pty; without it, hull forwards SIGINT/SIGTERM as docker's proxy does).
  */
 import { isatty } from 'node:tty';
+import { Writable } from 'node:stream';
 import type { Engine } from '../engine/engine.js';
 import type { ExecIO } from '../engine/requests.js';
 import { HullError } from '../errors.js';
 import { openTerminalSession } from './attach-terminal.js';
 
 /** Forwards SIGINT and SIGTERM to the container while `fn` runs, as docker's signal proxy does. */
-async function forwardingSignals<T>(engine: Engine, id: string, fn: () => Promise<T>): Promise<T> {
+async function forwardingSignals<T>(engine: Engine, id: string, enabled: boolean, fn: () => Promise<T>): Promise<T> {
+  if (!enabled) return fn();
   const forward = (signal: NodeJS.Signals) => void engine.containers.kill(id, signal).catch(() => {});
   const onInt = () => forward('SIGINT');
   const onTerm = () => forward('SIGTERM');
@@ -32,19 +34,32 @@ export function checkTerminal(tty: boolean, stdin: boolean): void {
  * terminal is passed as a stream (copied, so the container never holds it); anything else as the
  * file descriptor itself.
  */
-export async function runWithoutMonitor(engine: Engine, id: string, opts: { stdin: boolean }): Promise<number> {
+export async function runWithoutMonitor(engine: Engine, id: string, opts: { stdin: boolean } & AttachChoice): Promise<number> {
+  const streams = opts.streams ?? { stdin: true, stdout: true, stderr: true };
   const io: ExecIO = {
-    ...(opts.stdin ? { stdin: isatty(0) ? process.stdin : 0 } : {}),
-    stdout: isatty(1) ? process.stdout : 1,
-    stderr: isatty(2) ? process.stderr : 2,
+    ...(opts.stdin && streams.stdin ? { stdin: isatty(0) ? process.stdin : 0 } : {}),
+    ...(streams.stdout ? { stdout: isatty(1) ? process.stdout : 1 } : {}),
+    ...(streams.stderr ? { stderr: isatty(2) ? process.stderr : 2 } : {}),
   };
-  return forwardingSignals(engine, id, () => engine.containers.runInForeground(id, io));
+  return forwardingSignals(engine, id, opts.sigProxy ?? true, () => engine.containers.runInForeground(id, io));
 }
 
-export async function runAttached(engine: Engine, id: string, opts: { tty: boolean; stdin: boolean; detachKeys?: string | undefined }): Promise<number> {
-  checkTerminal(opts.tty, opts.stdin);
-  const session = openTerminalSession({ tty: opts.tty, stdin: opts.stdin, ...(opts.detachKeys !== undefined ? { detachKeys: opts.detachKeys } : {}) });
-  return forwardingSignals(engine, id, async () => {
+/** `-a` (which streams to show) and `--sig-proxy`. */
+interface AttachChoice {
+  streams?: { stdin: boolean; stdout: boolean; stderr: boolean };
+  sigProxy?: boolean;
+}
+
+/** Where output of a stream that was not attached (-a) goes. */
+const discard = new Writable({ write: (_c, _e, done) => done() });
+
+export async function runAttached(engine: Engine, id: string, opts: { tty: boolean; stdin: boolean; detachKeys?: string | undefined } & AttachChoice): Promise<number> {
+  const streams = opts.streams ?? { stdin: true, stdout: true, stderr: true };
+  checkTerminal(opts.tty, opts.stdin && streams.stdin);
+  const session = openTerminalSession({ tty: opts.tty, stdin: opts.stdin && streams.stdin, ...(opts.detachKeys !== undefined ? { detachKeys: opts.detachKeys } : {}) });
+  if (!streams.stdout) session.io.stdout = discard;
+  if (!streams.stderr) session.io.stderr = discard;
+  return forwardingSignals(engine, id, opts.sigProxy ?? true, async () => {
     const { record, attachment } = await engine.containers.start(id, { attach: session.io, recordsExit: true });
     session.started((size) => void engine.containers.resize(id, size).catch(() => {}));
     const how = attachment ? await attachment.done : 'ended';

@@ -3,8 +3,9 @@
  * resolve the user inside the image, create the working directory, check the command, write the
  * /etc files and config.json. Pure decisions live in generateSpec; this is the effectful edge.
  */
-import { chownSync, existsSync, mkdirSync } from 'node:fs';
-import { HullError } from '../errors.js';
+import { chownSync, existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { HullError, printable } from '../errors.js';
 import { writeJsonAtomic } from '../sys/atomic-write.js';
 import { applyMount, unmountIfMounted } from '../sys/mount.js';
 import { readHostLimits } from '../sys/host-limits.js';
@@ -16,7 +17,8 @@ import { applyDevices, resolveDevices } from '../runtime/devices.js';
 import { populateVolume } from '../volumes/resolve.js';
 import { which } from '../sys/which.js';
 import { resourcesOf, securityOf } from './host-options.js';
-import { resolveUser, type ResolvedUser } from '../runtime/user.js';
+import { findGroupId, resolveUser, type ResolvedUser } from '../runtime/user.js';
+import { applyKernelOptions, type KernelOptions } from '../runtime/kernel-options.js';
 import { checkExecutable } from '../runtime/exec-check.js';
 import type { Snapshotter } from '../snapshots/snapshotter.js';
 import type { RuntimeSpec } from '../oci/runtime-spec.js';
@@ -45,8 +47,9 @@ export function processEnv(record: ContainerRecord, user: ResolvedUser, extra: s
 }
 
 /** Writes the runtime bundle (config.json, /etc files) for a container whose rootfs is mounted. */
-export function prepareBundle(record: ContainerRecord, paths: ContainerPaths, net?: NetworkAttachment): RuntimeSpec {
+export function prepareBundle(record: ContainerRecord, paths: ContainerPaths, net: NetworkAttachment | undefined, kernel: KernelOptions = {}): RuntimeSpec {
   const c = record.Config;
+  refuseLinkedMountDirs(paths.rootfs, record.Name);
   const user = resolveUser(paths.rootfs, c.User);
   ensureWorkdir(paths.rootfs, c.WorkingDir, user);
   const env = processEnv(record, user);
@@ -73,10 +76,42 @@ export function prepareBundle(record: ContainerRecord, paths: ContainerPaths, ne
   spec = applyResources(spec, resourcesOf(hc), { swapAccounting: readSwapAccounting() });
   spec = applyDevices(spec, (hc.Devices ?? []).flatMap((d) => resolveDevices(typeof d === 'string' ? d : { hostPath: d.PathOnHost, containerPath: d.PathInContainer ?? d.PathOnHost, permissions: d.CgroupPermissions ?? 'rwm' })));
   spec = { ...spec, mounts: [...spec.mounts, ...(record.MountState?.spec ?? [])] };
+  const groupAdd = (hc.GroupAdd ?? []).map((g) => (/^\d+$/.test(g) ? Number(g) : groupId(paths.rootfs, g, record.Name)));
+  spec = applyKernelOptions(spec, { ...kernel, groupAdd }, readOwnOomScoreAdj());
   if (hc.Init) spec = withInit(spec);
   for (const v of record.MountState?.pendingCopies ?? []) populateVolume(v.mountpoint, paths.rootfs, v.path);
   writeJsonAtomic(paths.config, spec, { ephemeral: true });
   return spec;
+}
+
+/**
+ * runc mounts /dev, /proc, /sys and /run and creates device nodes in /dev: an image whose one of
+ * these is a symbolic link would have runc 1.1 follow it (to the host, for an absolute target).
+ * Such an image is refused before runc sees it.
+ */
+function refuseLinkedMountDirs(rootfs: string, name: string): void {
+  for (const dir of ['dev', 'proc', 'sys', 'run']) {
+    const st = lstatSync(join(rootfs, dir), { throwIfNoEntry: false });
+    if (st?.isSymbolicLink()) {
+      throw new HullError('UNSAFE_ARCHIVE', `Cannot start container "${name}": the image's /${dir} is a symbolic link (to "${printable(readlinkSync(join(rootfs, dir)))}"), which the runtime would follow when it mounts /${dir}`, { hint: `rebuild the image with /${dir} as a directory` });
+    }
+  }
+}
+
+/** A --group-add name, from the image's /etc/group. */
+function groupId(rootfs: string, name: string, container: string): number {
+  const gid = findGroupId(rootfs, name);
+  if (gid === undefined) throw new HullError('NOT_FOUND', `Cannot start container "${container}": --group-add "${name}" is not in the image's /etc/group`, { hint: 'give a numeric gid, or a group the image defines' });
+  return gid;
+}
+
+/** hull's own OOM score: the lowest a container may get without CAP_SYS_RESOURCE. */
+function readOwnOomScoreAdj(): number {
+  try {
+    return Number(readFileSync('/proc/self/oom_score_adj', 'utf8').trim()) || 0;
+  } catch {
+    return 0;
+  }
 }
 
 /** Where catatonit is mounted inside the container (podman uses /run/podman-init). */
@@ -96,7 +131,7 @@ function withInit(spec: RuntimeSpec): RuntimeSpec {
 export function requireRunning(record: ContainerRecord, action: string): void {
   if (record.State.Status !== 'running') {
     throw new HullError('CONFLICT', `Cannot ${action} container "${record.Name}": it is ${record.State.Status}, not running`, {
-      hint: `start it first ("hull start ${record.Name}")`,
+      hint: record.State.Status === 'paused' ? `unpause it first ("hull unpause ${record.Name}")` : `start it first ("hull start ${record.Name}")`,
     });
   }
 }

@@ -18,6 +18,7 @@ import { applyChange } from '../images/changes.js';
 import type { Snapshotter } from '../snapshots/snapshotter.js';
 import type { Change } from '../archive/diff.js';
 import type { ContainerRecord } from './record.js';
+import { mountPointExclusions } from './mount-points.js';
 
 export interface CommitOptions {
   name?: string;
@@ -56,7 +57,7 @@ export async function commitContainer(deps: CommitDeps, record: ContainerRecord,
   const { writeOverlayDiff } = await import('../archive/diff.js');
   const pipe = new PassThrough({ highWaterMark: 1 << 20 });
   const [written, stored] = await Promise.all([
-    writeOverlayDiff(deps.snapshotter.viewUpperDir(record.Id), pipe, { compression: 'gzip' }),
+    writeOverlayDiff(deps.snapshotter.viewUpperDir(record.Id), pipe, { compression: 'gzip', exclude: mountPointExclusions(deps.snapshotter.viewUpperDir(record.Id), record) }),
     deps.content.ingest(pipe, { what: `the layer of container "${record.Name}"` }),
   ]);
   if (written.digest !== stored.digest) throw new HullError('INTERNAL', `Cannot commit container "${record.Name}": the stored layer does not match what was written`);
@@ -88,5 +89,5 @@ export async function diffContainer(snapshotter: Snapshotter, record: ContainerR
   requireOverlay(snapshotter, 'diff', record.Name);
   const { listChanges } = await import('../archive/diff.js');
   const lower = record.ImageChainId === undefined ? [] : snapshotter.layerDirs(record.ImageChainId);
-  return listChanges(snapshotter.viewUpperDir(record.Id), lower);
+  return listChanges(snapshotter.viewUpperDir(record.Id), lower, mountPointExclusions(snapshotter.viewUpperDir(record.Id), record));
 }

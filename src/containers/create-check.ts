@@ -13,13 +13,17 @@ import { computeCapabilities, securityOptionsFrom } from '../runtime/security.js
 import { checkResources, checkUlimits, ULIMIT_NAMES, type ResourceOptions } from '../runtime/resources.js';
 import type { HostLimit } from '../sys/host-limits.js';
 import { parseMountFlag, parseTmpfsFlag, parseVolumeFlag, type MountRequest } from '../volumes/mount-flags.js';
-import { checkIpFlag, parseAddHost, parseNetworkMode } from '../network/flags.js';
+import { checkDnsOption, checkDnsSearch, checkIpFlag, parseAddHost, parseNetworkMode } from '../network/flags.js';
+import { checkAlias } from '../network/service.js';
 import { fromDockerBindings, checkBindings, type PortBinding } from '../network/ports.js';
 import { checkWorkdir, type ProcessOptions } from './config.js';
+import { checkSysctl } from '../runtime/kernel-options.js';
+import { parseSignal } from '../runtime/signals.js';
 import type { ContainerCreateRequest, CreateHostConfig, DeviceMapping, DockerMount, HealthConfig, RestartPolicy } from './create-request.js';
 import type { HostConfig } from './record.js';
 
-export type HostFields = Pick<HostConfig, 'Privileged' | 'CapAdd' | 'CapDrop' | 'SecurityOpt' | 'Memory' | 'MemorySwap' | 'NanoCpus' | 'CpuShares' | 'PidsLimit' | 'ShmSize' | 'Ulimits' | 'Devices' | 'Init'>;
+export type HostFields = Pick<HostConfig, 'Privileged' | 'CapAdd' | 'CapDrop' | 'SecurityOpt' | 'Memory' | 'MemorySwap' | 'NanoCpus' | 'CpuShares' | 'PidsLimit' | 'ShmSize' | 'Ulimits' | 'Devices' | 'Init'
+  | 'PidMode' | 'IpcMode' | 'Sysctls' | 'OomScoreAdj' | 'GroupAdd' | 'CpusetCpus' | 'CpusetMems' | 'MemoryReservation' | 'OomKillDisable' | 'Links'>;
 
 /** A checked request: every value parsed, nothing left to refuse. */
 export interface CreatePlan extends ProcessOptions {
@@ -43,6 +47,8 @@ export interface CreatePlan extends ProcessOptions {
   tmpfs: Record<string, string>;
   /** Anonymous volumes of Config.Volumes. */
   volumes: string[];
+  /** --volumes-from: containers whose mounts this one gets, each with ro or rw. */
+  volumesFrom: Array<{ container: string; readOnly: boolean | undefined }>;
   network?: string;
   networkAliases: string[];
   ip?: string;
@@ -50,6 +56,8 @@ export interface CreatePlan extends ProcessOptions {
   publishAll: boolean;
   exposed: Record<string, object>;
   dns: string[];
+  dnsSearch: string[];
+  dnsOptions: string[];
   addHosts: string[];
   restartPolicy?: RestartPolicy;
   healthcheck?: HealthConfig;
@@ -72,34 +80,21 @@ const isSet = (v: unknown): boolean => {
 
 /** Fields hull does not implement, each with what may be sent without asking for anything. */
 const UNSUPPORTED_HOST: Array<[keyof CreateHostConfig, (v: unknown) => boolean, string?]> = [
-  ['VolumesFrom', isSet],
-  ['GroupAdd', isSet],
   ['Cgroup', isSet],
-  ['OomScoreAdj', isSet],
   ['StorageOpt', isSet],
-  ['Sysctls', isSet],
   ['CgroupParent', isSet],
   ['BlkioWeight', isSet],
   ['CpuRealtimePeriod', isSet],
   ['CpuRealtimeRuntime', isSet],
-  ['CpusetCpus', isSet],
-  ['CpusetMems', isSet],
   ['DeviceCgroupRules', isSet],
   ['DeviceRequests', isSet, 'hull has no GPU support'],
   ['KernelMemory', isSet],
   ['KernelMemoryTCP', isSet],
-  ['MemoryReservation', isSet],
-  ['OomKillDisable', isSet],
   ['MaskedPaths', isSet],
   ['ReadonlyPaths', isSet],
-  ['DnsOptions', isSet],
-  ['DnsSearch', isSet],
-  ['Links', isSet],
   ['MemorySwappiness', (v) => v !== undefined && v !== null && v !== -1],
-  ['PidMode', (v) => isSet(v) && v !== 'private'],
-  ['IpcMode', (v) => isSet(v) && v !== 'private' && v !== 'shareable'],
   ['UTSMode', (v) => isSet(v) && v !== 'private'],
-  ['UsernsMode', (v) => isSet(v) && v !== 'private'],
+  ['UsernsMode', (v) => isSet(v) && v !== 'private' && v !== 'host', 'user namespaces come with rootless mode; as root, containers share the host\'s'],
   ['CgroupnsMode', (v) => isSet(v) && v !== 'private' && v !== 'host'],
   ['Isolation', (v) => isSet(v) && v !== 'default'],
   ['VolumeDriver', (v) => isSet(v) && v !== 'local'],
@@ -239,6 +234,58 @@ function checkStringList(v: unknown, field: string): string[] {
   return v as string[];
 }
 
+const CPUSET = /^\d+(-\d+)?(,\d+(-\d+)?)*$/;
+
+function checkNamespaceMode(v: string | undefined, field: string, allowed: string[]): string | undefined {
+  if (!v || v === 'private') return undefined;
+  if (allowed.includes(v)) return v;
+  if (v.startsWith('container:') && v.length > 'container:'.length) return v;
+  throw bad(`HostConfig.${field}`, `"${v}" is not a mode`, `use ${[...allowed, 'container:NAME'].join(', ')}`);
+}
+
+/** --pid, --ipc, --sysctl, --oom-score-adj, --group-add, --cpuset-*, --memory-reservation, --oom-kill-disable. */
+function checkKernelFields(hc: CreateHostConfig, networkMode: string | undefined): Partial<HostFields> {
+  const out: Partial<HostFields> = {};
+  const pid = checkNamespaceMode(hc.PidMode, 'PidMode', ['host']);
+  if (pid) out.PidMode = pid;
+  const ipc = checkNamespaceMode(hc.IpcMode === 'shareable' ? undefined : hc.IpcMode, 'IpcMode', ['host']);
+  if (ipc) out.IpcMode = ipc;
+  const sysctls = Object.entries(hc.Sysctls ?? {});
+  for (const [k, v] of sysctls) checkSysctl(k, String(v), { hostNetwork: networkMode === 'host', hostIpc: ipc === 'host' });
+  if (sysctls.length > 0) out.Sysctls = Object.fromEntries(sysctls.map(([k, v]) => [k, String(v)]));
+  if (hc.OomScoreAdj !== undefined && hc.OomScoreAdj !== 0) {
+    if (!Number.isInteger(hc.OomScoreAdj) || hc.OomScoreAdj < -1000 || hc.OomScoreAdj > 1000) throw bad('HostConfig.OomScoreAdj', 'must be a whole number from -1000 to 1000');
+    out.OomScoreAdj = hc.OomScoreAdj;
+  }
+  // Legacy links, "NAME[:ALIAS]" (docker's "/NAME:/THIS/ALIAS" too): the alias names NAME in /etc/hosts.
+  const links = checkStringList(hc.Links, 'HostConfig.Links').map((l) => {
+    const m = /^\/?([a-zA-Z0-9][a-zA-Z0-9_.-]*)(?::(?:\/[^/]+\/)?([a-zA-Z0-9][a-zA-Z0-9_.-]*))?$/.exec(l);
+    if (!m) throw bad('HostConfig.Links', `has "${l}": expected NAME[:ALIAS]`);
+    return `${m[1]}:${m[2] ?? m[1]}`;
+  });
+  if (links.length > 0) out.Links = links;
+  const groups = checkStringList(hc.GroupAdd, 'HostConfig.GroupAdd');
+  for (const g of groups) if (!/^(\d+|[a-zA-Z_][\w.-]*)$/.test(g)) throw bad('HostConfig.GroupAdd', `"${g}" is not a group name or number`);
+  if (groups.length > 0) out.GroupAdd = groups;
+  for (const f of ['CpusetCpus', 'CpusetMems'] as const) {
+    const v = hc[f];
+    if (v) {
+      if (!CPUSET.test(v)) throw bad(`HostConfig.${f}`, `"${v}" is not a list such as 0-2,4`);
+      out[f] = v;
+    }
+  }
+  if (hc.MemoryReservation) {
+    if (!Number.isInteger(hc.MemoryReservation) || hc.MemoryReservation < 0) throw bad('HostConfig.MemoryReservation', 'must be a whole number of bytes');
+    if (hc.Memory && hc.MemoryReservation > hc.Memory) throw new HullError('INVALID_ARGUMENT', 'Cannot use --memory-reservation above --memory', { hint: 'the reservation is a soft limit below the hard one' });
+    out.MemoryReservation = hc.MemoryReservation;
+  }
+  if (hc.OomKillDisable) {
+    if (!hc.Memory) throw new HullError('INVALID_ARGUMENT', 'Cannot use --oom-kill-disable without --memory', { hint: 'without a limit, a container that may not be OOM-killed can take the host\'s memory (docker warns; hull refuses)' });
+    out.OomKillDisable = true;
+  }
+  return out;
+}
+
 /** Validates a create request and parses it into a plan. Throws INVALID_ARGUMENT naming the field. */
 export function checkCreateRequest(req: ContainerCreateRequest, host: CreateHost): CreatePlan {
   const c = req.Config;
@@ -277,10 +324,14 @@ export function checkCreateRequest(req: ContainerCreateRequest, host: CreateHost
   const ip = endpoint?.IPAMConfig?.IPv4Address || undefined;
   if (ip) checkIpFlag(ip);
   const dns = checkStringList(hc.Dns, 'HostConfig.Dns').map((d) => checkIpFlag(d, '--dns'));
+  const dnsSearch = checkStringList(hc.DnsSearch, 'HostConfig.DnsSearch').map(checkDnsSearch);
+  const dnsOptions = checkStringList(hc.DnsOptions, 'HostConfig.DnsOptions').map(checkDnsOption);
   const addHosts = checkStringList(hc.ExtraHosts, 'HostConfig.ExtraHosts').map((h) => (parseAddHost(h), h));
   const workdir = c.WorkingDir ? checkWorkdir(c.WorkingDir) : undefined;
   if (c.StopTimeout !== undefined && c.StopTimeout !== null && !Number.isInteger(c.StopTimeout)) throw new HullError('INVALID_ARGUMENT', `Cannot use --stop-timeout "${c.StopTimeout}": expected whole seconds`);
+  if (c.MacAddress) throw new HullError('UNSUPPORTED', 'Cannot create container: Config.MacAddress (--mac-address) is not supported by hull', { hint: 'the bridge plugin chooses the address' });
   if (hc.Runtime && hc.Runtime !== 'runc') throw new HullError('UNSUPPORTED', `Cannot create container: runtime "${hc.Runtime}" is not available`, { hint: 'hull runs containers with runc (see --runtime)' });
+  if (c.StopSignal) parseSignal(c.StopSignal, '--stop-signal');
   const restartPolicy = checkRestartPolicy(hc.RestartPolicy, autoRemove);
   const healthcheck = checkHealthcheck(c.Healthcheck);
   const entrypoint = words(c.Entrypoint);
@@ -306,18 +357,26 @@ export function checkCreateRequest(req: ContainerCreateRequest, host: CreateHost
       ...checkResourceFields(hc, host.limits),
       Devices: devices,
       Init: hc.Init ?? false,
+      ...checkKernelFields(hc, networkMode),
     },
     mounts,
     binds,
     tmpfs,
     volumes,
+    volumesFrom: checkStringList(hc.VolumesFrom, 'HostConfig.VolumesFrom').map((v) => {
+      const m = /^([a-zA-Z0-9][a-zA-Z0-9_.-]*)(?::(ro|rw))?$/.exec(v);
+      if (!m) throw bad('HostConfig.VolumesFrom', `has "${v}": expected CONTAINER[:ro|rw]`);
+      return { container: m[1] as string, readOnly: m[2] === undefined ? undefined : m[2] === 'ro' };
+    }),
     ...(networkMode !== undefined ? { network: networkMode } : endpointName !== undefined ? { network: endpointName } : {}),
-    networkAliases: checkStringList(endpoint?.Aliases, 'NetworkingConfig.EndpointsConfig.Aliases'),
+    networkAliases: checkStringList(endpoint?.Aliases, 'NetworkingConfig.EndpointsConfig.Aliases').map(checkAlias),
     ...(ip ? { ip } : {}),
     publish,
     publishAll: hc.PublishAllPorts ?? false,
     exposed: { ...(c.ExposedPorts ?? {}) },
     dns,
+    dnsSearch,
+    dnsOptions,
     addHosts,
     ...(restartPolicy ? { restartPolicy } : {}),
     ...(healthcheck ? { healthcheck } : {}),

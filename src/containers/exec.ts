@@ -66,6 +66,8 @@ export async function execInContainer(runtime: RuntimeOptions, record: Container
   const spec = JSON.parse(readFileSync(paths.config, 'utf8')) as RuntimeSpec;
   const user = opts.user !== undefined ? resolveUser(paths.rootfs, opts.user) : undefined;
   const extraEnv = (opts.env ?? []).filter((e) => e.includes('='));
+  // docker gives an exec'd terminal a TERM when neither the container nor the exec sets one.
+  if (opts.tty && ![...spec.process.env, ...extraEnv].some((e) => e.startsWith('TERM='))) extraEnv.push('TERM=xterm');
   const env = user ? processEnv(record, user, extraEnv) : [...spec.process.env, ...extraEnv];
   const proc = execProcess(spec.process, opts, { user: user ? { uid: user.uid, gid: user.gid, additionalGids: user.additionalGids } : spec.process.user, env });
   checkExecutable(paths.rootfs, opts.cmd[0] as string, proc.env, proc.cwd);

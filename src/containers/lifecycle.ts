@@ -25,9 +25,11 @@ import type { ContainerStore } from './container-store.js';
 import { containerPaths, type ContainerPaths } from './paths.js';
 import { ZERO_TIME, type ContainerRecord } from './record.js';
 import { initAlive, isActive, readExit, readRuntimeInit } from './reconcile.js';
-import { assertTransition } from './state-machine.js';
+import { assertTransition, transition } from './state-machine.js';
+import { parseSignal } from '../runtime/signals.js';
 import type { ContainerNetworking, JoinTarget, NetworkAttachment } from '../network/service.js';
 import type { ExecIO, ExecStream } from './exec.js';
+import type { KernelOptions, NamespaceMode } from '../runtime/kernel-options.js';
 
 export interface LifecycleDeps {
   store: ContainerStore;
@@ -108,7 +110,8 @@ export class Lifecycle {
         pidFile: paths.pidFile,
         conmonPidFile: paths.conmonPidFile,
         exitDir: paths.exitDir,
-        logPath: paths.log,
+        // --log-driver none: conmon still needs a sink; nothing is kept.
+        logPath: record.HostConfig.LogConfig?.Type === 'none' ? '/dev/null' : paths.log,
         logSizeMax: record.HostConfig.LogSizeMax,
         terminal: record.Config.Tty,
         stdin: record.Config.OpenStdin,
@@ -130,7 +133,7 @@ export class Lifecycle {
 
   private async markRunning(record: ContainerRecord, pid: number): Promise<void> {
     await this.deps.store.update(record.Id, (r) => {
-      r.State = { ...r.State, Status: 'running', Pid: pid, ExitCode: 0, Error: '', OOMKilled: false, StartedAt: new Date().toISOString(), FinishedAt: ZERO_TIME };
+      transition(r, 'running', { Pid: pid, ExitCode: 0, Error: '', OOMKilled: false, StartedAt: new Date().toISOString(), FinishedAt: ZERO_TIME });
       // Volumes take the image's content once, when first mounted (docker's copy-up), never again.
       if (r.MountState) r.MountState.pendingCopies = [];
     }, { durable: (record.MountState?.pendingCopies.length ?? 0) > 0 });
@@ -145,6 +148,8 @@ export class Lifecycle {
     await this.deps.store.update(record.Id, (r) => {
       r.State.Error = err instanceof Error ? err.message : String(err);
     });
+    // An --rm container that could not start is gone too, as with docker (nothing will ever run it).
+    if (record.HostConfig.AutoRemove) await this.deps.remove(record.Id).catch(() => {});
     return err;
   }
 
@@ -208,7 +213,33 @@ export class Lifecycle {
     const [net, mount] = await Promise.allSettled([this.attachNetwork(record, paths), mountRootfs(snapshotter, record, paths)]);
     if (net.status === 'rejected') throw net.reason;
     if (mount.status === 'rejected') throw mount.reason;
-    prepareBundle(record, paths, net.value);
+    prepareBundle(record, paths, net.value, this.kernelOptions(record));
+  }
+
+  /** --pid/--ipc and the other kernel options; a container: mode joins the running target's namespace. */
+  private kernelOptions(record: ContainerRecord): KernelOptions {
+    const hc = record.HostConfig;
+    const mode = (value: string | undefined, flag: string): NamespaceMode | undefined => {
+      if (!value) return undefined;
+      if (value === 'host') return { kind: 'host' };
+      const target = this.deps.store.get(value.slice('container:'.length));
+      if (target.State.Status !== 'running' || !this.alive(target.Id)) {
+        throw new HullError('CONFLICT', `Cannot start container "${record.Name}": it shares the ${flag} namespace of container "${target.Name}", which is not running`, { hint: `start it first ("hull start ${target.Name}")` });
+      }
+      return { kind: 'container', pid: target.State.Pid };
+    };
+    const pid = mode(hc.PidMode, 'pid');
+    const ipc = mode(hc.IpcMode, 'IPC');
+    return {
+      ...(pid ? { pid } : {}),
+      ...(ipc ? { ipc } : {}),
+      ...(hc.Sysctls ? { sysctls: hc.Sysctls } : {}),
+      ...(hc.OomScoreAdj !== undefined ? { oomScoreAdj: hc.OomScoreAdj } : {}),
+      ...(hc.CpusetCpus ? { cpusetCpus: hc.CpusetCpus } : {}),
+      ...(hc.CpusetMems ? { cpusetMems: hc.CpusetMems } : {}),
+      ...(hc.MemoryReservation ? { memoryReservation: hc.MemoryReservation } : {}),
+      ...(hc.OomKillDisable ? { oomKillDisable: true } : {}),
+    };
   }
 
   /** The network namespace and /etc files, before the bundle (which joins them) is written. */
@@ -225,7 +256,21 @@ export class Lifecycle {
       mkdirSync(join(joined.bundleDir, 'netns-joiners'), { recursive: true });
       writeFileSync(join(joined.bundleDir, 'netns-joiners', record.Id), '');
     }
-    return this.deps.network.attach(record, paths.bundle, joined);
+    return this.deps.network.attach(this.withLinks(record), paths.bundle, joined);
+  }
+
+  /** Legacy links become /etc/hosts entries for the linked containers' addresses, as docker's do. */
+  private withLinks(record: ContainerRecord): ContainerRecord {
+    const links = record.HostConfig.Links ?? [];
+    if (links.length === 0) return record;
+    const hosts = links.flatMap((link) => {
+      const [id = '', alias = ''] = link.split(':');
+      const target = this.deps.store.find(id);
+      const ip = target && this.deps.network?.sandbox(target.Id)?.endpoints.find((e) => e.ip)?.ip?.replace(/\/\d+$/, '');
+      if (!target || target.State.Status !== 'running' || !ip) throw new HullError('CONFLICT', `Cannot start container "${record.Name}": it links to container "${target?.Name ?? id.slice(0, 12)}", which is not running`, { hint: 'start the linked container first' });
+      return [`${alias}:${ip}`, ...(alias !== target.Name ? [`${target.Name}:${ip}`] : [])];
+    });
+    return { ...record, HostConfig: { ...record.HostConfig, ExtraHosts: [...(record.HostConfig.ExtraHosts ?? []), ...hosts] } };
   }
 
   /** Whether a running container joined this one's network namespace (--network container:). */
@@ -287,15 +332,13 @@ export class Lifecycle {
     const updated = await this.deps.store.update(id, (r) => {
       if (!isActive(r.State.Status)) return;
       changed = true;
-      r.State = {
-        ...r.State,
-        Status: 'exited',
+      transition(r, 'exited', {
         Pid: 0,
         ExitCode: exit?.code ?? 255,
         OOMKilled: exit?.oomKilled ?? false,
         FinishedAt: exit?.at ?? new Date().toISOString(),
         Error: exit ? r.State.Error : 'the monitor recorded no exit code',
-      };
+      });
     }, { durable: false });
     if (changed) this.deps.events.emit('container', 'die', id, { name: updated.Name, image: updated.Config.Image, exitCode: String(updated.State.ExitCode) });
     if (changed && updated.HostConfig.AutoRemove) await this.deps.remove(id);
@@ -303,10 +346,10 @@ export class Lifecycle {
   }
 
   async kill(record: ContainerRecord, signal: string): Promise<void> {
+    const name = parseSignal(signal);
     if (!isActive(record.State.Status) || !this.alive(record.Id)) {
       throw new HullError('CONFLICT', `Cannot kill container "${record.Name}": it is not running`);
     }
-    const name = signal.replace(/^SIG/i, '').toUpperCase();
     // Like docker: a signal goes to the container's PID 1 (which may trap it); only SIGKILL goes
     // to every process, so that nothing survives a kill.
     const r = await execCapture(runcArgv.kill(this.deps.runtime, record.Id, name, name === 'KILL' || name === '9'));
@@ -335,9 +378,7 @@ export class Lifecycle {
   async pause(record: ContainerRecord, pause: boolean): Promise<void> {
     assertTransition(record.Name, record.State.Status, pause ? 'paused' : 'running');
     await execOrThrow((pause ? runcArgv.pause : runcArgv.resume)(this.deps.runtime, record.Id), `${pause ? 'pause' : 'unpause'} container "${record.Name}"`);
-    await this.deps.store.update(record.Id, (r) => {
-      r.State.Status = pause ? 'paused' : 'running';
-    });
+    await this.deps.store.update(record.Id, (r) => transition(r, pause ? 'paused' : 'running'));
     this.deps.events.emit('container', pause ? 'pause' : 'unpause', record.Id, { name: record.Name });
   }
 }

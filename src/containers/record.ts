@@ -40,6 +40,8 @@ export interface HostConfig {
   PortBindings?: DockerPortBindings;
   PublishAllPorts?: boolean;
   Dns?: string[];
+  DnsSearch?: string[];
+  DnsOptions?: string[];
   /** --add-host NAME:IP. */
   ExtraHosts?: string[];
   ReadonlyRootfs: boolean;
@@ -71,6 +73,19 @@ export interface HostConfig {
   /** docker's log driver as asked (json-file is conmon's k8s-file here) and its options. */
   LogConfig?: LogConfig;
   RestartPolicy?: RestartPolicy;
+  // Kernel options (runtime/kernel-options.ts), as docker names them; container: modes hold the ID.
+  PidMode?: string;
+  IpcMode?: string;
+  Sysctls?: Record<string, string>;
+  OomScoreAdj?: number;
+  /** Group names (from the image's /etc/group) or numeric gids. */
+  GroupAdd?: string[];
+  CpusetCpus?: string;
+  CpusetMems?: string;
+  MemoryReservation?: number;
+  OomKillDisable?: boolean;
+  /** Legacy links as "TARGET_ID:ALIAS": /etc/hosts names the target's address by the alias. */
+  Links?: string[];
 }
 
 /** hull's own bookkeeping for mounts, resolved at create time. */

@@ -3,6 +3,17 @@
  * starting, stopping and cleanup in lifecycle.ts (through the conmon monitor); exec in exec.ts.
  */
 import { existsSync, rmSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import type { Readable, Writable } from 'node:stream';
+import type { RuntimeSpec } from '../oci/runtime-spec.js';
+import { connectNetwork, disconnectNetwork, planNetwork, type NetworkingDeps } from './networking.js';
+import { listProcesses, type TopResult } from './top.js';
+import { sampleStats, type StatsSample } from './stats.js';
+import { followLog, readLogs, selectLogs, type LogOptions, type LogRecord } from './logs.js';
+import { copyIn, copyOut, withRootfs } from './copy.js';
+import { livePorts } from '../network/inspect.js';
+import { readSandbox } from '../network/sandbox.js';
+import type { PortBinding } from '../network/ports.js';
 import { HullError } from '../errors.js';
 import { unmountIfMounted } from '../sys/mount.js';
 import { randomId } from '../sys/ids.js';
@@ -16,6 +27,7 @@ import { deleteContainer, type RuntimeOptions } from '../runtime/runc.js';
 import { attachSocket, resizeTerminal, type AttachIO, type Attachment } from '../runtime/attach.js';
 import { mergeProcessConfig, processArgs } from './config.js';
 import { checkCreateRequest, type CreateHost, type CreatePlan } from './create-check.js';
+import type { ResolvedMounts } from '../volumes/resolve.js';
 import type { ContainerCreateRequest } from './create-request.js';
 import { ContainerStore } from './container-store.js';
 import { Lifecycle } from './lifecycle.js';
@@ -29,9 +41,8 @@ import type { Change } from '../archive/diff.js';
 import { checkName, generateName } from './names.js';
 import { ZERO_TIME, type ContainerRecord } from './record.js';
 import { isActive, reconcile } from './reconcile.js';
+import { matchContainer } from './filters.js';
 import { hostname as hostHostname } from 'node:os';
-import { parseNetworkMode } from '../network/flags.js';
-import { bindingsFromExposed, checkBindings, toDockerBindings } from '../network/ports.js';
 import type { ContainerNetworking, EndpointSettings } from '../network/service.js';
 
 export interface ContainerDeps {
@@ -86,28 +97,6 @@ export class ContainerService {
     }
   }
 
-  /** --network and friends -> the record's fields; refuses combinations docker refuses. */
-  private planNetwork(opts: CreatePlan, exposed: Record<string, object> | undefined): Pick<ContainerRecord['HostConfig'], 'NetworkMode' | 'PortBindings' | 'PublishAllPorts' | 'Dns' | 'ExtraHosts'> & { networks?: Record<string, EndpointSettings> } {
-    const net = this.deps.network;
-    const mode = parseNetworkMode(opts.network ?? (net ? 'bridge' : 'none'));
-    const ports = [...(opts.publish ?? []), ...(opts.publishAll ? bindingsFromExposed(exposed) : [])];
-    checkBindings(ports);
-    const extra = { ...(opts.dns?.length ? { Dns: opts.dns } : {}), ...(opts.addHosts?.length ? { ExtraHosts: opts.addHosts } : {}) };
-    const refuse = (what: string) => new HullError('INVALID_ARGUMENT', `Cannot use ${what} with --network ${opts.network}`, { hint: 'they need a bridge network' });
-    if (mode.kind !== 'network' || !net) {
-      if (ports.length > 0 && mode.kind !== 'host') throw refuse('-p/-P');
-      if (opts.networkAliases?.length || opts.ip) throw refuse('--network-alias/--ip');
-      if (mode.kind === 'container') return { NetworkMode: `container:${this.deps.store.get(mode.ref).Id}`, ...extra };
-      return { NetworkMode: mode.kind === 'network' ? 'none' : mode.kind, ...extra };
-    }
-    const name = net.networkName(mode.name);
-    if (name === 'bridge' && (opts.networkAliases?.length || opts.ip)) {
-      throw new HullError('INVALID_ARGUMENT', 'Cannot use --network-alias or --ip on the default bridge network', { hint: 'create a network ("hull network create NAME") and use --network NAME' });
-    }
-    const settings: EndpointSettings = { Aliases: opts.networkAliases ?? [], ...(opts.ip ? { IPAMConfig: { IPv4Address: opts.ip } } : {}) };
-    return { NetworkMode: name, PortBindings: toDockerBindings(ports), PublishAllPorts: opts.publishAll ?? false, ...extra, networks: { [name]: settings } };
-  }
-
   /**
    * Creates a container from a request, whoever sends it: the request is checked here
    * (checkCreateRequest), so the API, compose and kube get the checks the CLI's flags get.
@@ -115,11 +104,19 @@ export class ContainerService {
    */
   async create(request: ContainerCreateRequest): Promise<ContainerRecord> {
     const opts = checkCreateRequest(request, this.deps.host());
+    // --pid/--ipc container:NAME keep the container's ID, as --network container: does.
+    for (const f of ['PidMode', 'IpcMode'] as const) {
+      const mode = opts.host[f];
+      if (mode?.startsWith('container:')) opts.host[f] = `container:${this.deps.store.get(mode.slice('container:'.length)).Id}`;
+    }
+    if (opts.host.Links) opts.host.Links = opts.host.Links.map((l) => `${this.deps.store.get(l.slice(0, l.indexOf(':'))).Id}:${l.slice(l.indexOf(':') + 1)}`);
     await this.deps.network?.reconcile((id) => this.lifecycle.alive(id)).catch(() => []);
     const image = this.deps.images.get(opts.image);
     const { manifest, config } = this.loadImage(image);
-    const { networks, ...network } = this.planNetwork(opts, { ...(config.config?.ExposedPorts ?? {}), ...opts.exposed });
+    const { networks, ...network } = planNetwork(this.networkDeps(), opts, { ...(config.config?.ExposedPorts ?? {}), ...opts.exposed });
     const proc = mergeProcessConfig(config.config, opts);
+    // docker gives a terminal a TERM when the image does not set one.
+    if (opts.tty && !proc.Env.some((e) => e.startsWith('TERM='))) proc.Env.push('TERM=xterm');
     const id = randomId();
     const path = processArgs(proc, opts.name ?? opts.image);
     const name = this.reserveName(opts.name, id);
@@ -131,6 +128,7 @@ export class ContainerService {
         await unpackImage(this.deps.content, snapshotter, manifest, config);
       }
       const mounts = await resolveMounts(opts.mounts, { volumes: this.deps.volumes, imageVolumes: [...Object.keys(config.config?.Volumes ?? {}), ...opts.volumes] });
+      this.addVolumesFrom(mounts, opts.volumesFrom);
       await snapshotter.prepareView(id, top);
       const stopSignal = opts.stopSignal ?? config.config?.StopSignal;
       const record: ContainerRecord = {
@@ -183,6 +181,20 @@ export class ContainerService {
     }
   }
 
+  /** --volumes-from: the source containers' mounts (not their tmpfs), read-only if asked or if they were. */
+  private addVolumesFrom(mounts: ResolvedMounts, from: CreatePlan['volumesFrom']): void {
+    for (const f of from) {
+      const source = this.deps.store.get(f.container);
+      source.Mounts.forEach((m, i) => {
+        const spec = source.MountState?.spec.find((s) => s.destination === m.Destination) ?? source.MountState?.spec[i];
+        if (m.Type === 'tmpfs' || !spec || mounts.inspectMounts.some((x) => x.Destination === m.Destination)) return;
+        const ro = f.readOnly ?? !m.RW;
+        mounts.specMounts.push({ ...spec, options: [...(spec.options ?? []).filter((o) => o !== 'ro' && o !== 'rw'), ro ? 'ro' : 'rw'] });
+        mounts.inspectMounts.push({ ...m, RW: !ro, Mode: ro ? 'ro' : m.Mode });
+      });
+    }
+  }
+
   /** The record as it really is: a dead container that nobody cleaned up shows as exited. */
   inspect(idOrName: string): ContainerRecord {
     const r = this.deps.store.get(idOrName);
@@ -192,6 +204,16 @@ export class ContainerService {
   list(all: boolean): ContainerRecord[] {
     const records = this.deps.store.list().map((r) => reconcile(r, this.deps.runtime.stateDir, this.lifecycle.paths(r.Id)));
     return (all ? records : records.filter((r) => isActive(r.State.Status))).sort((a, b) => b.Created.localeCompare(a.Created));
+  }
+
+  /**
+   * `ps`: like list, after releasing the network namespaces and leases of containers that died
+   * with their hull (kill -9), filtered by Docker's filters (filters.ts).
+   */
+  async listReconciled(all: boolean, filters: Array<[string, string]> = []): Promise<ContainerRecord[]> {
+    await this.deps.network?.reconcile((id) => this.lifecycle.alive(id)).catch(() => []);
+    const every = this.list(true);
+    return (all ? every : this.list(false)).filter((r) => matchContainer(r, filters, every));
   }
 
   /** Persists the exit of a container that died unobserved, then returns the current record. */
@@ -341,6 +363,7 @@ export class ContainerService {
       r.Name = name;
     });
     this.deps.store.releaseName(record.Name, record.Id);
+    await this.deps.network?.rename(record.Id, name).catch(() => {}); // DNS records follow the name
     this.deps.events.emit('container', 'rename', record.Id, { name, oldName: record.Name });
     return updated;
   }
@@ -362,35 +385,83 @@ export class ContainerService {
 
   /** `network connect`: recorded for every later start, and joined now if the container runs. */
   async connectNetwork(idOrName: string, network: string, settings: EndpointSettings): Promise<void> {
-    const { record, name, net } = await this.networkTarget(idOrName, network, 'connect');
-    if (record.NetworkSettings?.Networks[name]) throw new HullError('CONFLICT', `Cannot connect container "${record.Name}" to network "${name}": it is already connected`);
-    if (record.State.Status === 'running') await net.connect(record.Id, name, settings);
-    await this.deps.store.update(record.Id, (r) => {
-      r.NetworkSettings = { Networks: { ...(r.NetworkSettings?.Networks ?? {}), [name]: settings } };
-    });
+    await connectNetwork(this.networkDeps(), await this.refresh(idOrName), network, settings);
   }
 
   async disconnectNetwork(idOrName: string, network: string): Promise<void> {
-    const { record, name, net } = await this.networkTarget(idOrName, network, 'disconnect');
-    if (!record.NetworkSettings?.Networks[name]) throw new HullError('CONFLICT', `Cannot disconnect container "${record.Name}" from network "${name}": it is not connected`);
-    if (record.State.Status === 'running') await net.disconnect(record.Id, name);
-    await this.deps.store.update(record.Id, (r) => {
-      const rest = Object.fromEntries(Object.entries(r.NetworkSettings?.Networks ?? {}).filter(([n]) => n !== name));
-      r.NetworkSettings = { Networks: rest };
-      if (r.HostConfig.NetworkMode === name) r.HostConfig.NetworkMode = Object.keys(rest)[0] ?? 'none';
-    });
+    await disconnectNetwork(this.networkDeps(), await this.refresh(idOrName), network);
   }
 
-  private async networkTarget(idOrName: string, network: string, action: string) {
-    const net = this.deps.network;
-    if (!net) throw new HullError('UNSUPPORTED', `Cannot ${action} networks: networking is not set up`);
-    const record = await this.refresh(idOrName);
-    const mode = parseNetworkMode(record.HostConfig.NetworkMode);
-    if (mode.kind === 'host' || mode.kind === 'container' || (mode.kind === 'none' && action === 'connect')) throw new HullError('CONFLICT', `Cannot ${action} container "${record.Name}": it uses --network ${record.HostConfig.NetworkMode}`);
-    return { record, name: net.networkName(network), net };
+  private networkDeps(): NetworkingDeps {
+    return { store: this.deps.store, ...(this.deps.network ? { network: this.deps.network } : {}) };
   }
 
-  async commit(record: ContainerRecord, opts: CommitOptions): Promise<ImageRecord> {
+  /** Processes of a running container, in Docker's {Titles, Processes} shape (top.ts). */
+  async top(idOrName: string, psArgs: string[] = []): Promise<TopResult> {
+    return listProcesses(this.deps.runtime, this.inspect(idOrName), psArgs);
+  }
+
+  /** One sample of a running container's cgroup counters (stats.ts); sample twice for CPU %. */
+  stats(idOrName: string): StatsSample {
+    const record = this.inspect(idOrName);
+    if (record.State.Status !== 'running' && record.State.Status !== 'paused') throw new HullError('CONFLICT', `Cannot read the stats of container "${record.Name}": it is ${record.State.Status}`);
+    const spec = JSON.parse(readFileSync(this.lifecycle.paths(record.Id).config, 'utf8')) as RuntimeSpec;
+    return sampleStats(spec.linux.cgroupsPath ?? `/hull/${record.Id}`);
+  }
+
+  /**
+   * The container's log records (stdout and stderr, with times), selected by `opts`; with
+   * `follow`, new records keep coming until the container stops or `signal` aborts.
+   */
+  async logs(idOrName: string, opts: LogOptions & { follow?: boolean }, onRecord: (r: LogRecord) => void, signal?: AbortSignal): Promise<void> {
+    const record = this.inspect(idOrName);
+    if (record.HostConfig.LogConfig?.Type === 'none') throw new HullError('CONFLICT', `Cannot read the logs of container "${record.Name}": its log driver is "none", which keeps nothing`, { hint: 'create it with --log-driver json-file (the default) to keep its output' });
+    const path = this.lifecycle.paths(record.Id).log;
+    const offset = existsSync(path) ? statSync(path).size : 0;
+    for (const r of selectLogs(readLogs(path), opts)) onRecord(r);
+    if (!opts.follow) return;
+    const until = opts.until;
+    await followLog(path, offset, (r) => (until === undefined || Date.parse(r.time) <= until ? onRecord(r) : undefined), () => signal?.aborted === true || !isActive(this.inspect(record.Id).State.Status));
+  }
+
+  /** The host addresses of a running container's published ports (all, or those of one PORT[/PROTO]). */
+  port(idOrName: string): PortBinding[] {
+    const record = this.inspect(idOrName);
+    return livePorts(readSandbox(this.deps.runroot, record.Id));
+  }
+
+  /** Copies PATH out of the container (running or not) as files at `dest`, or a tar stream. */
+  async copyFrom(idOrName: string, containerPath: string, dest: string | Writable): Promise<void> {
+    const record = this.inspect(idOrName);
+    await withRootfs(await this.deps.snapshotter(), record, this.lifecycle.paths(record.Id), (rootfs) => copyOut(rootfs, containerPath, dest, record.Name));
+  }
+
+  /** Copies a host path or a tar stream into the container; never writes outside it. */
+  async copyTo(idOrName: string, source: string | Readable, containerPath: string): Promise<void> {
+    const record = this.inspect(idOrName);
+    await withRootfs(await this.deps.snapshotter(), record, this.lifecycle.paths(record.Id), (rootfs) => copyIn(rootfs, source, containerPath, record.Name));
+  }
+
+  /** The container's root filesystem (not its volumes) as a tar stream. */
+  async export(idOrName: string, out: Writable): Promise<void> {
+    const record = this.inspect(idOrName);
+    const { writeTarFromDir } = await import('../archive/create-tar.js');
+    await withRootfs(await this.deps.snapshotter(), record, this.lifecycle.paths(record.Id), (rootfs) => writeTarFromDir(rootfs, out));
+  }
+
+  /** A new image from the container's changes; a running container is paused meanwhile unless `pause` is false. */
+  async commit(idOrName: string, opts: CommitOptions & { pause?: boolean }): Promise<ImageRecord> {
+    const record = this.inspect(idOrName);
+    const pause = opts.pause !== false && record.State.Status === 'running';
+    if (pause) await this.lifecycle.pause(record, true);
+    try {
+      return await this.commitPaused(record, opts);
+    } finally {
+      if (pause) await this.lifecycle.pause(this.inspect(record.Id), false);
+    }
+  }
+
+  private async commitPaused(record: ContainerRecord, opts: CommitOptions): Promise<ImageRecord> {
     const image = await commitContainer({ content: this.deps.content, images: this.deps.images, snapshotter: await this.deps.snapshotter(), loadImage: (i) => this.loadImage(i) }, record, opts);
     this.deps.events.emit('container', 'commit', record.Id, { name: record.Name, image: image.id });
     return image;

@@ -1,22 +1,25 @@
 /**
- * Container state transitions, in Docker's words. One table; every change of State.Status goes
- * through `transition`, so an impossible move (start a removing container) is an error, not a bug.
+ * Container state transitions, in Docker's words. One table, and one function that makes every
+ * change of State.Status (`transition`), so an impossible move (pause an exited container) is an
+ * error, not a bug. hull enters created, running, paused, restarting (a restart policy waiting out
+ * its back-off) and exited; Docker's `removing` and `dead` are words a filter may use, never a state
+ * a record is in (removal renames the record away under its lock: there is no half-removed record).
  */
 import { HullError } from '../errors.js';
-import type { ContainerStatus } from './record.js';
+import type { ContainerRecord, ContainerStatus } from './record.js';
 
-const TRANSITIONS: Record<ContainerStatus, readonly ContainerStatus[]> = {
-  created: ['running', 'exited', 'removing', 'dead'],
-  running: ['paused', 'exited', 'restarting', 'dead'],
-  paused: ['running', 'exited', 'dead'],
-  restarting: ['running', 'exited', 'dead'],
-  exited: ['running', 'removing', 'dead', 'exited'],
-  removing: ['dead'],
-  dead: ['removing'],
+type EnteredStatus = Exclude<ContainerStatus, 'removing' | 'dead'>;
+
+const TRANSITIONS: Record<EnteredStatus, readonly ContainerStatus[]> = {
+  created: ['running', 'exited'],
+  running: ['paused', 'exited', 'restarting', 'running'],
+  paused: ['running', 'exited'],
+  restarting: ['running', 'exited'],
+  exited: ['running', 'exited', 'restarting'],
 };
 
 export function canTransition(from: ContainerStatus, to: ContainerStatus): boolean {
-  return TRANSITIONS[from].includes(to);
+  return (TRANSITIONS[from as EnteredStatus] ?? []).includes(to);
 }
 
 export function assertTransition(name: string, from: ContainerStatus, to: ContainerStatus): void {
@@ -25,4 +28,10 @@ export function assertTransition(name: string, from: ContainerStatus, to: Contai
       hint: from === 'running' ? 'stop it first, or use -f' : undefined,
     });
   }
+}
+
+/** Moves a record (inside a store update) to `to` with the State fields that go with it. */
+export function transition(r: ContainerRecord, to: EnteredStatus, fields: Partial<ContainerRecord['State']> = {}): void {
+  assertTransition(r.Name, r.State.Status, to);
+  r.State = { ...r.State, ...fields, Status: to };
 }

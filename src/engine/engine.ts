@@ -22,6 +22,10 @@ import type { SnapshotDriver, Snapshotter } from '../snapshots/snapshotter.js';
 import type { RuntimeOptions } from '../runtime/runc.js';
 import { readHostLimits } from '../sys/host-limits.js';
 import { ensureImage, type EnsureImageOptions } from './ensure-image.js';
+import { saveImages, type SaveTarget } from './save-images.js';
+import { systemPrune, type SystemPruneReport } from './system-prune.js';
+import type { SaveFormat } from '../images/save.js';
+import { systemDiskUsage, systemInfo, type DfRow, type SystemInfo } from './system.js';
 
 export interface EngineOptions {
   /** Persistent state: images, layers, container records. Default /var/lib/hull. */
@@ -56,6 +60,14 @@ export interface Engine {
   readonly builds: BuildService;
   /** The image to create a container from, pulled by policy (ensure-image.ts). */
   ensureImage(reference: string, opts?: EnsureImageOptions): Promise<string>;
+  /** How hull is set up and what it stores (`info`, `/info`). */
+  info(): Promise<SystemInfo>;
+  /** Space used by images, containers and volumes (`system df`). */
+  diskUsage(): Promise<DfRow[]>;
+  /** Images to an archive: a directory (oci-dir), a file (written atomically) or a stream. */
+  saveImages(refs: readonly string[], format: SaveFormat, target: SaveTarget): Promise<void>;
+  /** Unused containers, networks, images (dangling, or all), build cache and (asked) volumes. */
+  prune(opts?: { all?: boolean; volumes?: boolean }): Promise<SystemPruneReport>;
 }
 
 export function openEngine(options: EngineOptions): Engine {
@@ -98,5 +110,13 @@ export function openEngine(options: EngineOptions): Engine {
     events,
   });
   const builds = new BuildService({ root: options.root, runroot: options.runroot, content, imageStore, images, snapshotter, runtime, network: networks, events });
-  return { options, content, images, containers, volumes, events, runtime, snapshotter, networks, builds, ensureImage: (ref, opts) => ensureImage(images, ref, opts) };
+  const system = { root: options.root, runroot: options.runroot, images, containers, volumes, runtime, snapshotter };
+  return {
+    options, content, images, containers, volumes, events, runtime, snapshotter, networks, builds,
+    ensureImage: (ref, opts) => ensureImage(images, ref, opts),
+    info: () => systemInfo(system),
+    diskUsage: () => systemDiskUsage(system),
+    saveImages: (refs, format, target) => saveImages(images, refs, format, target),
+    prune: (opts) => systemPrune({ containers, networks, images, volumes, builds }, opts),
+  };
 }

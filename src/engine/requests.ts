@@ -23,5 +23,9 @@ export type {
 export type { WaitCondition, WaitResult } from '../containers/wait.js';
 export type { ExecIO, ExecOptions, ExecStream } from '../containers/exec.js';
 export type { AttachIO, Attachment } from '../runtime/attach.js';
+export type { LogOptions, LogRecord } from '../containers/logs.js';
+export type { TopResult } from '../containers/top.js';
+export type { EventFilter, HullEvent } from '../events/event-log.js';
+export type { StatsSample } from '../containers/stats.js';
 export type { ContainerRecord, ContainerStatus } from '../containers/record.js';
 export type { EnsureImageOptions, PullPolicy } from './ensure-image.js';

@@ -7,7 +7,7 @@
  *
  * A line is written with one O_APPEND write, so concurrent writers never interleave inside a line.
  */
-import { appendFileSync, existsSync, readFileSync, renameSync, statSync } from 'node:fs';
+import { appendFileSync, createReadStream, existsSync, readFileSync, renameSync, statSync, watch } from 'node:fs';
 import { join } from 'node:path';
 
 export type EventType = 'container' | 'image' | 'volume' | 'network';
@@ -38,6 +38,45 @@ export class EventLog {
       appendFileSync(this.path, JSON.stringify(event) + '\n');
     } catch {
       // Events are a record, not a transaction: failing to write one never fails the operation.
+    }
+  }
+
+  /**
+   * Docker's event stream: with `since`, the recorded events from then on first; then new ones as
+   * any hull process records them, until `until` passes or `signal` aborts. Without `since`, only
+   * new events, as docker does.
+   */
+  async stream(filter: EventFilter, onEvent: (e: HullEvent) => void, signal?: AbortSignal): Promise<void> {
+    const show = (e: HullEvent) => {
+      if (matchEvent(e, filter)) onEvent(e);
+    };
+    let offset = existsSync(this.path) ? statSync(this.path).size : 0;
+    if (filter.since !== undefined) for (const e of this.read()) show(e);
+    if (filter.until !== undefined && filter.until <= Date.now()) return;
+    let carry = '';
+    while (!signal?.aborted) {
+      const size = existsSync(this.path) ? statSync(this.path).size : 0;
+      if (size < offset) offset = 0; // rotated
+      if (size > offset) {
+        const chunks: Buffer[] = [];
+        for await (const c of createReadStream(this.path, { start: offset, end: size - 1 })) chunks.push(c as Buffer);
+        offset = size;
+        const text = carry + Buffer.concat(chunks).toString();
+        carry = text.slice(text.lastIndexOf('\n') + 1);
+        for (const e of parseEvents(text.slice(0, text.lastIndexOf('\n') + 1))) show(e);
+      }
+      if (filter.until !== undefined && Date.now() > filter.until) return;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, 500);
+        const watcher = existsSync(this.path) ? watch(this.path, done) : undefined;
+        signal?.addEventListener('abort', done, { once: true });
+        function done() {
+          clearTimeout(timer);
+          watcher?.close();
+          signal?.removeEventListener('abort', done);
+          resolve();
+        }
+      });
     }
   }
 

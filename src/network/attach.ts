@@ -1,20 +1,25 @@
 /**
  * Attaching a container to its networks and detaching it, as one checklist each:
- *   attach: plan endpoints -> choose host ports -> write state (intent) -> create netns -> CNI ADD
- *           per network -> write state (result) -> hosts files (own and peers'), under the lock
- *   detach: CNI DEL per endpoint (reverse) -> remove netns -> drop state -> peers' hosts files
+ *   attach: plan endpoints -> choose host ports (IPv4, and IPv6 for every-address ones) -> write
+ *           state (intent) -> create netns -> CNI ADD per network -> IPv6 proxies (proxy.ts) ->
+ *           under the lock: write state (result), hosts files (own and peers'), DNS (dns.ts)
+ *           -> resolv.conf
+ *   detach: stop proxies -> CNI DEL per endpoint (reverse) -> remove netns -> under the lock:
+ *           drop state, peers' hosts files, DNS
  * Both are safe to repeat; detach of a container with no sandbox costs one failed stat.
  */
 import { createServer } from 'node:net';
 import { createSocket } from 'node:dgram';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { HullError } from '../errors.js';
 import { withLock } from '../sys/lock.js';
 import { cniAdd, cniDel, planConflist, type CniResult } from './cni.js';
 import type { NetworkRecord } from './network-store.js';
 import type { PortBinding } from './ports.js';
-import { resolvConfContent } from './flags.js';
+import { dnsNameservers, findAardvark, syncDns } from './dns.js';
+import { hostHasIpv6, startProxies, stopProxies } from './proxy.js';
+import { resolvConfContent, type ResolvOptions } from './flags.js';
 import { createNetns, listSandboxes, netnsPath, readSandbox, refreshHosts, removeNetns, removeSandboxState, sandboxDir, selfToken, writeInPlace, writeSandbox, type Endpoint, type HostEntry, type SandboxState } from './sandbox.js';
 
 export interface AttachContext {
@@ -37,6 +42,8 @@ export interface SandboxRequest {
   ports: PortBinding[];
   extraHosts: HostEntry[];
   dns: string[];
+  dnsSearch?: string[];
+  dnsOptions?: string[];
 }
 
 export const ipamDir = (runroot: string) => join(runroot, 'networks', 'ipam');
@@ -47,25 +54,38 @@ export function withSandboxLock<T>(runroot: string, fn: () => T | Promise<T>): P
   return withLock(lockPath(runroot), fn);
 }
 
-function listen(p: PortBinding): Promise<number> {
-  const host = p.hostIp || '0.0.0.0';
+function listenOnce(port: number, protocol: PortBinding['protocol'], host: string, ipv6Only = false): Promise<number> {
   return new Promise((resolve, reject) => {
-    if (p.protocol === 'udp') {
-      const s = createSocket('udp4');
+    if (protocol === 'udp') {
+      const s = createSocket({ type: host.includes(':') ? 'udp6' : 'udp4', ipv6Only });
       s.once('error', reject);
-      s.bind(p.hostPort, host, () => {
-        const port = s.address().port;
-        s.close(() => resolve(port));
+      s.bind(port, host, () => {
+        const bound = s.address().port;
+        s.close(() => resolve(bound));
       });
       return;
     }
     const s = createServer();
     s.once('error', reject);
-    s.listen(p.hostPort, host, () => {
+    s.listen({ port, host, ipv6Only }, () => {
       const addr = s.address();
       s.close(() => resolve(typeof addr === 'object' && addr ? addr.port : 0));
     });
   });
+}
+
+/** A free host port for `p`; one published on every address must be free on IPv6 too (proxy.ts). */
+async function listen(p: PortBinding): Promise<number> {
+  const v6 = p.hostIp === '' && hostHasIpv6();
+  for (let attempt = 0; ; attempt++) {
+    const port = await listenOnce(p.hostPort, p.protocol, p.hostIp || '0.0.0.0');
+    if (!v6) return port;
+    try {
+      return await listenOnce(port, p.protocol, '::', true);
+    } catch (err) {
+      if (p.hostPort !== 0 || attempt >= 10) throw err; // a random one: try another
+    }
+  }
 }
 
 /**
@@ -130,6 +150,9 @@ export async function attachSandbox(ctx: AttachContext, req: SandboxRequest): Pr
     netns: netnsPath(ctx.runroot, req.id),
     hostsPath: join(req.bundleDir, 'hosts'),
     extraHosts: req.extraHosts,
+    dns: req.dns,
+    ...(req.dnsSearch?.length ? { dnsSearch: req.dnsSearch } : {}),
+    ...(req.dnsOptions?.length ? { dnsOptions: req.dnsOptions } : {}),
     // Published ports go to the first network, as docker does.
     endpoints: req.endpoints.map((r, i) => planEndpoint(ctx, r, `eth${i}`, i === 0 ? ports : [])),
   };
@@ -137,11 +160,18 @@ export async function attachSandbox(ctx: AttachContext, req: SandboxRequest): Pr
   try {
     await createNetns(state.netns);
     for (const e of state.endpoints) await addEndpoint(ctx, state, e);
-    await withSandboxLock(ctx.runroot, () => {
+    for (const e of state.endpoints.filter((x) => x.ports.length > 0 && x.ip)) {
+      await startProxies(e.ports, e.ip as string, (p) => {
+        (e.proxies ??= []).push(p);
+        writeSandbox(ctx.runroot, state); // at once: a crash from here on still finds the proxy
+      });
+    }
+    await withSandboxLock(ctx.runroot, async () => {
       writeSandbox(ctx.runroot, state);
       refreshHosts(ctx.runroot, new Set(state.endpoints.map((e) => e.network)), state);
+      await syncDns(ctx.runroot, listSandboxes(ctx.runroot));
     });
-    writeResolvConf(req.bundleDir, req.dns);
+    writeSandboxResolvConf(state);
     return state;
   } catch (err) {
     await detachSandbox(ctx, req.id).catch(() => {});
@@ -149,7 +179,13 @@ export async function attachSandbox(ctx: AttachContext, req: SandboxRequest): Pr
   }
 }
 
-export function writeResolvConf(bundleDir: string, dns: string[]): string {
+/** resolv.conf for a sandbox: its user networks' DNS servers when aardvark-dns runs them (dns.ts). */
+export function writeSandboxResolvConf(state: SandboxState): string {
+  const nameservers = findAardvark() ? dnsNameservers(state.endpoints) : [];
+  return writeResolvConf(dirname(state.hostsPath), { dns: state.dns ?? [], ...(state.dnsSearch ? { search: state.dnsSearch } : {}), ...(state.dnsOptions ? { options: state.dnsOptions } : {}), nameservers });
+}
+
+export function writeResolvConf(bundleDir: string, opts: string[] | ResolvOptions): string {
   let host = '';
   try {
     host = readFileSync('/etc/resolv.conf', 'utf8');
@@ -158,7 +194,7 @@ export function writeResolvConf(bundleDir: string, dns: string[]): string {
   }
   const path = join(bundleDir, 'resolv.conf');
   // In place too: a restarted container's old bind mount is gone, but `connect` may run while it lives.
-  writeInPlace(path, resolvConfContent(host, dns));
+  writeInPlace(path, resolvConfContent(host, opts));
   return path;
 }
 
@@ -173,12 +209,18 @@ export async function detachSandbox(ctx: AttachContext, id: string, opts: { unsh
   const state = readSandbox(ctx.runroot, id);
   if (!state) return false;
   let first: unknown;
+  try {
+    stopProxies(state.endpoints.flatMap((e) => e.proxies ?? []));
+  } catch (err) {
+    first = err;
+  }
   if (opts.unshared) await removeNetns(state.netns);
   for (const e of [...state.endpoints].reverse()) await delEndpoint(ctx, state, e).catch((err: unknown) => (first ??= err));
   if (!opts.unshared) await removeNetns(state.netns);
-  await withSandboxLock(ctx.runroot, () => {
+  await withSandboxLock(ctx.runroot, async () => {
     removeSandboxState(ctx.runroot, id);
     refreshHosts(ctx.runroot, new Set(state.endpoints.filter((e) => e.dns).map((e) => e.network)));
+    await syncDns(ctx.runroot, listSandboxes(ctx.runroot)).catch((err: unknown) => (first ??= err));
   });
   if (first !== undefined) throw first;
   return true;
@@ -200,11 +242,13 @@ export async function connectSandbox(ctx: AttachContext, id: string, req: Endpoi
     await withSandboxLock(ctx.runroot, () => writeSandbox(ctx.runroot, state));
     throw err;
   }
-  return withSandboxLock(ctx.runroot, () => {
+  return withSandboxLock(ctx.runroot, async () => {
     const now = readSandbox(ctx.runroot, id) ?? state;
     const updated = { ...now, endpoints: [...now.endpoints.filter((x) => x.network !== e.network), e] };
     writeSandbox(ctx.runroot, updated);
     refreshHosts(ctx.runroot, new Set([e.network]), updated);
+    await syncDns(ctx.runroot, listSandboxes(ctx.runroot));
+    writeSandboxResolvConf(updated);
     return updated;
   });
 }
@@ -213,11 +257,26 @@ export async function disconnectSandbox(ctx: AttachContext, id: string, network:
   const state = readSandbox(ctx.runroot, id);
   const e = state?.endpoints.find((x) => x.network === network);
   if (!state || !e) return;
+  stopProxies(e.proxies ?? []);
   await delEndpoint(ctx, state, e);
-  await withSandboxLock(ctx.runroot, () => {
+  await withSandboxLock(ctx.runroot, async () => {
     const now = readSandbox(ctx.runroot, id) ?? state;
     const updated = { ...now, endpoints: now.endpoints.filter((x) => x.network !== network) };
     writeSandbox(ctx.runroot, updated);
     refreshHosts(ctx.runroot, new Set([network]), updated);
+    await syncDns(ctx.runroot, listSandboxes(ctx.runroot));
+    writeSandboxResolvConf(updated);
+  });
+}
+
+/** `rename` of a running container: its name in peers' hosts files and in the DNS records. */
+export async function renameSandbox(ctx: AttachContext, id: string, name: string): Promise<void> {
+  await withSandboxLock(ctx.runroot, async () => {
+    const now = readSandbox(ctx.runroot, id);
+    if (!now || now.name === name) return;
+    const updated = { ...now, name };
+    writeSandbox(ctx.runroot, updated);
+    refreshHosts(ctx.runroot, new Set(updated.endpoints.map((e) => e.network)), updated);
+    await syncDns(ctx.runroot, listSandboxes(ctx.runroot));
   });
 }

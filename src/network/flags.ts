@@ -2,6 +2,7 @@
  * The network flags of `run`/`create`, checked before anything is created. Pure.
  *   --network none|host|bridge|NAME|container:NAME_OR_ID   --network-alias  --ip  --dns  --add-host
  */
+import { isIP } from 'node:net';
 import { HullError } from '../errors.js';
 import { parseIp } from './subnet.js';
 import type { HostEntry } from './sandbox.js';
@@ -33,10 +34,55 @@ export function parseAddHost(flag: string): HostEntry {
   return { names: [m[1] as string], ip: m[2] as string };
 }
 
-/** resolv.conf for a container: --dns servers replace the host's nameservers, search/options kept. */
-export function resolvConfContent(hostText: string, dns: string[]): string {
+/** What a container's resolv.conf says besides the host's: docker's --dns, --dns-search, --dns-option. */
+export interface ResolvOptions {
+  /** --dns: replace the host's nameservers (unless `nameservers` is given: then they are upstreams). */
+  dns?: string[];
+  /** --dns-search: replace the host's search domains; ["."] means none (docker's rule). */
+  search?: string[];
+  /** --dns-option: replace the host's options line (e.g. ndots:2, timeout:1, edns0). */
+  options?: string[];
+  /** The nameservers to write, overriding both: the network's DNS server (user networks). */
+  nameservers?: string[];
+}
+
+/** --dns-search DOMAIN: a domain name (or "." for none); checked before anything is created. */
+export function checkDnsSearch(domain: string): string {
+  if (domain !== '.' && !/^[A-Za-z0-9_]([A-Za-z0-9_.-]{0,251}[A-Za-z0-9_.])?$/.test(domain)) {
+    throw new HullError('INVALID_ARGUMENT', `Cannot use --dns-search ${JSON.stringify(domain)}: expected a domain name`, { hint: 'e.g. --dns-search example.com, or --dns-search . for none' });
+  }
+  return domain;
+}
+
+/** --dns-option OPT: one resolv.conf option word (ndots:N, timeout:N, attempts:N, edns0, rotate, ...). */
+export function checkDnsOption(option: string): string {
+  if (!/^[A-Za-z0-9][A-Za-z0-9_:.-]*$/.test(option)) {
+    throw new HullError('INVALID_ARGUMENT', `Cannot use --dns-option ${JSON.stringify(option)}: expected one resolv.conf option such as ndots:2`, { hint: 'see resolv.conf(5), "options"' });
+  }
+  return option;
+}
+
+/** --dns IP: an IPv4 or IPv6 address. */
+export function checkDnsServer(server: string): string {
+  if (isIP(server) === 0) throw new HullError('INVALID_ARGUMENT', `Cannot use --dns ${JSON.stringify(server)}: expected an IP address`, { hint: 'e.g. --dns 192.0.2.53' });
+  return server;
+}
+
+/**
+ * resolv.conf for a container, from the host's: nameservers are `nameservers`, else --dns, else
+ * the host's minus loopback ones (unreachable from a network namespace); search and options lines
+ * are the host's unless --dns-search/--dns-option replace them. Pure; see resolv.conf(5).
+ */
+export function resolvConfContent(hostText: string, dnsOrOpts: string[] | ResolvOptions): string {
+  const o: ResolvOptions = Array.isArray(dnsOrOpts) ? { dns: dnsOrOpts } : dnsOrOpts;
   const lines = hostText.split('\n').filter((l) => l.trim() !== '');
-  const kept = lines.filter((l) => !/^\s*nameserver\s/.test(l));
-  const servers = dns.length > 0 ? dns : lines.filter((l) => /^\s*nameserver\s/.test(l) && !/^\s*nameserver\s+(127\.|::1\b)/.test(l)).map((l) => l.trim().split(/\s+/)[1] as string);
-  return [...kept, ...servers.map((s) => `nameserver ${s}`)].join('\n') + '\n';
+  const is = (l: string, word: string) => new RegExp(`^\\s*${word}\\s`).test(l);
+  const hostServers = lines.filter((l) => is(l, 'nameserver') && !/^\s*nameserver\s+(127\.|::1\b)/.test(l)).map((l) => l.trim().split(/\s+/)[1] as string);
+  const servers = o.nameservers?.length ? o.nameservers : o.dns?.length ? o.dns : hostServers;
+  const search = o.search?.length ? o.search : undefined;
+  const options = o.options?.length ? o.options : undefined;
+  const kept = lines.filter((l) => !is(l, 'nameserver') && !(search && (is(l, 'search') || is(l, 'domain'))) && !(options && is(l, 'options')));
+  const searchLine = search && !(search.length === 1 && search[0] === '.') ? [`search ${search.filter((d) => d !== '.').join(' ')}`] : [];
+  const optionsLine = options ? [`options ${options.join(' ')}`] : [];
+  return [...kept, ...searchLine, ...optionsLine, ...servers.map((s) => `nameserver ${s}`)].join('\n') + '\n';
 }

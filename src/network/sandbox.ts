@@ -8,8 +8,8 @@
  *   <runroot>/netns/.lock        serialises state writes and hosts rewrites of one runroot
  *   <runroot>/networks/ipam/     host-local's dataDir: <network>/<ip> holds the container id
  *
- * Name resolution is by hosts file: on every attach/detach/connect/disconnect, the hosts file of
- * every container on the affected user networks is rewritten in place (write, then truncate: the
+ * Name resolution is by hosts file (and by DNS, dns.ts): on every attach/detach/connect/disconnect,
+ * the hosts file of every container on the affected user networks is rewritten in place (write, then truncate: the
  * file is bind-mounted, and a rename would leave the container looking at the old inode).
  */
 import { closeSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from 'node:fs';
@@ -21,6 +21,7 @@ import { which } from '../sys/which.js';
 import { processStartTime } from '../sys/lock.js';
 import type { CniConfList, CniResult } from './cni.js';
 import type { PortBinding } from './ports.js';
+import type { ProxyProcess } from './proxy.js';
 
 export interface HostEntry {
   names: string[];
@@ -42,6 +43,8 @@ export interface Endpoint {
   gateway?: string;
   mac?: string;
   ports: PortBinding[];
+  /** IPv6 userland proxies of the published ports (proxy.ts). */
+  proxies?: ProxyProcess[];
 }
 
 export interface SandboxState {
@@ -55,6 +58,11 @@ export interface SandboxState {
   hostsPath: string;
   extraHosts: HostEntry[];
   endpoints: Endpoint[];
+  /** --dns: the resolv.conf nameservers, or on user networks the DNS server's upstreams for it. */
+  dns?: string[];
+  /** --dns-search and --dns-option (resolv.conf search and options lines). */
+  dnsSearch?: string[];
+  dnsOptions?: string[];
 }
 
 export const selfToken = () => `${process.pid} ${processStartTime(process.pid) ?? 0}`;

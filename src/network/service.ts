@@ -11,12 +11,13 @@ import { execCapture } from '../sys/exec.js';
 import { randomId } from '../sys/ids.js';
 import { withLock } from '../sys/lock.js';
 import { findCniPath } from './cni.js';
-import { parseAddHost, parseNetworkMode } from './flags.js';
+import { parseAddHost, parseNetworkMode, type ResolvOptions } from './flags.js';
 import { HOST_LOCK, applyNetworkOnHost, bridgeExists, ensureLockDir, removeNetworkFromHost } from './host-rules.js';
 import { orphanedNetworks } from './bridge-owners.js';
 import { DEFAULT_NETWORK, NetworkStore, checkNetworkName, type NetworkRecord } from './network-store.js';
 import { fromDockerBindings, type DockerPortBindings } from './ports.js';
-import { attachSandbox, connectSandbox, detachSandbox, disconnectSandbox, ipamDir, writeResolvConf, type AttachContext } from './attach.js';
+import { attachSandbox, connectSandbox, detachSandbox, disconnectSandbox, ipamDir, renameSandbox, withSandboxLock, writeResolvConf, type AttachContext } from './attach.js';
+import { dnsNeedsSync, isDnsName, stopOrphanedAardvarks, syncDns } from './dns.js';
 import { hostsContent, listSandboxes, readSandbox, tokenAlive, writeInPlace, type SandboxState } from './sandbox.js';
 import { contains, formatCidr, gatewayOf, hostNetworks, overlaps, parseCidr, parseIp, planSubnet } from './subnet.js';
 
@@ -31,7 +32,7 @@ export interface ContainerNetworkView {
   Id: string;
   Name: string;
   Config: { Hostname: string };
-  HostConfig: { NetworkMode: string; PortBindings?: DockerPortBindings; Dns?: string[]; ExtraHosts?: string[] };
+  HostConfig: { NetworkMode: string; PortBindings?: DockerPortBindings; Dns?: string[]; DnsSearch?: string[]; DnsOptions?: string[]; ExtraHosts?: string[] };
   NetworkSettings?: { Networks: Record<string, EndpointSettings> };
 }
 
@@ -60,6 +61,10 @@ export interface ContainerNetworking {
   connect(id: string, network: string, settings: EndpointSettings): Promise<void>;
   disconnect(id: string, network: string): Promise<void>;
   reconcile(isAlive: (id: string) => boolean): Promise<string[]>;
+  /** A running container's new name, in its peers' hosts files and the network's DNS records. */
+  rename(id: string, newName: string): Promise<void>;
+  /** The network state of a container that has one (addresses, ports), else undefined. */
+  sandbox(id: string): SandboxState | undefined;
 }
 
 export interface CreateNetworkOptions {
@@ -80,6 +85,7 @@ const DEFAULT_ROOT = '/var/lib/hull';
 
 /** Bridges and rules of networks whose store was deleted without removing them (under HOST_LOCK). */
 async function removeOrphanedNetworks(): Promise<void> {
+  await stopOrphanedAardvarks(); // their sockets would hold port 53 of gateways about to be reused
   for (const net of orphanedNetworks()) await removeNetworkFromHost(net);
 }
 
@@ -206,18 +212,20 @@ export class NetworkService implements ContainerNetworking {
     const mode = parseNetworkMode(c.HostConfig.NetworkMode);
     const extraHosts = (c.HostConfig.ExtraHosts ?? []).map(parseAddHost);
     const dns = c.HostConfig.Dns ?? [];
+    const resolv: ResolvOptions = { dns, ...(c.HostConfig.DnsSearch?.length ? { search: c.HostConfig.DnsSearch } : {}), ...(c.HostConfig.DnsOptions?.length ? { options: c.HostConfig.DnsOptions } : {}) };
+    const custom = dns.length > 0 || resolv.search !== undefined || resolv.options !== undefined;
     switch (mode.kind) {
       case 'none': {
         // Exactly as before networking existed, unless --add-host or --dns ask for /etc files.
-        if (extraHosts.length === 0 && dns.length === 0) return { hostNetwork: false, etc: {} };
-        return { hostNetwork: false, etc: this.writeLocalEtc(c, bundleDir, extraHosts, dns) };
+        if (extraHosts.length === 0 && !custom) return { hostNetwork: false, etc: {} };
+        return { hostNetwork: false, etc: this.writeLocalEtc(c, bundleDir, extraHosts, resolv) };
       }
       case 'host': {
         mkdirSync(bundleDir, { recursive: true });
         const hosts = `${bundleDir}/hosts`;
         copyFileSync('/etc/hosts', hosts);
         if (extraHosts.length > 0) writeInPlace(hosts, readFileSync(hosts, 'utf8') + extraHosts.map((h) => `${h.ip}\t${h.names.join(' ')}\n`).join(''));
-        return { hostNetwork: true, etc: { hosts, resolvConf: dns.length > 0 ? writeResolvConf(bundleDir, dns) : copyTo('/etc/resolv.conf', `${bundleDir}/resolv.conf`) } };
+        return { hostNetwork: true, etc: { hosts, resolvConf: custom ? writeResolvConf(bundleDir, resolv) : copyTo('/etc/resolv.conf', `${bundleDir}/resolv.conf`) } };
       }
       case 'container': {
         if (!join) throw new HullError('INTERNAL', `Cannot join the network of "${mode.ref}": no running container given`);
@@ -229,19 +237,20 @@ export class NetworkService implements ContainerNetworking {
         const endpoints = [];
         for (const name of names) {
           const s = settings[name] ?? {};
+          for (const a of s.Aliases ?? []) checkAlias(a);
           endpoints.push({ network: await this.ensure(name), aliases: s.Aliases ?? [], ...(s.IPAMConfig?.IPv4Address ? { ip: s.IPAMConfig.IPv4Address } : {}) });
         }
-        const state = await attachSandbox(this.ctx, { id: c.Id, name: c.Name, hostname: c.Config.Hostname, bundleDir, endpoints, ports: fromDockerBindings(c.HostConfig.PortBindings), extraHosts, dns });
+        const state = await attachSandbox(this.ctx, { id: c.Id, name: c.Name, hostname: c.Config.Hostname, bundleDir, endpoints, ports: fromDockerBindings(c.HostConfig.PortBindings), extraHosts, dns, ...(resolv.search ? { dnsSearch: resolv.search } : {}), ...(resolv.options ? { dnsOptions: resolv.options } : {}) });
         return { netnsPath: state.netns, hostNetwork: false, etc: { hosts: state.hostsPath, resolvConf: `${bundleDir}/resolv.conf` } };
       }
     }
   }
 
-  private writeLocalEtc(c: ContainerNetworkView, bundleDir: string, extraHosts: SandboxState['extraHosts'], dns: string[]): NetworkAttachment['etc'] {
+  private writeLocalEtc(c: ContainerNetworkView, bundleDir: string, extraHosts: SandboxState['extraHosts'], resolv: ResolvOptions): NetworkAttachment['etc'] {
     mkdirSync(bundleDir, { recursive: true });
     const self: SandboxState = { version: 1, id: c.Id, name: c.Name, hostname: c.Config.Hostname, setupBy: '', netns: '', hostsPath: `${bundleDir}/hosts`, extraHosts, endpoints: [] };
     writeInPlace(self.hostsPath, hostsContent(self, []));
-    return { hosts: self.hostsPath, resolvConf: writeResolvConf(bundleDir, dns) };
+    return { hosts: self.hostsPath, resolvConf: writeResolvConf(bundleDir, resolv) };
   }
 
   async detach(id: string, opts: { unshared?: boolean } = {}): Promise<void> {
@@ -277,6 +286,7 @@ export class NetworkService implements ContainerNetworking {
   }
 
   async connect(id: string, network: string, settings: EndpointSettings): Promise<void> {
+    for (const a of settings.Aliases ?? []) checkAlias(a);
     const net = await this.ensure(network);
     await connectSandbox(this.ctx, id, { network: net, aliases: settings.Aliases ?? [], ...(settings.IPAMConfig?.IPv4Address ? { ip: settings.IPAMConfig.IPv4Address } : {}) });
   }
@@ -297,8 +307,20 @@ export class NetworkService implements ContainerNetworking {
       await detachSandbox(this.ctx, s.id).catch(() => {});
       released.push(s.id);
     }
+    // aardvark-dns killed, or left running by a kill -9 between its last file and its stop.
+    if (dnsNeedsSync(this.deps.runroot)) await withSandboxLock(this.deps.runroot, () => syncDns(this.deps.runroot, listSandboxes(this.deps.runroot))).catch(() => {});
     return released;
   }
+
+  async rename(id: string, newName: string): Promise<void> {
+    await renameSandbox(this.ctx, id, newName);
+  }
+}
+
+/** A --network-alias goes into hosts files and DNS records: a DNS name, nothing else. */
+export function checkAlias(alias: string): string {
+  if (!isDnsName(alias)) throw new HullError('INVALID_ARGUMENT', `Cannot use network alias ${JSON.stringify(alias)}: it is not a DNS name`, { hint: 'use letters, digits, "-", "_" and "." (e.g. --network-alias db)' });
+  return alias;
 }
 
 function copyTo(src: string, dst: string): string {

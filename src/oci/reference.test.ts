@@ -35,7 +35,9 @@ const INVALID: Array<[string, RegExp]> = [
   ['foo//bar', /path component/],
   ['foo/-bar', /path component/],
   ['foo/bar_', /path component/],
-  ['foo bar', /path component/],
+  ['foo bar', /contains a space/],
+  ['UPPER/case', /must be lowercase/],
+  ['x\x1b[31m', /control character/],
   ['bad_host:5000/x', /registry host/],
   ['x/' + 'a'.repeat(260), /longer than/],
 ];

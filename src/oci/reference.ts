@@ -8,7 +8,7 @@
  *
  * The first path component is a domain when it contains '.' or ':' or is 'localhost'.
  */
-import { HullError } from '../errors.js';
+import { HullError, printable } from '../errors.js';
 import { isDigest, type Digest } from './digest.js';
 
 export const DEFAULT_DOMAIN = 'docker.io';
@@ -31,7 +31,7 @@ export interface Reference {
 }
 
 function invalid(input: string, why: string): HullError {
-  return new HullError('INVALID_REFERENCE', `Cannot parse reference "${input}": ${why}`, {
+  return new HullError('INVALID_REFERENCE', `Cannot parse reference "${printable(input)}": ${why}`, {
     hint: 'references look like NAME[:TAG][@DIGEST], e.g. busybox:latest or localhost:5000/team/app:1.0',
   });
 }
@@ -54,6 +54,8 @@ export function parseReference(input: string): Reference {
 /** Like parseReference but without the default tag (for `hull push IMAGE` style repository names). */
 export function parseReferenceLoose(input: string): Reference {
   if (input.length === 0) throw invalid(input, 'it is empty');
+  const blank = /[\s\x00-\x1f\x7f]/.exec(input);
+  if (blank) throw invalid(input, blank[0] === ' ' ? 'it contains a space' : 'it contains a control character or white space');
   let rest = input;
   let digest: Digest | undefined;
   const at = rest.indexOf('@');
@@ -72,6 +74,8 @@ export function parseReferenceLoose(input: string): Reference {
   }
   if (/^[a-f0-9]{64}$/.test(rest)) throw invalid(input, 'a 64-character hexadecimal string is an image ID, not a repository name');
   const { domain, path: rawPath } = splitDomain(rest);
+  // "UPPER/case" reads as a registry host named UPPER (distribution's rule); docker says what is wrong.
+  if (domain !== DEFAULT_DOMAIN && !/[.:]/.test(domain) && domain !== 'localhost') throw invalid(input, 'repository names must be lowercase');
   if (!DOMAIN.test(domain)) throw invalid(input, `"${domain}" is not a valid registry host`);
   const path = domain === DEFAULT_DOMAIN && !rawPath.includes('/') ? OFFICIAL_REPO_PREFIX + rawPath : rawPath;
   for (const component of path.split('/')) {
@@ -100,9 +104,4 @@ export function familiarName(ref: Reference): string {
 
 export function familiarString(ref: Reference): string {
   return familiarName(ref) + (ref.tag !== undefined ? `:${ref.tag}` : '') + (ref.digest !== undefined ? `@${ref.digest}` : '');
-}
-
-/** Parses a stored fully qualified name (repository:tag) back; used when reading the image store. */
-export function withTag(ref: Reference, tag: string): Reference {
-  return { ...ref, tag, digest: undefined };
 }

@@ -68,7 +68,7 @@ export interface SpecDevice {
 export interface SpecResources {
   devices?: SpecDeviceRule[];
   memory?: { limit?: number; swap?: number; reservation?: number; disableOOMKiller?: boolean };
-  cpu?: { shares?: number; quota?: number; period?: number; cpus?: string };
+  cpu?: { shares?: number; quota?: number; period?: number; cpus?: string; mems?: string };
   pids?: { limit: number };
 }
 

@@ -27,6 +27,8 @@ export function parseGroup(text: string): GroupEntry[] {
   });
 }
 
+const MAX_ID = 2 ** 31 - 1;
+
 /** Pure: resolves a user spec against parsed passwd/group entries. */
 export function resolveUserSpec(spec: string, passwd: PasswdEntry[], groups: GroupEntry[]): ResolvedUser {
   const [userPart = '', groupPart] = spec.split(':');
@@ -38,6 +40,8 @@ export function resolveUserSpec(spec: string, passwd: PasswdEntry[], groups: Gro
     });
   }
   const uid = entry?.uid ?? Number(userPart);
+  // The kernel's IDs are unsigned 32-bit, but runc (Go's int32 in places) and most tools break above 2^31-1.
+  if (uid > MAX_ID) throw new HullError('INVALID_ARGUMENT', `Cannot use user "${userPart}": uid ${uid} is above ${MAX_ID}`, { hint: 'use a uid from 0 to 2147483647' });
   let gid = entry?.gid ?? 0;
   if (groupPart !== undefined && groupPart !== '') {
     if (/^\d+$/.test(groupPart)) gid = Number(groupPart);
@@ -47,6 +51,7 @@ export function resolveUserSpec(spec: string, passwd: PasswdEntry[], groups: Gro
       gid = g.gid;
     }
   }
+  if (gid > MAX_ID) throw new HullError('INVALID_ARGUMENT', `Cannot use group "${groupPart ?? gid}": gid ${gid} is above ${MAX_ID}`, { hint: 'use a gid from 0 to 2147483647' });
   // Supplementary groups come from /etc/group membership, only when no group was forced (like docker).
   const additionalGids = entry && groupPart === undefined ? groups.filter((g) => g.members.includes(entry.name) && g.gid !== gid).map((g) => g.gid) : [];
   return { uid, gid, additionalGids, home: entry?.home || (uid === 0 ? '/root' : '/') };
@@ -64,4 +69,9 @@ export function resolveUser(rootfs: string, spec: string | undefined): ResolvedU
   const passwd = parsePasswd(readInRoot(rootfs, '/etc/passwd'));
   const groups = parseGroup(readInRoot(rootfs, '/etc/group'));
   return resolveUserSpec(spec === undefined || spec === '' ? '0' : spec, passwd, groups);
+}
+
+/** A group's gid from the image's /etc/group, or undefined. */
+export function findGroupId(rootfs: string, name: string): number | undefined {
+  return parseGroup(readInRoot(rootfs, '/etc/group')).find((g) => g.name === name)?.gid;
 }

@@ -22,15 +22,22 @@ export interface HullEnv {
   dir: string;
   root: string;
   runroot: string;
-  hull(args: string[], opts?: { input?: string | Buffer; env?: NodeJS.ProcessEnv }): Promise<HullResult>;
+  hull(args: string[], opts?: HullRunOptions): Promise<HullResult>;
   /** Asserting variant: throws with hull's stderr when the exit code is not 0. */
-  ok(args: string[], opts?: { input?: string | Buffer }): Promise<string>;
+  ok(args: string[], opts?: HullRunOptions): Promise<string>;
   cleanup(): Promise<void>;
 }
 
-export function runHull(root: string, runroot: string, args: string[], opts: { input?: string | Buffer; env?: NodeJS.ProcessEnv } = {}): Promise<HullResult> {
+export interface HullRunOptions {
+  input?: string | Buffer;
+  env?: NodeJS.ProcessEnv;
+  /** The working directory hull runs in (relative paths in flags resolve against it). */
+  cwd?: string;
+}
+
+export function runHull(root: string, runroot: string, args: string[], opts: HullRunOptions = {}): Promise<HullResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(HULL_BIN, ['--root', root, '--runroot', runroot, ...args], { env: { ...process.env, ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(HULL_BIN, ['--root', root, '--runroot', runroot, ...args], { env: { ...process.env, ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'], ...(opts.cwd ? { cwd: opts.cwd } : {}) });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (b: Buffer) => out.push(b));
@@ -45,7 +52,7 @@ export function createHullEnv(prefix = 'hull-test-'): HullEnv {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   const root = join(dir, 'root');
   const runroot = join(dir, 'run');
-  const hull = (args: string[], opts: { input?: string | Buffer; env?: NodeJS.ProcessEnv } = {}) => runHull(root, runroot, args, opts);
+  const hull = (args: string[], opts: HullRunOptions = {}) => runHull(root, runroot, args, opts);
   return {
     dir,
     root,

@@ -1,6 +1,12 @@
 /**
- * Dependencies point one way (shared/ARCHITECTURE.md): a module may import from its own layer or
- * the layers below it, never above. This reads every import in src/ and fails on an upward one.
+ * The shape of the code (shared/ARCHITECTURE.md, docs/architecture.md), read from every import in src/:
+ *  - dependencies point one way: a module imports from its own layer or the layers below, never above;
+ *  - the front doors (cli, api, compose, kube, cri) reach the core only through engine/: besides
+ *    their own folder they import engine/, errors and the version, and types from anywhere;
+ *  - inside a layer, a folder imports another only where this file allows it (an interface between
+ *    them is the rule, a direct import the exception that is written down);
+ *  - no import cycles between files.
+ * Type-only imports are free: they cost nothing at run time and carry no behaviour.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -15,15 +21,36 @@ const LAYERS: string[][] = [
   ['sys'],
   ['archive', 'content', 'snapshots', 'registry-client', 'runtime', 'network', 'volumes', 'events'],
   ['images', 'registry-server'],
-  ['containers', 'build'],
+  ['containers', 'build', 'health', 'pods'],
   ['engine'],
-  ['compose', 'api'],
+  ['compose', 'api', 'kube', 'cri'],
   ['cli', 'main.ts'],
 ];
 
+/** The front doors, and what each may import besides its own folder, engine/, errors and version. */
+const DOORS: Record<string, string[]> = {
+  api: [],
+  compose: [],
+  kube: [],
+  cri: [],
+  // The hull binary hosts every door, and the registry server (a door of its own: it knows no engine).
+  cli: ['api', 'compose', 'kube', 'cri', 'registry-server'],
+  'main.ts': ['cli'],
+};
+const CORE_ENTRY = ['engine', 'errors.ts', 'version.ts'];
+
+/** Imports between folders of one layer, each a known exception. */
+const SIDEWAYS = new Set([
+  'oci -> errors.ts', // every layer reports HullErrors
+  'volumes -> runtime', // parseSize: docker's size grammar is the runtime's
+  'build -> containers', // RUN steps write the same /etc files a container gets (etc-files.ts)
+  'main.ts -> cli',
+]);
+
+const top = (rel: string) => rel.split('/')[0] as string;
+
 function layerOf(rel: string): number {
-  const top = rel.split('/')[0] as string;
-  return LAYERS.findIndex((l) => l.includes(top));
+  return LAYERS.findIndex((l) => l.includes(top(rel)));
 }
 
 function* sources(dir: string): Generator<string> {
@@ -34,23 +61,80 @@ function* sources(dir: string): Generator<string> {
   }
 }
 
-test('no module imports from a layer above its own', () => {
-  const violations: string[] = [];
+interface Import {
+  from: string;
+  to: string;
+  typeOnly: boolean;
+}
+
+function imports(): Import[] {
+  const out: Import[] = [];
   for (const file of sources(SRC)) {
     const rel = relative(SRC, file);
-    if (rel.startsWith('testing/') || rel.includes('/testing/')) continue; // test helpers may use anything
-    const from = layerOf(rel);
-    assert.notEqual(from, -1, `${rel} is in no layer: add its folder to LAYERS`);
     const text = readFileSync(file, 'utf8');
-    for (const m of text.matchAll(/(?:from\s+|import\()\s*'(\.{1,2}\/[^']+)'/g)) {
-      const target = relative(SRC, resolve(dirname(file), m[1] as string)).replace(/\.js$/, '.ts');
-      if (target.startsWith('testing/')) {
-        violations.push(`${rel} imports test helper ${target}`);
-        continue;
-      }
-      const to = layerOf(target);
-      if (to > from) violations.push(`${rel} (layer ${from}) imports ${target} (layer ${to})`);
+    for (const m of text.matchAll(/^(import|export)(\s+type)?\b[^;]*?from\s*'(\.{1,2}\/[^']+)'|import\(\s*'(\.{1,2}\/[^']+)'\)/gm)) {
+      const spec = (m[3] ?? m[4]) as string;
+      out.push({ from: rel, to: relative(SRC, resolve(dirname(file), spec)).replace(/\.js$/, '.ts'), typeOnly: m[2] !== undefined });
     }
   }
+  return out;
+}
+
+const isTestHelper = (rel: string) => rel.startsWith('testing/') || rel.includes('/testing/');
+
+test('no module imports from a layer above its own', () => {
+  const violations: string[] = [];
+  for (const i of imports()) {
+    if (isTestHelper(i.from)) continue; // test helpers may use anything
+    assert.notEqual(layerOf(i.from), -1, `${i.from} is in no layer: add its folder to LAYERS`);
+    if (isTestHelper(i.to)) violations.push(`${i.from} imports test helper ${i.to}`);
+    else if (layerOf(i.to) > layerOf(i.from)) violations.push(`${i.from} (layer ${layerOf(i.from)}) imports ${i.to} (layer ${layerOf(i.to)})`);
+  }
   assert.deepEqual(violations, []);
+});
+
+test('front doors reach the core only through engine/', () => {
+  const violations: string[] = [];
+  for (const i of imports()) {
+    const door = DOORS[top(i.from)];
+    if (!door || i.typeOnly || isTestHelper(i.from)) continue;
+    const target = top(i.to);
+    if (target === top(i.from) || CORE_ENTRY.includes(target) || door.includes(target)) continue;
+    violations.push(`${i.from} imports ${i.to}: a door imports engine/ (and types) only`);
+  }
+  assert.deepEqual(violations, []);
+});
+
+test('inside a layer, folders import each other only where allowed', () => {
+  const found = new Set<string>();
+  for (const i of imports()) {
+    if (i.typeOnly || isTestHelper(i.from) || isTestHelper(i.to)) continue;
+    const a = top(i.from);
+    const b = top(i.to);
+    if (a !== b && layerOf(i.from) === layerOf(i.to)) found.add(`${a} -> ${b}`);
+  }
+  assert.deepEqual([...found].filter((e) => !SIDEWAYS.has(e)).sort(), [], 'a new sideways import: go through an interface, or add it to SIDEWAYS with the reason');
+});
+
+test('no import cycles between files', () => {
+  const graph = new Map<string, string[]>();
+  for (const i of imports()) {
+    if (i.typeOnly || isTestHelper(i.from)) continue;
+    graph.set(i.from, [...(graph.get(i.from) ?? []), i.to]);
+  }
+  const state = new Map<string, 'open' | 'done'>();
+  const stack: string[] = [];
+  const cycles: string[] = [];
+  const visit = (n: string): void => {
+    state.set(n, 'open');
+    stack.push(n);
+    for (const m of graph.get(n) ?? []) {
+      if (state.get(m) === 'open') cycles.push([...stack.slice(stack.indexOf(m)), m].join(' -> '));
+      else if (!state.has(m)) visit(m);
+    }
+    stack.pop();
+    state.set(n, 'done');
+  };
+  for (const n of graph.keys()) if (!state.has(n)) visit(n);
+  assert.deepEqual(cycles, []);
 });

@@ -25,7 +25,7 @@
  * always start a line. A closed stdout or stderr (`hull build . | head`) stops the writing to it,
  * not the build: the build finishes, its steps are cached and its image recorded.
  */
-import { displayName } from '../../images/image-store.js';
+import { displayName } from '../../engine/views.js';
 import type { BuildEvent } from '../../build/events.js';
 
 export interface BuildRenderer {

@@ -3,7 +3,6 @@ import { createWriteStream } from 'node:fs';
 import { HullError } from '../../errors.js';
 import { list, str } from '../args.js';
 import type { Command } from '../command.js';
-import { withRootfs } from '../../containers/copy.js';
 
 export const commit: Command = {
   name: 'commit',
@@ -20,18 +19,14 @@ export const commit: Command = {
   minArgs: 1,
   maxArgs: 2,
   async run(ctx, { options, positionals }) {
-    const engine = ctx.engine();
-    const record = engine.containers.inspect(positionals[0] as string);
-    const pause = options.pause !== false && record.State.Status === 'running';
-    if (pause) await engine.containers.lifecycle.pause(record, true);
-    try {
-      const image = await engine.containers.commit(record, {
-        changes: list(options, 'change'), ...(positionals[1] ? { name: positionals[1] } : {}), ...(str(options, 'message') ? { message: str(options, 'message') as string } : {}), ...(str(options, 'author') ? { author: str(options, 'author') as string } : {}),
-      });
-      ctx.stdout.write(`${image.id}\n`);
-    } finally {
-      if (pause) await engine.containers.lifecycle.pause(engine.containers.inspect(record.Id), false);
-    }
+    const image = await ctx.engine().containers.commit(positionals[0] as string, {
+      pause: options.pause !== false,
+      changes: list(options, 'change'),
+      ...(positionals[1] ? { name: positionals[1] } : {}),
+      ...(str(options, 'message') ? { message: str(options, 'message') as string } : {}),
+      ...(str(options, 'author') ? { author: str(options, 'author') as string } : {}),
+    });
+    ctx.stdout.write(`${image.id}\n`);
     return 0;
   },
 };
@@ -45,13 +40,12 @@ export const exportCmd: Command = {
   minArgs: 1,
   maxArgs: 1,
   async run(ctx, { options, positionals }) {
-    const engine = ctx.engine();
-    const record = engine.containers.inspect(positionals[0] as string);
     const file = str(options, 'output');
     if (file === undefined && process.stdout.isTTY) throw new HullError('INVALID_ARGUMENT', 'Cannot export to a terminal', { hint: 'use -o FILE or redirect the output' });
-    const { writeTarFromDir } = await import('../../archive/create-tar.js');
+    const containers = ctx.engine().containers;
+    containers.inspect(positionals[0] as string); // a missing container fails before the file is made
     const out = file === undefined ? ctx.stdout : createWriteStream(file);
-    await withRootfs(await engine.snapshotter(), record, engine.containers.lifecycle.paths(record.Id), (rootfs) => writeTarFromDir(rootfs, out));
+    await containers.export(positionals[0] as string, out);
     if (file !== undefined) await new Promise((resolve, reject) => out.end(() => resolve(undefined)).on('error', reject));
     return 0;
   },

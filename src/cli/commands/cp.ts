@@ -1,6 +1,5 @@
 import { HullError } from '../../errors.js';
 import type { Command } from '../command.js';
-import { copyIn, copyOut, withRootfs } from '../../containers/copy.js';
 
 /** "ctr:/path" -> [ctr, /path]; a local path (with no colon before a slash) -> undefined. */
 function splitContainerPath(arg: string): [string, string] | undefined {
@@ -25,14 +24,9 @@ const cp: Command = {
     if ((from && to) || (!from && !to)) {
       throw new HullError('INVALID_ARGUMENT', 'Cannot copy: exactly one of the two paths must be CONTAINER:PATH', { hint: 'e.g. hull cp web:/etc/hosts ./hosts' });
     }
-    const engine = ctx.engine();
-    const [containerName, containerPath] = (from ?? to) as [string, string];
-    const record = engine.containers.inspect(containerName);
-    const paths = engine.containers.lifecycle.paths(record.Id);
-    await withRootfs(await engine.snapshotter(), record, paths, async (rootfs) => {
-      if (from) await copyOut(rootfs, containerPath, dst === '-' ? ctx.stdout : dst, record.Name);
-      else await copyIn(rootfs, src === '-' ? process.stdin : src, containerPath, record.Name);
-    });
+    const containers = ctx.engine().containers;
+    if (from) await containers.copyFrom(from[0], from[1], dst === '-' ? ctx.stdout : dst);
+    else if (to) await containers.copyTo(to[0], src === '-' ? process.stdin : src, to[1]);
     return 0;
   },
 };

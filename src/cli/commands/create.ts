@@ -1,5 +1,5 @@
 import type { Command } from '../command.js';
-import { CREATE_OPTIONS, createRequestFrom } from '../create-flags.js';
+import { CREATE_OPTIONS, checkCidFile, createRequestFrom, writeCidFile } from '../create-flags.js';
 import { str } from '../args.js';
 import { imageForCreate, PULL_OPTION } from './pull.js';
 
@@ -19,9 +19,11 @@ const create: Command = {
   minArgs: 1,
   async run(ctx, { options, positionals }) {
     const [image, ...cmd] = positionals as [string, ...string[]];
+    checkCidFile(str(options, 'cidfile'));
     const request = createRequestFrom(options, image, cmd, { env: process.env, cwd: process.cwd() });
-    request.Config.Image = await imageForCreate(ctx, image, str(options, 'pull'));
+    request.Config.Image = await imageForCreate(ctx, image, str(options, 'pull'), str(options, 'platform'));
     const record = await ctx.engine().containers.create(request);
+    writeCidFile(str(options, 'cidfile'), record.Id);
     ctx.stdout.write(`${record.Id}\n`);
     return 0;
   },

@@ -1,10 +1,9 @@
-import { existsSync, statSync, createReadStream, watch } from 'node:fs';
 import { HullError } from '../../errors.js';
 import { list, str } from '../args.js';
 import type { Command } from '../command.js';
 import { renderTemplate } from '../output.js';
-import { matchEvent, parseEvents, type EventFilter, type HullEvent } from '../../events/event-log.js';
-import { parseLogTime } from '../../containers/logs.js';
+import { parseLogTime } from '../../engine/flags.js';
+import type { EventFilter, HullEvent } from '../../engine/requests.js';
 
 function format(e: HullEvent, template: string | undefined): string {
   if (template === 'json') return JSON.stringify(e);
@@ -39,36 +38,8 @@ const events: Command = {
       throw new HullError('INVALID_ARGUMENT', `Cannot read events: ${(err as Error).message}`);
     }
     const fmt = str(options, 'format');
-    const show = (e: HullEvent) => {
-      if (matchEvent(e, filter)) ctx.stdout.write(format(e, fmt) + '\n');
-    };
-    // Without --since, docker shows only new events; with it, the history first.
-    let offset = existsSync(log.path) ? statSync(log.path).size : 0;
-    if (filter.since !== undefined) for (const e of log.read()) show(e);
-    if (filter.until !== undefined && filter.until <= Date.now()) return 0;
-    let carry = '';
-    for (;;) {
-      const size = existsSync(log.path) ? statSync(log.path).size : 0;
-      if (size < offset) offset = 0; // rotated
-      if (size > offset) {
-        const chunks: Buffer[] = [];
-        for await (const c of createReadStream(log.path, { start: offset, end: size - 1 })) chunks.push(c as Buffer);
-        offset = size;
-        const text = carry + Buffer.concat(chunks).toString();
-        carry = text.slice(text.lastIndexOf('\n') + 1);
-        for (const e of parseEvents(text.slice(0, text.lastIndexOf('\n') + 1))) show(e);
-      }
-      if (filter.until !== undefined && Date.now() > filter.until) return 0;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(done, 500);
-        const watcher = existsSync(log.path) ? watch(log.path, done) : undefined;
-        function done() {
-          clearTimeout(timer);
-          watcher?.close();
-          resolve();
-        }
-      });
-    }
+    await log.stream(filter, (e) => ctx.stdout.write(format(e, fmt) + '\n'));
+    return 0;
   },
 };
 

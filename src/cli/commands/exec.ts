@@ -28,6 +28,8 @@ const exec: Command = {
     const workdir = str(options, 'workdir');
     if (workdir !== undefined) opts.workdir = workdir;
     if (opts.tty && opts.interactive && !opts.detach && !process.stdin.isTTY) throw new HullError('INVALID_ARGUMENT', 'Cannot attach a terminal: the input device is not a TTY', { hint: 'leave out -t (keep -i) to pipe input into the command' });
+    // runc gives the process this terminal (it opens /dev/tty): without one there is nothing to share.
+    if (opts.tty && !opts.detach && !process.stdin.isTTY && !process.stdout.isTTY) throw new HullError('INVALID_ARGUMENT', 'Cannot exec with -t: hull is not running in a terminal', { hint: 'leave out -t, or run hull from a terminal' });
     opts.env = resolveEnvArgs(opts.env ?? [], process.env);
     // SIGTERM to hull goes on to the command, as docker's signal proxy does.
     const abort = new AbortController();

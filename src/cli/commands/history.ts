@@ -1,7 +1,7 @@
 import { bool, str } from '../args.js';
 import { FORMAT_JSON_OPTION, type Command } from '../command.js';
 import { humanSize, table, timeAgo, writeFormatted } from '../output.js';
-import { shortId } from '../../oci/digest.js';
+import { shortId } from '../../engine/views.js';
 import type { HistoryRow } from '../../images/history.js';
 
 const CREATED_BY_WIDTH = 45;

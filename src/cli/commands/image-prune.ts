@@ -1,7 +1,7 @@
 import { bool } from '../args.js';
 import type { Command } from '../command.js';
 import { humanSize } from '../output.js';
-import { displayName } from '../../images/image-store.js';
+import { displayName } from '../../engine/views.js';
 import { confirm } from '../prompt.js';
 
 const imagePrune: Command = {

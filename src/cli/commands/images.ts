@@ -1,50 +1,35 @@
-import { bool, str } from '../args.js';
+import { bool, list, str } from '../args.js';
 import { FORMAT_JSON_OPTION, type Command } from '../command.js';
 import { humanSize, table, timeAgo, writeFormatted } from '../output.js';
-import { displayName } from '../../images/image-store.js';
-import { shortId } from '../../oci/digest.js';
-
-interface Row {
-  repository: string;
-  tag: string;
-  id: string;
-  created: string;
-  size: number;
-}
+import { imageRows, parseImageFilters } from '../../engine/views.js';
 
 const images: Command = {
   name: 'images',
   summary: 'List images',
-  usage: '[OPTIONS]',
+  usage: '[OPTIONS] [REPOSITORY[:TAG]]',
   options: [
     { name: 'quiet', short: 'q', type: 'boolean', description: 'only show image IDs' },
     { name: 'no-trunc', type: 'boolean', description: "don't truncate output" },
+    { name: 'all', short: 'a', type: 'boolean', description: 'show all images (hull keeps no intermediate images: the same list)' },
+    { name: 'digests', type: 'boolean', description: 'show manifest digests' },
+    { name: 'filter', short: 'f', type: 'string', multiple: true, valueName: 'KEY=VALUE', description: 'dangling=true|false, reference=PATTERN, label=KEY[=VALUE], before=IMAGE, since=IMAGE' },
     FORMAT_JSON_OPTION,
   ],
-  maxArgs: 0,
-  async run(ctx, { options }) {
-    const service = ctx.engine().images;
-    const noTrunc = bool(options, 'no-trunc');
-    const rows: Row[] = service.list().flatMap((record) => {
-      const size = service.details(record).size;
-      const id = noTrunc ? record.id : shortId(record.id);
-      const names = record.names.length > 0 ? record.names : ['<none>:<none>'];
-      return names.map((n) => {
-        const display = n === '<none>:<none>' ? n : displayName(n);
-        const colon = display.lastIndexOf(':');
-        return { repository: display.slice(0, colon), tag: display.slice(colon + 1), id, created: record.created, size };
-      });
-    });
+  maxArgs: 1,
+  async run(ctx, { options, positionals }) {
+    const rows = imageRows(ctx.engine().images, bool(options, 'no-trunc'), { filters: parseImageFilters(list(options, 'filter')), ...(positionals[0] ? { reference: positionals[0] } : {}) });
     if (bool(options, 'quiet')) {
-      ctx.stdout.write([...new Set(rows.map((r) => r.id))].map((id) => id + '\n').join(''));
+      ctx.stdout.write([...new Set(rows.map((r) => r.ID))].map((id) => id + '\n').join(''));
       return 0;
     }
     writeFormatted(
       ctx.stdout,
       str(options, 'format'),
       rows,
-      (rs) => table(['REPOSITORY', 'TAG', 'IMAGE ID', 'CREATED', 'SIZE'], rs.map((r) => [r.repository, r.tag, r.id, timeAgo(r.created), humanSize(r.size)])),
-      (r) => ({ Repository: r.repository, Tag: r.tag, ID: r.id, CreatedAt: r.created, CreatedSince: timeAgo(r.created), Size: humanSize(r.size), VirtualSize: r.size }),
+      (rs) => (bool(options, 'digests')
+        ? table(['REPOSITORY', 'TAG', 'DIGEST', 'IMAGE ID', 'CREATED', 'SIZE'], rs.map((r) => [r.Repository, r.Tag, r.Digest, r.ID, timeAgo(r.CreatedAt), humanSize(r.Size)]))
+        : table(['REPOSITORY', 'TAG', 'IMAGE ID', 'CREATED', 'SIZE'], rs.map((r) => [r.Repository, r.Tag, r.ID, timeAgo(r.CreatedAt), humanSize(r.Size)]))),
+      (r) => ({ Repository: r.Repository, Tag: r.Tag, ID: r.ID, Digest: r.Digest, CreatedAt: r.CreatedAt, CreatedSince: timeAgo(r.CreatedAt), Size: humanSize(r.Size), VirtualSize: r.Size }),
     );
     return 0;
   },

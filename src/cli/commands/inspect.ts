@@ -1,7 +1,7 @@
 import { str } from '../args.js';
 import { FORMAT_OPTION, type Command } from '../command.js';
 import { renderTemplate } from '../output.js';
-import { containerJson, imageJson } from '../inspect-json.js';
+import { containerJson, imageJson } from '../../engine/views.js';
 import { HullError, errorMessage } from '../../errors.js';
 
 const inspect: Command = {

@@ -4,6 +4,7 @@ import { bool, str } from '../args.js';
 import type { Command } from '../command.js';
 import { forEach } from '../each.js';
 import { runAttached } from '../run-attached.js';
+import { formatPortLines } from '../../engine/views.js';
 
 const TIMEOUT = { name: 'time', short: 't', type: 'string', valueName: 'SECONDS', description: 'seconds to wait for the stop signal before killing (default: the container\'s stop timeout, 10)' } as const;
 
@@ -134,12 +135,10 @@ export const port: Command = {
   minArgs: 1,
   maxArgs: 2,
   async run(ctx, { positionals }) {
-    const engine = ctx.engine();
-    const record = engine.containers.inspect(positionals[0] as string);
-    const { livePorts } = await import('../../network/inspect.js');
-    const { formatPortLines } = await import('../../network/ports.js');
-    const lines = formatPortLines(livePorts(engine.networks.sandbox(record.Id)), positionals[1]);
-    if (positionals[1] !== undefined && lines.length === 0) throw new HullError('NOT_FOUND', `Cannot find a mapping for port ${positionals[1]} of container "${record.Name}"`, { hint: `see "hull port ${record.Name}"` });
+    const containers = ctx.engine().containers;
+    const name = positionals[0] as string;
+    const lines = formatPortLines(containers.port(name), positionals[1]);
+    if (positionals[1] !== undefined && lines.length === 0) throw new HullError('NOT_FOUND', `Cannot find a mapping for port ${positionals[1]} of container "${name}"`, { hint: `see "hull port ${name}"` });
     ctx.stdout.write(lines.map((l) => `${l}\n`).join(''));
     return 0;
   },

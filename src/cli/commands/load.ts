@@ -2,7 +2,7 @@ import { createReadStream, statSync } from 'node:fs';
 import { HullError } from '../../errors.js';
 import { bool, str } from '../args.js';
 import type { Command } from '../command.js';
-import { displayName } from '../../images/image-store.js';
+import { displayName } from '../../engine/views.js';
 
 const load: Command = {
   name: 'load',

@@ -1,8 +1,7 @@
-import { HullError, isHullError } from '../../errors.js';
+import { HullError } from '../../errors.js';
 import { bool, str } from '../args.js';
 import type { Command } from '../command.js';
-import { defaultAuthFile, saveCredentials } from '../../registry-client/auth-file.js';
-import { openRegistryClient } from '../../registry-client/client.js';
+import { login, storedLogin } from '../../engine/registry-login.js';
 import { TLS_OPTIONS, normaliseRegistryHost, registryOptionsFrom } from './registry-options.js';
 
 async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
@@ -38,7 +37,7 @@ function prompt(question: string, hidden: boolean): Promise<string> {
   });
 }
 
-const login: Command = {
+const loginCommand: Command = {
   name: 'login',
   summary: 'Log in to a registry',
   usage: '[OPTIONS] [REGISTRY]',
@@ -57,12 +56,8 @@ const login: Command = {
   async run(ctx, { options, positionals }) {
     const host = normaliseRegistryHost(positionals[0] ?? 'docker.io');
     const regOpts = registryOptionsFrom(options);
-    const authFile = regOpts.authFile ?? defaultAuthFile();
     if (bool(options, 'get-login')) {
-      const { lookupCredentials } = await import('../../registry-client/auth-file.js');
-      const creds = lookupCredentials(host, undefined, { authFile });
-      if (!creds) throw new HullError('NOT_FOUND', `Cannot show the login for "${host}": not logged in`, { hint: `run "hull login ${host}"` });
-      ctx.stdout.write(`${creds.username}\n`);
+      ctx.stdout.write(`${storedLogin(host, regOpts, process.env)}\n`);
       return 0;
     }
     let username = str(options, 'username');
@@ -77,20 +72,10 @@ const login: Command = {
       username ??= await prompt('Username: ', false);
       password ??= await prompt('Password: ', true);
     }
-    if (username === '') throw new HullError('INVALID_ARGUMENT', `Cannot log in to "${host}": the user name is empty`);
-    const client = openRegistryClient({ ...regOpts, host, repository: '', action: `log in to "${host}"`, credentials: { username, password } });
-    try {
-      await client.checkLogin();
-    } catch (err) {
-      if (isHullError(err, 'UNAUTHORIZED')) throw new HullError('UNAUTHORIZED', err.message, { hint: 'check the user name and password' });
-      throw err;
-    } finally {
-      client.close();
-    }
-    await saveCredentials(authFile, host, { username, password });
+    await login(host, { username, password }, regOpts, process.env);
     ctx.stdout.write('Login Succeeded!\n');
     return 0;
   },
 };
 
-export default login;
+export default loginCommand;

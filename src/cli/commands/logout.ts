@@ -1,10 +1,9 @@
-import { HullError } from '../../errors.js';
 import { str } from '../args.js';
 import type { Command } from '../command.js';
-import { defaultAuthFile, removeCredentials } from '../../registry-client/auth-file.js';
+import { logout } from '../../engine/registry-login.js';
 import { normaliseRegistryHost } from './registry-options.js';
 
-const logout: Command = {
+const logoutCommand: Command = {
   name: 'logout',
   summary: 'Log out of a registry',
   usage: '[OPTIONS] [REGISTRY]',
@@ -15,13 +14,10 @@ const logout: Command = {
   maxArgs: 1,
   async run(ctx, { options, positionals }) {
     const host = normaliseRegistryHost(positionals[0] ?? 'docker.io');
-    const authFile = str(options, 'authfile') ?? defaultAuthFile();
-    if (!(await removeCredentials(authFile, host))) {
-      throw new HullError('NOT_FOUND', `Cannot log out of "${host}": not logged in (no entry in ${authFile})`, { hint: 'credentials in ~/.docker/config.json are docker\'s: remove them with "docker logout"' });
-    }
+    await logout(host, { authFile: str(options, 'authfile') }, process.env);
     ctx.stdout.write(`Removed login credentials for ${host}\n`);
     return 0;
   },
 };
 
-export default logout;
+export default logoutCommand;

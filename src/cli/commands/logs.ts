@@ -1,9 +1,8 @@
-import { statSync, existsSync } from 'node:fs';
 import { HullError } from '../../errors.js';
 import { bool, str } from '../args.js';
 import type { Command } from '../command.js';
-import { followLog, formatLog, parseLogTime, readLogs, selectLogs, type LogOptions } from '../../containers/logs.js';
-import { isActive } from '../../containers/reconcile.js';
+import { parseLogTime } from '../../engine/flags.js';
+import type { LogOptions, LogRecord } from '../../engine/requests.js';
 
 const logs: Command = {
   name: 'logs',
@@ -21,10 +20,7 @@ const logs: Command = {
   minArgs: 1,
   maxArgs: 1,
   async run(ctx, { options, positionals }) {
-    const containers = ctx.engine().containers;
-    const record = containers.inspect(positionals[0] as string);
-    const path = containers.lifecycle.paths(record.Id).log;
-    const o: LogOptions = {};
+    const o: LogOptions & { follow?: boolean } = { follow: bool(options, 'follow') };
     const tail = str(options, 'tail');
     if (tail !== undefined && tail !== 'all') {
       if (!/^\d+$/.test(tail)) throw new HullError('INVALID_ARGUMENT', `Cannot use --tail "${tail}": expected a number or "all"`);
@@ -39,12 +35,8 @@ const logs: Command = {
       throw new HullError('INVALID_ARGUMENT', `Cannot read logs: ${(err as Error).message}`);
     }
     const timestamps = bool(options, 'timestamps');
-    const write = (r: { stream: string; time: string; text: string }) => (r.stream === 'stderr' ? ctx.stderr : ctx.stdout).write(formatLog(r as never, timestamps));
-    const offset = existsSync(path) ? statSync(path).size : 0;
-    for (const r of selectLogs(readLogs(path), o)) write(r);
-    if (bool(options, 'follow')) {
-      await followLog(path, offset, (r) => (o.until === undefined || Date.parse(r.time) <= o.until ? write(r) : undefined), () => !isActive(containers.inspect(record.Id).State.Status));
-    }
+    const write = (r: LogRecord) => (r.stream === 'stderr' ? ctx.stderr : ctx.stdout).write(timestamps ? `${r.time.replace(/\+00:00$/, 'Z')} ${r.text}` : r.text);
+    await ctx.engine().containers.logs(positionals[0] as string, o, write);
     return 0;
   },
 };

@@ -9,11 +9,10 @@ import { forEach } from '../each.js';
 import { groupCommand, type Subcommand } from '../group.js';
 import { confirm } from '../prompt.js';
 import { renderTemplate, table, writeFormatted } from '../output.js';
-import { checkIpFlag } from '../../network/flags.js';
+import { checkIpFlag, parseKeyValues } from '../../engine/flags.js';
 import type { NetworkRecord } from '../../network/network-store.js';
 
 
-const labelsOf = (items: string[]) => Object.fromEntries(items.map((l) => (l.includes('=') ? [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)] : [l, ''])));
 const labelsText = (labels: Record<string, string>) => Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(',');
 
 const SUBS: Record<string, Subcommand> = {
@@ -38,7 +37,7 @@ const SUBS: Record<string, Subcommand> = {
         ...(subnet !== undefined ? { subnet } : {}),
         ...(gateway !== undefined ? { gateway: checkIpFlag(gateway, '--gateway') } : {}),
         internal: bool(options, 'internal'),
-        labels: labelsOf(list(options, 'label')),
+        labels: parseKeyValues(list(options, 'label')),
       });
       ctx.stdout.write(`${net.Id}\n`);
       return 0;

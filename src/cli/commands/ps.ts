@@ -1,21 +1,9 @@
 import { bool, list, str } from '../args.js';
-import { matchContainer, parseFilters } from '../../containers/filters.js';
+import { parseFilters } from '../../engine/flags.js';
+import { psRow } from '../../engine/views.js';
 import { FORMAT_JSON_OPTION, type Command } from '../command.js';
 import { table, timeAgo, writeFormatted } from '../output.js';
-import type { ContainerRecord } from '../../containers/record.js';
-import { shortId } from '../../oci/digest.js';
-
-function statusText(r: ContainerRecord): string {
-  const s = r.State;
-  switch (s.Status) {
-    case 'running':
-      return `Up ${timeAgo(s.StartedAt).replace(/ ago$/, '')}`;
-    case 'exited':
-      return `Exited (${s.ExitCode}) ${timeAgo(s.FinishedAt === '0001-01-01T00:00:00Z' ? r.Created : s.FinishedAt)}`;
-    default:
-      return s.Status[0]?.toUpperCase() + s.Status.slice(1);
-  }
-}
+import type { ContainerRecord } from '../../engine/requests.js';
 
 function quoteCommand(r: ContainerRecord, noTrunc: boolean): string {
   const cmd = [r.Path, ...r.Args].join(' ');
@@ -31,7 +19,7 @@ const ps: Command = {
     { name: 'all', short: 'a', type: 'boolean', description: 'show all containers (default shows just running)' },
     { name: 'quiet', short: 'q', type: 'boolean', description: 'only display container IDs' },
     { name: 'no-trunc', type: 'boolean', description: "don't truncate output" },
-    { name: 'filter', type: 'string', multiple: true, valueName: 'KEY=VALUE', description: 'id, name, status, exited, label, ancestor (same key: any; different keys: all)' },
+    { name: 'filter', short: 'f', type: 'string', multiple: true, valueName: 'KEY=VALUE', description: 'id, name (regular expression), status, exited, label, ancestor, network, volume, health, publish, expose, before, since (same key: any; different keys: all)' },
     { name: 'last', short: 'n', type: 'string', valueName: 'N', description: 'show the N most recently created containers (all states)' },
     { name: 'latest', short: 'l', type: 'boolean', description: 'show the most recently created container (all states)' },
     FORMAT_JSON_OPTION,
@@ -43,9 +31,7 @@ const ps: Command = {
     // A status filter or -n looks at all containers, as docker does.
     const all = bool(options, 'all') || last !== undefined || filters.some(([k]) => k === 'status' || k === 'exited');
     const engine = ctx.engine();
-    // Releases network namespaces and leases of containers that died with their hull (kill -9).
-    await engine.networks.reconcile((id) => engine.containers.lifecycle.alive(id)).catch(() => []);
-    const records = engine.containers.list(all).filter((r) => matchContainer(r, filters)).slice(0, last);
+    const records = (await engine.containers.listReconciled(all, filters)).slice(0, last);
     const noTrunc = bool(options, 'no-trunc');
     const id = (r: ContainerRecord) => (noTrunc ? r.Id : r.Id.slice(0, 12));
     if (bool(options, 'quiet')) {
@@ -56,8 +42,11 @@ const ps: Command = {
       ctx.stdout,
       str(options, 'format'),
       records,
-      (rs) => table(['CONTAINER ID', 'IMAGE', 'COMMAND', 'CREATED', 'STATUS', 'PORTS', 'NAMES'], rs.map((r) => [id(r), r.Config.Image, quoteCommand(r, noTrunc), timeAgo(r.Created), statusText(r), '', r.Name])),
-      (r) => ({ ID: id(r), Image: r.Config.Image, ImageID: noTrunc ? r.ImageId : shortId(r.ImageId), Command: [r.Path, ...r.Args].join(' '), Created: r.Created, CreatedAt: r.Created, State: r.State.Status, Status: statusText(r), ExitCode: r.State.ExitCode, Names: r.Name, Labels: r.Config.Labels }),
+      (rs) => table(['CONTAINER ID', 'IMAGE', 'COMMAND', 'CREATED', 'STATUS', 'PORTS', 'NAMES'], rs.map((r) => {
+        const row = psRow(r, engine.options.runroot, noTrunc);
+        return [id(r), r.Config.Image, quoteCommand(r, noTrunc), timeAgo(r.Created), row.Status as string, row.Ports as string, r.Name];
+      })),
+      (r) => psRow(r, engine.options.runroot, noTrunc),
     );
     return 0;
   },

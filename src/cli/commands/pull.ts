@@ -1,7 +1,7 @@
 import { HullError } from '../../errors.js';
 import type { OptionSpec } from '../args.js';
 import type { PullPolicy } from '../../engine/requests.js';
-import { parsePlatform } from '../../oci/platform.js';
+import { parsePlatform } from '../../engine/flags.js';
 import { bool, str } from '../args.js';
 import type { CliContext, Command } from '../command.js';
 import type { PullOptions } from '../../images/pull.js';
@@ -28,7 +28,7 @@ export async function pullWithProgress(ctx: CliContext, reference: string, opts:
 export const PULL_OPTION: OptionSpec = { name: 'pull', type: 'string', valueName: 'POLICY', description: 'pull the image: missing (default), always or never' };
 
 /** The image `run`/`create` use, pulled by policy as docker does (progress on stderr). */
-export async function imageForCreate(ctx: CliContext, image: string, policy: string | undefined): Promise<string> {
+export async function imageForCreate(ctx: CliContext, image: string, policy: string | undefined, platform?: string): Promise<string> {
   const renderer = createProgressRenderer(ctx.stderr, 'pull', { quiet: false });
   const abort = new AbortController();
   const onSignal = () => abort.abort(new HullError('INTERNAL', `Cannot pull "${image}": interrupted`));
@@ -37,6 +37,7 @@ export async function imageForCreate(ctx: CliContext, image: string, policy: str
     return await ctx.engine().ensureImage(image, {
       ...registryOptionsFrom({}),
       pull: (policy ?? 'missing') as PullPolicy,
+      ...(platform !== undefined ? { platform: parsePlatform(platform) } : {}),
       signal: abort.signal,
       onEvent: (e) => renderer.onEvent(e),
       onMissing: () => ctx.stderr.write(`Unable to find image '${image}' locally\n`),

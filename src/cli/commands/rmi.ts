@@ -1,7 +1,7 @@
 import { bool } from '../args.js';
 import type { Command } from '../command.js';
 import { forEach } from '../each.js';
-import { displayName } from '../../images/image-store.js';
+import { displayName } from '../../engine/views.js';
 
 const rmi: Command = {
   name: 'rmi',

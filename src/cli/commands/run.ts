@@ -1,6 +1,6 @@
-import { bool, str } from '../args.js';
+import { bool, list, str } from '../args.js';
 import type { Command } from '../command.js';
-import { CREATE_OPTIONS, createRequestFrom } from '../create-flags.js';
+import { attachStreams, CREATE_OPTIONS, checkCidFile, createRequestFrom, writeCidFile } from '../create-flags.js';
 import { checkTerminal, runAttached, runWithoutMonitor } from '../run-attached.js';
 import { imageForCreate, PULL_OPTION } from './pull.js';
 
@@ -22,6 +22,8 @@ const run: Command = {
     { name: 'interactive', short: 'i', type: 'boolean', description: "keep the container's standard input open and connected" },
     { name: 'tty', short: 't', type: 'boolean', description: 'allocate a pseudo-terminal' },
     { name: 'detach-keys', type: 'string', valueName: 'KEYS', description: 'key sequence to detach from the container (default ctrl-p,ctrl-q with -t)' },
+    { name: 'attach', short: 'a', type: 'string', multiple: true, valueName: 'STREAM', description: 'attach only these of STDIN, STDOUT, STDERR (default: all)' },
+    { name: 'sig-proxy', type: 'boolean', description: 'pass the signals hull receives to the container (default true)' },
     PULL_OPTION,
     ...CREATE_OPTIONS,
   ],
@@ -33,17 +35,21 @@ const run: Command = {
     const tty = bool(options, 'tty');
     const stdin = bool(options, 'interactive');
     if (!bool(options, 'detach')) checkTerminal(tty, stdin);
+    const streams = attachStreams(list(options, 'attach'));
+    checkCidFile(str(options, 'cidfile'));
     const request = createRequestFrom(options, image, cmd, { env: process.env, cwd: process.cwd() });
-    request.Config.Image = await imageForCreate(ctx, image, str(options, 'pull'));
+    request.Config.Image = await imageForCreate(ctx, image, str(options, 'pull'), str(options, 'platform'));
     const record = await engine.containers.create(request);
+    writeCidFile(str(options, 'cidfile'), record.Id);
     if (bool(options, 'detach')) {
       await engine.containers.start(record.Id);
       ctx.stdout.write(`${record.Id}\n`);
       return 0;
     }
     // --rm is the engine's AutoRemove: whoever records the exit removes the container.
-    if (bool(options, 'rm') && !tty) return runWithoutMonitor(engine, record.Id, { stdin });
-    return runAttached(engine, record.Id, { tty, stdin, detachKeys: str(options, 'detach-keys') });
+    const sigProxy = options['sig-proxy'] !== false;
+    if (bool(options, 'rm') && !tty) return runWithoutMonitor(engine, record.Id, { stdin, streams, sigProxy });
+    return runAttached(engine, record.Id, { tty, stdin, detachKeys: str(options, 'detach-keys'), streams, sigProxy });
   },
 };
 

@@ -1,11 +1,7 @@
-import { createWriteStream, renameSync, rmSync, statSync } from 'node:fs';
-import { once } from 'node:events';
-import { randomBytes } from '../../sys/random.js';
 import { HullError } from '../../errors.js';
 import { str } from '../args.js';
 import type { Command } from '../command.js';
-import { parseSaveFormat } from '../../images/save.js';
-import { DirSink, TarSink } from '../../images/formats/entry-sink.js';
+import { parseSaveFormat } from '../../engine/flags.js';
 
 const save: Command = {
   name: 'save',
@@ -24,39 +20,14 @@ const save: Command = {
   async run(ctx, { options, positionals }) {
     const format = parseSaveFormat(str(options, 'format'));
     const output = str(options, 'output');
-    const images = ctx.engine().images;
+    const engine = ctx.engine();
     if (format === 'oci-dir') {
       if (output === undefined) throw new HullError('INVALID_ARGUMENT', 'Cannot save as oci-dir: no directory given', { hint: 'name the directory with -o DIR' });
-      await images.save(positionals, format, new DirSink(output));
-      return 0;
-    }
-    if (output === undefined) {
-      if (ctx.stdout.isTTY) {
-        throw new HullError('INVALID_ARGUMENT', 'Cannot save to the terminal: the archive is binary', { hint: 'use -o FILE, or redirect STDOUT: hull save busybox > busybox.tar' });
-      }
-      await images.save(positionals, format, new TarSink(ctx.stdout));
-      return 0;
-    }
-    let isDir = false;
-    try {
-      isDir = statSync(output).isDirectory();
-    } catch {
-      // a new file
-    }
-    if (isDir) throw new HullError('INVALID_ARGUMENT', `Cannot save to "${output}": it is a directory`, { hint: 'give a file name, or use --format oci-dir' });
-    // Written beside the target and renamed when complete: an interrupted save leaves no half archive.
-    const tmp = `${output}.${randomBytes(6).toString('hex')}.tmp`;
-    const out = createWriteStream(tmp, { flags: 'wx' });
-    try {
-      await images.save(positionals, format, new TarSink(out));
-      out.end();
-      await once(out, 'close');
-      renameSync(tmp, output);
-    } catch (err) {
-      out.destroy();
-      rmSync(tmp, { force: true });
-      throw err;
-    }
+      await engine.saveImages(positionals, format, { dir: output });
+    } else if (output === undefined) {
+      if (ctx.stdout.isTTY) throw new HullError('INVALID_ARGUMENT', 'Cannot save to the terminal: the archive is binary', { hint: 'use -o FILE, or redirect STDOUT: hull save busybox > busybox.tar' });
+      await engine.saveImages(positionals, format, { stream: ctx.stdout });
+    } else await engine.saveImages(positionals, format, { file: output });
     return 0;
   },
 };

@@ -4,7 +4,7 @@
  * cursor movement at most every 100 ms. Elsewhere: one plain line per finished step, as podman
  * prints (`Copying blob sha256:abc... done`). The core only emits events; this is the CLI's view.
  */
-import { shortId } from '../../oci/digest.js';
+import { shortId } from '../../engine/views.js';
 import type { TransferEvent } from '../../registry-client/events.js';
 import { humanSize } from '../output.js';
 

@@ -2,7 +2,7 @@ import { str } from '../args.js';
 import type { Command } from '../command.js';
 import { renderTemplate } from '../output.js';
 import { hullVersion } from '../../version.js';
-import { hostPlatform, formatPlatform } from '../../oci/platform.js';
+import { hostPlatform, formatPlatform } from '../../engine/platform.js';
 
 const version: Command = {
   name: 'version',

@@ -4,6 +4,7 @@
  * the shared parser, after `volume` stopped at the first positional.
  */
 import { HullError, errorMessage, isHullError } from '../../errors.js';
+import { parseKeyValues } from '../../engine/flags.js';
 import { bool, list, str, type ParsedArgs } from '../args.js';
 import { FORMAT_JSON_OPTION, FORMAT_OPTION, type CliContext } from '../command.js';
 import { humanSize, renderTemplate, table, writeFormatted } from '../output.js';
@@ -34,7 +35,7 @@ const VOLUME_SUBS: Record<string, Sub> = {
     async run(ctx, store, { options, positionals }) {
       const driver = str(options, 'driver');
       if (driver !== undefined && driver !== 'local') throw new HullError('UNSUPPORTED', `Cannot create a volume with driver "${driver}": hull has only "local"`);
-      const labels = Object.fromEntries(list(options, 'label').map((l) => (l.includes('=') ? [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)] : [l, ''])));
+      const labels = parseKeyValues(list(options, 'label'));
       const volume = await store.create(positionals[0], { labels });
       ctx.stdout.write(`${volume.Name}\n`);
       return 0;

@@ -1,0 +1,2 @@
+/** Platforms for doors that do not open the engine (`hull version`): a light import. */
+export { formatPlatform, hostPlatform, parsePlatform } from '../oci/platform.js';
