@@ -8,9 +8,8 @@
  * A failure midway leaves each finished step in place: running `up` again converges from
  * there (containers are found by their labels), and `down` removes what exists.
  */
-import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { acquireLock } from '../sys/lock.js';
+import { resolve } from 'node:path';
+import { withStoreLock } from '../engine/store-lock.js';
 import { HullError, errorMessage, isHullError } from '../errors.js';
 import type { Engine } from '../engine/engine.js';
 import type { PullPolicy } from '../engine/requests.js';
@@ -261,13 +260,6 @@ export function projectRecords(engine: Engine, project: string, all: boolean) {
  * One compose command at a time changes a project: a second `up` or `down` of the same project
  * waits for the first (Compose has no such lock; two of its processes can race on names).
  */
-export async function withProjectLock<T>(engine: Engine, project: string, fn: () => Promise<T>): Promise<T> {
-  const dir = join(engine.options.root, 'compose');
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const release = await acquireLock(join(dir, `${project}.lock`), 15 * 60_000);
-  try {
-    return await fn();
-  } finally {
-    release();
-  }
+export function withProjectLock<T>(engine: Engine, project: string, fn: () => Promise<T>): Promise<T> {
+  return withStoreLock(engine.options.root, 'compose', project, fn);
 }

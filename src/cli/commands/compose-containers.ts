@@ -3,7 +3,6 @@
  * a project's existing containers, found by their compose labels, each one engine call per
  * container (as `hull stop` makes it). `run` creates a one-off container (one-off.ts).
  */
-import { existsSync, statSync } from 'node:fs';
 import { HullError } from '../../errors.js';
 import { bool, list, str, type ParsedArgs } from '../args.js';
 import type { CliContext } from '../command.js';
@@ -11,9 +10,8 @@ import { table, writeFormatted } from '../output.js';
 import { runAttached, runWithoutMonitor, checkTerminal } from '../run-attached.js';
 import { resolveEnvArgs } from '../../engine/flags.js';
 import type { ContainerRecord, ExecOptions } from '../../engine/requests.js';
-import { followLog, formatLog, readLogs, selectLogs } from '../../containers/logs.js';
-import { isActive } from '../../containers/reconcile.js';
-import { randomBytes } from '../../sys/random.js';
+import { randomBytes } from 'node:crypto';
+import type { LogRecord } from '../../engine/requests.js';
 import { applyUp, observe, withProjectLock, type ComposeEvent } from '../../compose/apply.js';
 import { COMPOSE_VERSION, LABEL } from '../../compose/labels.js';
 import { planOneOff } from '../../compose/one-off.js';
@@ -22,6 +20,7 @@ import { dependenciesOf, startOrder } from '../../compose/order.js';
 import type { ComposeSub, ProjectArgs } from './compose-lifecycle.js';
 
 const label = (r: ContainerRecord, k: string) => r.Config.Labels[k];
+const isActive = (r: ContainerRecord) => ['running', 'paused', 'restarting'].includes(r.State.Status);
 
 /** The project's own containers (one-offs with `oneoffs`), of `services` when any are named, by name. */
 function containersOf(ctx: CliContext, project: string, services: readonly string[], oneoffs = false): ContainerRecord[] {
@@ -154,12 +153,9 @@ export const logs: ComposeSub = {
     const width = Math.max(0, ...records.map((r) => r.Name.length));
     const follows: Promise<void>[] = [];
     for (const r of records) {
-      const path = containers.lifecycle.paths(r.Id).log;
       const prefix = bool(options, 'no-log-prefix') ? '' : `${r.Name.padEnd(width)}  | `;
-      const write = (e: { stream: string; time: string; text: string }) => (e.stream === 'stderr' ? ctx.stderr : ctx.stdout).write(prefix + formatLog(e as never, bool(options, 'timestamps')));
-      const offset = existsSync(path) ? statSync(path).size : 0;
-      for (const e of selectLogs(readLogs(path), tail === undefined || tail === 'all' ? {} : { tail: Number(tail) })) write(e);
-      if (bool(options, 'follow')) follows.push(followLog(path, offset, write, () => !isActive(containers.inspect(r.Id).State.Status)));
+      const write = (e: LogRecord) => (e.stream === 'stderr' ? ctx.stderr : ctx.stdout).write(prefix + (bool(options, 'timestamps') ? `${e.time.replace(/\+00:00$/, 'Z')} ${e.text}` : e.text));
+      follows.push(containers.logs(r.Id, { follow: bool(options, 'follow'), ...(tail === undefined || tail === 'all' ? {} : { tail: Number(tail) }) }, write));
     }
     await Promise.all(follows);
     return 0;
@@ -200,8 +196,8 @@ export const rm = each(
   'Remove the stopped containers of the project',
   'Removing',
   async (ctx, r, a) => {
-    if (isActive(r.State.Status) && !bool(a.options, 'stop')) throw new HullError('CONFLICT', `Cannot remove container "${r.Name}": it is ${r.State.Status}`, { hint: 'stop it first, or use "hull compose rm -s"' });
-    if (isActive(r.State.Status)) await ctx.engine().containers.stop(r.Id);
+    if (isActive(r) && !bool(a.options, 'stop')) throw new HullError('CONFLICT', `Cannot remove container "${r.Name}": it is ${r.State.Status}`, { hint: 'stop it first, or use "hull compose rm -s"' });
+    if (isActive(r)) await ctx.engine().containers.stop(r.Id);
     return ctx.engine().containers.remove(r.Id, { volumes: bool(a.options, 'volumes') });
   },
   [

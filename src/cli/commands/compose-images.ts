@@ -121,8 +121,7 @@ export const port: ComposeSub = {
     const protocol = str(options, 'protocol') ?? 'tcp';
     const record = engine.containers.list(true).find((r) => r.Config.Labels[LABEL.project] === p.model.name && r.Config.Labels[LABEL.service] === service && r.Config.Labels[LABEL.oneoff] !== 'True' && r.Config.Labels[LABEL.containerNumber] === index);
     if (!record) throw new HullError('NOT_FOUND', `Cannot find container number ${index} of service "${service}"`, { hint: 'start it with "hull compose up -d"' });
-    const { livePorts } = await import('../../network/inspect.js');
-    const found = livePorts(engine.networks.sandbox(record.Id)).find((b) => b.containerPort === Number(privatePort) && b.protocol === protocol);
+    const found = engine.containers.port(record.Id).find((b) => b.containerPort === Number(privatePort) && b.protocol === protocol);
     if (!found) throw new HullError('NOT_FOUND', `Cannot find a mapping for port ${privatePort}/${protocol} of service "${service}"`, { hint: 'publish it with "ports:" in the compose file' });
     ctx.stdout.write(`${found.hostIp || '0.0.0.0'}:${found.hostPort}\n`);
     return 0;

@@ -3,14 +3,12 @@
  * engine under the project's lock, render the compose events as Compose v2 prints them
  * ("Container shop-db-1  Started") on stderr.
  */
-import { statSync } from 'node:fs';
 import { HullError } from '../../errors.js';
 import { bool, list, str, type OptionSpec, type ParsedArgs } from '../args.js';
 import type { CliContext } from '../command.js';
 import { table, timeAgo, writeFormatted } from '../output.js';
 import { applyDown, applyUp, observe, projectRecords, withProjectLock, type ComposeEvent } from '../../compose/apply.js';
-import { followLog, formatLog } from '../../containers/logs.js';
-import { isActive } from '../../containers/reconcile.js';
+import { containerPorts, portsText, statusText } from '../../engine/views.js';
 import { LABEL } from '../../compose/labels.js';
 import type { ComposeProject } from '../../compose/model.js';
 import { planDown, planUp } from '../../compose/plan.js';
@@ -104,7 +102,8 @@ export const up: ComposeSub = {
     const emit = renderer(ctx);
     const { signal, done } = interruptSignal();
     let services: string[] = [];
-    const offsets = new Map<string, number>();
+    // Attached output starts now: what this `up` brings, not what earlier runs wrote.
+    const since = Date.now();
     try {
       await withProjectLock(engine, p.model.name, async () => {
         const plan = planUp(p, observe(engine), {
@@ -120,8 +119,6 @@ export const up: ComposeSub = {
         }
         if (bool(options, 'remove-orphans')) await applyDown(engine, { containers: plan.orphans, networks: [], volumes: [] }, { emit, ...(timeoutOf(options) !== undefined ? { timeout: timeoutOf(options) } : {}) });
         services = plan.services.map((x) => x.service);
-        // Attached output starts where each existing container's log is now: only what this `up` brings.
-        for (const r of projectRecords(engine, p.model.name, true)) offsets.set(r.Id, logSize(engine.containers.lifecycle.paths(r.Id).log));
         await applyUp(engine, p, plan, {
           emit,
           signal,
@@ -137,15 +134,13 @@ export const up: ComposeSub = {
           }
         }
       });
-      if (!detach) return await attachProject(ctx, p, services, { offsets, abortOnExit: bool(options, 'abort-on-container-exit') || exitCodeFrom !== undefined, exitCodeFrom, signal });
+      if (!detach) return await attachProject(ctx, p, services, { since, abortOnExit: bool(options, 'abort-on-container-exit') || exitCodeFrom !== undefined, exitCodeFrom, signal });
     } finally {
       done();
     }
     return 0;
   },
 };
-
-const logSize = (path: string) => statSync(path, { throwIfNoEntry: false })?.size ?? 0;
 
 const COLOURS = [36, 33, 32, 35, 34, 96, 93, 92, 95, 94];
 
@@ -154,7 +149,7 @@ const COLOURS = [36, 33, 32, 35, 34, 96, 93, 92, 95, 94];
  * until all have stopped; Ctrl-C or, with --abort-on-container-exit, the first exit stops them
  * all (containers stay, as with Compose: `down` removes them).
  */
-async function attachProject(ctx: CliContext, p: ComposeProject, services: string[], opts: { offsets: Map<string, number>; abortOnExit: boolean; exitCodeFrom: string | undefined; signal: AbortSignal }): Promise<number> {
+async function attachProject(ctx: CliContext, p: ComposeProject, services: string[], opts: { since: number; abortOnExit: boolean; exitCodeFrom: string | undefined; signal: AbortSignal }): Promise<number> {
   const engine = ctx.engine();
   const records = projectRecords(engine, p.model.name, true).filter((r) => services.includes(r.Config.Labels[LABEL.service] ?? ''));
   const width = Math.max(0, ...records.map((r) => r.Name.length));
@@ -178,8 +173,7 @@ async function attachProject(ctx: CliContext, p: ComposeProject, services: strin
       records.map(async (r, i) => {
         const name = r.Name.padEnd(width);
         const prefix = tty ? `\x1b[${COLOURS[i % COLOURS.length]}m${name}  |\x1b[0m ` : `${name}  | `;
-        const path = engine.containers.lifecycle.paths(r.Id).log;
-        await followLog(path, opts.offsets.get(r.Id) ?? 0, (e) => (e.stream === 'stderr' ? ctx.stderr : ctx.stdout).write(prefix + formatLog(e as never, false)), () => !isActive(engine.containers.inspect(r.Id).State.Status));
+        await engine.containers.logs(r.Id, { follow: true, since: opts.since }, (e) => (e.stream === 'stderr' ? ctx.stderr : ctx.stdout).write(prefix + e.text));
         const code = engine.containers.inspect(r.Id).State.ExitCode;
         codes.set(r.Config.Labels[LABEL.service] ?? '', code);
         ctx.stdout.write(`${r.Name} exited with code ${code}\n`);
@@ -225,19 +219,6 @@ export const down: ComposeSub = {
   },
 };
 
-function statusText(r: ContainerRecord): string {
-  const s = r.State;
-  if (s.Status === 'running') return `Up ${timeAgo(s.StartedAt).replace(/ ago$/, '')}`;
-  if (s.Status === 'exited') return `Exited (${s.ExitCode}) ${timeAgo(s.FinishedAt)}`;
-  return s.Status[0]?.toUpperCase() + s.Status.slice(1);
-}
-
-function portsText(r: ContainerRecord, live: (id: string) => Array<{ hostIp: string; hostPort: number; containerPort: number; protocol: string }>): string {
-  return live(r.Id)
-    .map((b) => `${b.hostIp || '0.0.0.0'}:${b.hostPort}->${b.containerPort}/${b.protocol}`)
-    .join(', ');
-}
-
 export const ps: ComposeSub = {
   usage: '[OPTIONS] [SERVICE...]',
   summary: 'List the containers of the project',
@@ -251,8 +232,7 @@ export const ps: ComposeSub = {
     const p = project.load(positionals);
     const engine = ctx.engine();
     const service = (r: ContainerRecord) => r.Config.Labels[LABEL.service] ?? '';
-    const { livePorts } = await import('../../network/inspect.js');
-    const live = (id: string) => livePorts(engine.networks.sandbox(id));
+    const ports = (r: ContainerRecord) => portsText(containerPorts(r, engine.options.runroot));
     const records = projectRecords(engine, p.model.name, bool(options, 'all'))
       .filter((r) => positionals.length === 0 || positionals.includes(service(r)))
       .sort((a, b) => a.Name.localeCompare(b.Name));
@@ -263,7 +243,7 @@ export const ps: ComposeSub = {
         ctx.stdout,
         str(options, 'format'),
         records,
-        (rs) => table(['NAME', 'IMAGE', 'SERVICE', 'CREATED', 'STATUS', 'PORTS'], rs.map((r) => [r.Name, r.Config.Image, service(r), timeAgo(r.Created), statusText(r), portsText(r, live)])),
+        (rs) => table(['NAME', 'IMAGE', 'SERVICE', 'CREATED', 'STATUS', 'PORTS'], rs.map((r) => [r.Name, r.Config.Image, service(r), timeAgo(r.Created), statusText(r), ports(r)])),
         (r) => ({ ID: r.Id, Name: r.Name, Image: r.Config.Image, Command: [r.Path, ...r.Args].join(' '), Project: p.model.name, Service: service(r), Created: r.Created, State: r.State.Status, Status: statusText(r), ExitCode: r.State.ExitCode, Labels: r.Config.Labels }),
       );
     }
