@@ -111,6 +111,20 @@ function deviceOf(service: string, d: unknown): DeviceMapping {
 
 const ns = (d: string | undefined) => (d === undefined ? undefined : parseDuration(d));
 
+/** `SERVICE[:ALIAS]` -> Docker's `CONTAINER:ALIAS`, the service's first container (Compose's links). */
+function linkOf(project: string, services: Record<string, ServiceConfig>, link: string): string {
+  const [target = '', alias = target] = link.split(':');
+  return services[target] ? `${containerName(project, target, services[target], 1)}:${alias}` : `${target}:${alias}`;
+}
+
+/** `SERVICE[:ro|rw]` or `container:NAME[:ro|rw]` -> Docker's `CONTAINER[:ro|rw]`. */
+function volumesFromOf(project: string, services: Record<string, ServiceConfig>, entry: string): string {
+  if (entry.startsWith('container:')) return entry.slice('container:'.length);
+  const [target = '', mode] = entry.split(':');
+  const name = services[target] ? containerName(project, target, services[target], 1) : target;
+  return mode ? `${name}:${mode}` : name;
+}
+
 /** Primary network first: highest priority, then name (as Compose picks it). */
 function orderedNetworks(svc: ServiceConfig): string[] {
   return Object.keys(svc.networks ?? {}).sort((a, b) => (svc.networks?.[b]?.priority ?? 0) - (svc.networks?.[a]?.priority ?? 0) || a.localeCompare(b));
@@ -173,8 +187,11 @@ export function planContainer(project: ComposeProject, id: ContainerIdentity): P
     ...(svc.userns_mode ? { UsernsMode: svc.userns_mode as string } : {}),
     ...(svc.uts ? { UTSMode: svc.uts as string } : {}),
     ...(svc.runtime ? { Runtime: svc.runtime as string } : {}),
-    ...(svc.links ? { Links: svc.links as string[] } : {}),
-    ...(svc.volumes_from ? { VolumesFrom: svc.volumes_from as string[] } : {}),
+    ...(svc.links ? { Links: (svc.links as string[]).map((l) => linkOf(model.name, model.services, l)) } : {}),
+    ...(svc.volumes_from ? { VolumesFrom: (svc.volumes_from as string[]).map((v) => volumesFromOf(model.name, model.services, v)) } : {}),
+    ...(svc.mem_reservation !== undefined ? { MemoryReservation: svc.mem_reservation as number } : {}),
+    ...(svc.memswap_limit !== undefined ? { MemorySwap: svc.memswap_limit as number } : {}),
+    ...(svc.cpuset ? { CpusetCpus: svc.cpuset as string } : {}),
     ...(svc.devices ? { Devices: (svc.devices as unknown[]).map((d) => deviceOf(id.service, d)) } : {}),
     ...(svc.logging ? { LogConfig: { Type: (svc.logging as { driver?: string }).driver ?? 'json-file', Config: (svc.logging as { options?: Record<string, string> }).options ?? {} } } : {}),
   };

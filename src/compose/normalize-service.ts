@@ -249,7 +249,7 @@ const KEYS: Record<string, KeyFn> = {
   tty: bool, stdin_open: bool, shm_size: bytes, secrets: fileRefs, configs: fileRefs, container_name: str, pull_policy: str, profiles: list,
   mem_limit: bytes, mem_reservation: bytes, memswap_limit: bytes, cpus: (v) => String(Number(toStr(v))), pids_limit: (v) => toInt(v), platform: str,
   extends: extendsRef, ipc: str, pid: str, group_add: list, links: list, external_links: list, oom_score_adj: (v) => toInt(v), runtime: str,
-  cgroup_parent: str, userns_mode: str, uts: str, mac_address: str, volumes_from: list, devices: (v) => v, logging: (v) => v,
+  cgroup_parent: str, cpuset: str, userns_mode: str, uts: str, mac_address: str, volumes_from: list, devices: (v) => v, logging: (v) => v,
 };
 
 /** Normalises one service; `onError(key, message)` must throw with the key's location. */

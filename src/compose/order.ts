@@ -1,6 +1,6 @@
 /**
- * The order services start in: every service after what it depends on (`depends_on`, and the
- * service whose network it joins with `network_mode: service:NAME`). A cycle is refused with
+ * The order services start in: every service after what it depends on (`depends_on`, the
+ * service whose network it joins with `network_mode: service:NAME`, `links`, `volumes_from`). A cycle is refused with
  * the services that make it. Stopping runs the same order backwards.
  */
 import { HullError } from '../errors.js';
@@ -8,10 +8,13 @@ import type { ComposeModel, ServiceConfig } from './model.js';
 
 /** The services `svc` needs started first. */
 export function dependenciesOf(svc: ServiceConfig): string[] {
-  const deps = Object.keys(svc.depends_on ?? {});
+  const deps = new Set(Object.keys(svc.depends_on ?? {}));
   const mode = svc.network_mode ?? '';
-  if (mode.startsWith('service:') && !deps.includes(mode.slice(8))) deps.push(mode.slice(8));
-  return deps;
+  if (mode.startsWith('service:')) deps.add(mode.slice(8));
+  // links and volumes_from name services that must exist first (Compose adds them to depends_on).
+  for (const l of (svc.links as string[] | undefined) ?? []) deps.add(l.split(':')[0] as string);
+  for (const v of (svc.volumes_from as string[] | undefined) ?? []) if (!v.startsWith('container:')) deps.add(v.split(':')[0] as string);
+  return [...deps];
 }
 
 /**

@@ -202,3 +202,11 @@ test('external resources must exist; unsupported keys are refused by name', () =
   const dev = load({ 'compose.yaml': 'services:\n  a:\n    image: x\n    develop: {watch: []}\n' });
   assert.throws(() => planContainer(dev, { service: 'a', number: 1 }), { code: 'UNSUPPORTED', message: 'Cannot create service "a": "develop" is not supported by hull yet' });
 });
+
+test('links and volumes_from name the first container of a service and order the start', () => {
+  const p = load({ 'compose.yaml': 'services:\n  app:\n    image: x\n    links: [db, "db:database"]\n    volumes_from: ["data:ro", "container:other"]\n  db: {image: x}\n  data: {image: x}\n' }, { dirName: 'p' });
+  assert.deepEqual(startOrder(p.model), ['data', 'db', 'app']);
+  const r = planContainer(p, { service: 'app', number: 1 }).request;
+  assert.deepEqual(r.HostConfig?.Links, ['p-db-1:db', 'p-db-1:database']);
+  assert.deepEqual(r.HostConfig?.VolumesFrom, ['p-data-1:ro', 'other']);
+});
