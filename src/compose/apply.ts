@@ -23,7 +23,7 @@ import { waitForCondition } from './wait.js';
 
 export type ComposeEvent =
   | { kind: 'network' | 'volume'; name: string; action: 'Creating' | 'Created' | 'Removing' | 'Removed' }
-  | { kind: 'image'; name: string; action: 'Pulling' | 'Pulled' | 'Building' | 'Built' }
+  | { kind: 'image'; name: string; action: 'Pulling' | 'Pulled' | 'Building' | 'Built' | 'Pushing' | 'Pushed' | 'Removing' | 'Removed' }
   | { kind: 'container'; name: string; action: 'Creating' | 'Created' | 'Recreate' | 'Recreated' | 'Starting' | 'Started' | 'Running' | 'Stopping' | 'Stopped' | 'Removing' | 'Removed' | 'Waiting' | 'Healthy' | 'Exited' };
 
 export type ComposeEventSink = (e: ComposeEvent) => void;
@@ -239,6 +239,15 @@ export async function applyDown(engine: Engine, plan: DownPlan, opts: { emit: Co
       if (!isHullError(err, 'NOT_FOUND')) throw new HullError(isHullError(err) ? err.code : 'INTERNAL', `Cannot remove network "${name}": ${errorMessage(err)}`, { cause: err });
     }
     opts.emit({ kind: 'network', name, action: 'Removed' });
+  }
+  for (const ref of plan.images) {
+    opts.emit({ kind: 'image', name: ref, action: 'Removing' });
+    try {
+      await engine.images.remove(ref);
+    } catch (err) {
+      if (!isHullError(err, 'NOT_FOUND')) throw err; // never pulled or built: nothing to remove
+    }
+    opts.emit({ kind: 'image', name: ref, action: 'Removed' });
   }
   for (const name of plan.volumes) {
     opts.emit({ kind: 'volume', name, action: 'Removing' });

@@ -11,6 +11,7 @@ import { planContainer, type PlannedContainer } from './create-request.js';
 import { COMPOSE_VERSION, LABEL, configHash } from './labels.js';
 import type { ComposeProject, DependsOn } from './model.js';
 import { dependenciesOf, startOrder, withDependencies } from './order.js';
+import { serviceImage } from './output.js';
 
 export interface ObservedContainer {
   id: string;
@@ -174,13 +175,15 @@ export interface DownPlan {
   containers: ObservedContainer[];
   networks: string[];
   volumes: string[];
+  /** `--rmi all`: every service's image; `--rmi local`: those without an `image:` (built ones). */
+  images: string[];
 }
 
 /**
  * `down`: the project's containers (one-offs too; orphans only when asked), the networks the
  * model declares that are not external, and with `volumes` its named volumes.
  */
-export function planDown(project: ComposeProject, observed: ObservedState, opts: { volumes?: boolean; removeOrphans?: boolean } = {}): DownPlan {
+export function planDown(project: ComposeProject, observed: ObservedState, opts: { volumes?: boolean; removeOrphans?: boolean; rmi?: 'local' | 'all' } = {}): DownPlan {
   const { model } = project;
   const order = startOrder(model);
   const rank = (c: ObservedContainer) => {
@@ -191,5 +194,6 @@ export function planDown(project: ComposeProject, observed: ObservedState, opts:
   const containers = mine.sort((a, b) => rank(b) - rank(a) || number(b) - number(a));
   const networks = Object.values(model.networks ?? {}).filter((n) => !n.external && observed.networks.includes(n.name)).map((n) => n.name);
   const volumes = opts.volumes ? Object.values(model.volumes ?? {}).filter((v) => !v.external && observed.volumes.includes(v.name)).map((v) => v.name) : [];
-  return { containers, networks, volumes };
+  const images = opts.rmi ? [...new Set(Object.entries(model.services).filter(([, s]) => opts.rmi === 'all' || !s.image).map(([name]) => serviceImage(model, name)))] : [];
+  return { containers, networks, volumes, images };
 }

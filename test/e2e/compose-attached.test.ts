@@ -62,7 +62,7 @@ services:
     ports: ["80"]
 `;
 
-test('build (dockerfile_inline, args), create without starting, start, port, images', async () => {
+test('build (dockerfile_inline, args), create without starting, start, port, images, top, down --rmi local', async () => {
   const env = await hullWithBusybox();
   try {
     const dir = join(env.dir, 'bld');
@@ -79,7 +79,9 @@ test('build (dockerfile_inline, args), create without starting, start, port, ima
     assert.equal(await c(['logs', '--no-log-prefix', 'hello']), 'hello compose\n');
     assert.match(await c(['port', 'web', '80']), /^0\.0\.0\.0:\d+\n$/);
     assert.match(await c(['images']), /^bld-hello-1 +bld-hello +[0-9a-f]{12}$/m);
-    await c(['down']);
+    assert.match(await c(['top', 'web']), /^bld-web-1\n.*CMD\n(.*\n)*.*httpd -f -p 80$/m);
+    await c(['down', '--rmi', 'local']);
+    assert.equal(await env.ok(['images', '--format', '{{.Repository}}']), 'busybox\n', '--rmi local removes the built image, keeps the named one');
   } finally {
     await env.cleanup();
   }

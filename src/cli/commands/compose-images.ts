@@ -127,3 +127,46 @@ export const port: ComposeSub = {
     return 0;
   },
 };
+
+export const push: ComposeSub = {
+  usage: '[OPTIONS] [SERVICE...]',
+  summary: 'Push the images of the services that name one',
+  options: [{ name: 'ignore-push-failures', type: 'boolean', description: 'go on when an image cannot be pushed' }],
+  async run(ctx, project, { options, positionals }) {
+    const p = project.load(positionals);
+    const emit = render(ctx);
+    for (const s of selected(positionals, Object.keys(p.model.services))) {
+      const image = p.model.services[s]?.image;
+      if (!image) continue; // Compose pushes only images the file names
+      emit({ kind: 'image', name: image, action: 'Pushing' });
+      try {
+        await ctx.engine().images.push(image, undefined);
+      } catch (err) {
+        if (!bool(options, 'ignore-push-failures')) throw err;
+        ctx.stderr.write(`WARNING: Cannot push ${image}: ${err instanceof Error ? err.message : String(err)}\n`);
+        continue;
+      }
+      emit({ kind: 'image', name: image, action: 'Pushed' });
+    }
+    return 0;
+  },
+};
+
+export const top: ComposeSub = {
+  usage: '[SERVICE...]',
+  summary: 'Show the processes running in the containers of the project',
+  options: [],
+  async run(ctx, project, { positionals }) {
+    const p = project.load(positionals);
+    const engine = ctx.engine();
+    const running = engine.containers
+      .list(false)
+      .filter((r) => r.Config.Labels[LABEL.project] === p.model.name && (positionals.length === 0 || positionals.includes(r.Config.Labels[LABEL.service] ?? '')))
+      .sort((a, b) => a.Name.localeCompare(b.Name));
+    for (const r of running) {
+      const { Titles, Processes } = await engine.containers.top(r.Id);
+      ctx.stdout.write(`${r.Name}\n${table(Titles, Processes)}\n`);
+    }
+    return 0;
+  },
+};

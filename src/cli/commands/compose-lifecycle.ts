@@ -117,7 +117,7 @@ export const up: ComposeSub = {
           if (bool(options, 'remove-orphans')) continue;
           ctx.stderr.write(`WARNING: Found orphan container (${o.name}) for this project. If you removed or renamed this service in your compose file, you can run this command with the --remove-orphans flag to clean it up.\n`);
         }
-        if (bool(options, 'remove-orphans')) await applyDown(engine, { containers: plan.orphans, networks: [], volumes: [] }, { emit, ...(timeoutOf(options) !== undefined ? { timeout: timeoutOf(options) } : {}) });
+        if (bool(options, 'remove-orphans')) await applyDown(engine, { containers: plan.orphans, networks: [], volumes: [], images: [] }, { emit, ...(timeoutOf(options) !== undefined ? { timeout: timeoutOf(options) } : {}) });
         services = plan.services.map((x) => x.service);
         await applyUp(engine, p, plan, {
           emit,
@@ -201,18 +201,19 @@ export const down: ComposeSub = {
   options: [
     { name: 'volumes', short: 'v', type: 'boolean', description: 'remove the named volumes of the project too' },
     { name: 'remove-orphans', type: 'boolean', description: 'remove containers of services no longer in the files' },
-    { name: 'rmi', type: 'string', valueName: 'local|all', description: 'remove images (not done yet)' },
+    { name: 'rmi', type: 'string', valueName: 'local|all', description: 'remove the images of the services too: all, or only those without "image:" (local)' },
     TIMEOUT,
   ],
   maxArgs: 0,
   async run(ctx, project, { options }) {
-    if (str(options, 'rmi') !== undefined) throw new HullError('UNSUPPORTED', 'Cannot use "hull compose down --rmi" yet', { hint: 'remove the images with "hull rmi" afterwards' });
+    const rmi = str(options, 'rmi');
+    if (rmi !== undefined && rmi !== 'local' && rmi !== 'all') throw new HullError('INVALID_ARGUMENT', `Cannot use --rmi ${JSON.stringify(rmi)}`, { hint: 'use --rmi local or --rmi all' });
     const p = project.load();
     warn(ctx, p);
     const engine = ctx.engine();
     const timeout = timeoutOf(options);
     await withProjectLock(engine, p.model.name, async () => {
-      const plan = planDown(p, observe(engine), { volumes: bool(options, 'volumes'), removeOrphans: bool(options, 'remove-orphans') });
+      const plan = planDown(p, observe(engine), { volumes: bool(options, 'volumes'), removeOrphans: bool(options, 'remove-orphans'), ...(rmi ? { rmi: rmi as 'local' | 'all' } : {}) });
       await applyDown(engine, plan, { emit: renderer(ctx), ...(timeout !== undefined ? { timeout } : {}) }, p);
     });
     return 0;

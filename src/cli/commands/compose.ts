@@ -13,7 +13,7 @@ import type { ComposeProject } from '../../compose/model.js';
 import { modelAsYaml, modelForOutput, serviceImage } from '../../compose/output.js';
 import { down, ps, up, type ComposeSub } from './compose-lifecycle.js';
 import { exec, kill, logs, ls, pause, restart, rm, run, start, stop, unpause, version } from './compose-containers.js';
-import { build, create, images, port, pull } from './compose-images.js';
+import { build, create, images, port, pull, push, top } from './compose-images.js';
 
 const PROJECT_OPTIONS: OptionSpec[] = [
   { name: 'file', short: 'f', type: 'string', multiple: true, valueName: 'FILE', description: 'compose file (default: compose.yaml in this or a parent directory)' },
@@ -68,8 +68,10 @@ const SUBS: Record<string, Sub> = {
   create,
   build,
   pull,
+  push,
   images,
   port,
+  top,
   run,
   exec,
   logs,
