@@ -24,6 +24,9 @@ const OVERRIDE_FILES: Record<string, string[]> = {
   'docker-compose.yaml': ['docker-compose.override.yaml', 'docker-compose.override.yml'],
 };
 
+/** Where `-f -` stands in the list of files: the working directory is its project directory. */
+export const STDIN_FILE = (workingDir: string): string => join(resolve(workingDir), '-');
+
 /** Finds the default compose file in `dir` or its nearest parent; with its override file. */
 export function findComposeFiles(dir: string): string[] | undefined {
   for (let d = resolve(dir); ; d = dirname(d)) {
@@ -51,7 +54,7 @@ export function resolveComposeFiles(workingDir: string, files: readonly string[]
   if (given.length === 0 && env.COMPOSE_FILE) given = env.COMPOSE_FILE.split(env.COMPOSE_PATH_SEPARATOR || ':').filter((f) => f !== '');
   if (given.length > 0) {
     return given.map((f) => {
-      if (f === '-') throw new HullError('UNSUPPORTED', 'Cannot read a compose file from standard input: not supported yet', { hint: 'write it to a file and pass -f FILE' });
+      if (f === '-') return STDIN_FILE(workingDir); // its text comes with the load options
       const p = isAbsolute(f) ? f : resolve(workingDir, f);
       if (!existsSync(p)) throw new HullError('NOT_FOUND', `Cannot load compose file ${quote(p)}: no such file`, { hint: 'check the path given with -f' });
       return p;

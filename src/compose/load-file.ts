@@ -27,6 +27,8 @@ export interface FileLoader {
   sources: SourceFile[];
   /** Files already parsed for `extends: {file}`, by path and environment. */
   cache: Map<string, Raw>;
+  /** Texts given instead of files (`-f -`: standard input, read by the front door). */
+  texts: Map<string, string>;
 }
 
 export function shortName(loader: FileLoader, p: string): string {
@@ -45,7 +47,7 @@ export function failAt(loader: FileLoader, file: SourceFile, path: Path, message
 function readSource(loader: FileLoader, path: string): SourceFile {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = loader.texts.get(path) ?? readFileSync(path, 'utf8');
   } catch (err) {
     if (errnoCode(err) === 'ENOENT') throw new HullError('NOT_FOUND', `Cannot load compose file ${quote(shortName(loader, path))}: no such file`);
     if (errnoCode(err) === 'EISDIR') throw new HullError('INVALID_ARGUMENT', `Cannot load compose file ${quote(shortName(loader, path))}: it is a directory`);

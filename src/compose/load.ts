@@ -6,7 +6,8 @@
  * the model (finish.ts). Pure apart from reading the files; the environment is passed in.
  */
 import { dirname, resolve } from 'node:path';
-import { checkProjectName, directoryProjectName, loadEnvironment, normalizeProjectName, resolveComposeFiles } from './discover.js';
+import { HullError } from '../errors.js';
+import { STDIN_FILE, checkProjectName, directoryProjectName, loadEnvironment, normalizeProjectName, resolveComposeFiles } from './discover.js';
 import { finishModel } from './finish.js';
 import { loadComposeFile, type FileLoader } from './load-file.js';
 import { mergeFiles, stripMarkers } from './merge.js';
@@ -25,13 +26,20 @@ export interface LoadOptions {
   profiles?: readonly string[];
   /** Services the command names: they are enabled whatever their profiles (profiles.md). */
   services?: readonly string[];
+  /** The text of `-f -` (the front door reads its standard input; the core never does). */
+  stdinText?: string;
 }
 
 export function loadProject(opts: LoadOptions): ComposeProject {
   const configFiles = resolveComposeFiles(opts.workingDir, opts.files ?? [], opts.environment);
   const workingDir = opts.projectDirectory ? resolve(opts.workingDir, opts.projectDirectory) : dirname(configFiles[0] as string);
   const env = loadEnvironment(workingDir, opts.envFiles ?? [], opts.environment, opts.workingDir);
-  const loader: FileLoader = { workingDir: opts.workingDir, home: env.HOME, warnings: [], sources: [], cache: new Map() };
+  const texts = new Map<string, string>();
+  if (configFiles.includes(STDIN_FILE(opts.workingDir))) {
+    if (opts.stdinText === undefined) throw new HullError('INVALID_ARGUMENT', 'Cannot read the compose file "-": no standard input was given');
+    texts.set(STDIN_FILE(opts.workingDir), opts.stdinText);
+  }
+  const loader: FileLoader = { workingDir: opts.workingDir, home: env.HOME, warnings: [], sources: [], cache: new Map(), texts };
   const parts = configFiles.map((f) => loadComposeFile(loader, f, env, workingDir));
   const merged = stripMarkers(mergeFiles(parts)) as Record<string, unknown>;
   const name = projectName(opts, env, merged, workingDir);

@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { HULL_BIN } from '../../src/testing/hull-cli.js';
 import { writeProject } from '../../src/compose/testing/files.js';
 
-function hull(cwd: string, args: string[], env: Record<string, string> = {}) {
-  const r = spawnSync(HULL_BIN, args, { cwd, env: { PATH: process.env.PATH ?? '', HOME: '/root', ...env }, encoding: 'utf8' });
+function hull(cwd: string, args: string[], env: Record<string, string> = {}, input = '') {
+  const r = spawnSync(HULL_BIN, args, { cwd, input, env: { PATH: process.env.PATH ?? '', HOME: '/root', ...env }, encoding: 'utf8' });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -78,6 +78,8 @@ test('hull compose config: YAML by default, JSON, names, images, profiles', () =
   assert.equal(hull(dir, ['compose', 'config', '--profiles']).stdout, 'data\n');
   assert.equal(hull(dir, ['compose', '-p', 'other', 'config', '--images']).stdout, 'other-app\nweb:1.2\n');
   assert.equal(hull(dir, ['compose', 'config', '-q']).stdout, '');
+  const piped = hull(dir, ['compose', '-f', '-', 'config', '--services'], {}, 'services:\n  piped: {image: x}\n');
+  assert.deepEqual([piped.code, piped.stdout], [0, 'piped\n'], piped.stderr);
 });
 
 test('hull compose config: errors name the file and line, exit 125', () => {

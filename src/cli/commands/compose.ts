@@ -4,6 +4,7 @@
  * compose; this module parses them, hands them with the process's environment and working
  * directory to `loadProject` (the compose core never reads process.env itself), and renders.
  */
+import { readFileSync } from 'node:fs';
 import { HullError } from '../../errors.js';
 import { bool, formatOptions, list, parseArgs, str, type OptionSpec } from '../args.js';
 import type { CliContext, Command } from '../command.js';
@@ -127,6 +128,8 @@ const compose: Command = {
       ...(str(options, 'project-name') !== undefined ? { projectName: str(options, 'project-name') } : {}),
       ...(str(options, 'project-directory') !== undefined ? { projectDirectory: str(options, 'project-directory') } : {}),
     };
+    // `-f -`: the compose file is this process's standard input (read here: the core takes text, not stdin).
+    if (base.files?.includes('-')) base.stdinText = readFileSync(0, 'utf8');
     return sub.run(ctx, { load: (services = []) => loadProject({ ...base, services }) }, args);
   },
 };
