@@ -6,11 +6,12 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { get } from 'node:http';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { hullWithBusybox, type HullEnv } from '../../src/testing/hull-cli.js';
+import { HULL_BIN, hullWithBusybox, type HullEnv } from '../../src/testing/hull-cli.js';
 
 let env: HullEnv;
 let dir: string;
@@ -164,7 +165,7 @@ test('--scale runs replicas named PROJECT-SERVICE-N on the project network; scal
   assert.deepEqual(Object.keys(await ids()).sort(), ['shop-app-1', 'shop-db-1', 'shop-web-1']);
 });
 
-test('run --rm makes a one-off container on the project network; exec, stop and start act on the services', async () => {
+test('run --rm makes a one-off container on the project network; exec, cp, events, stop and start act on the services', async () => {
   const one = await compose(['run', '--rm', 'app', 'wget', '-qO-', 'http://db/']);
   assert.deepEqual([one.code, one.stdout], [0, 'v2\n'], one.stderr);
   const failing = await compose(['run', '--rm', '--no-deps', '-e', 'X=5', 'db', 'sh', '-c', 'echo $X; exit 3']);
@@ -175,7 +176,26 @@ test('run --rm makes a one-off container on the project network; exec, stop and 
   const labels = JSON.parse(await env.ok(['inspect', '-f', '{{json .Config.Labels}}', detached])) as Record<string, string>;
   assert.equal(labels['com.docker.compose.oneoff'], 'True');
   assert.deepEqual((await compose(['exec', '-T', 'db', 'cat', '/data/index.html'])).stdout, 'v2\n');
+  writeFileSync(join(env.dir, 'note.txt'), 'copied in\n');
+  await composeOk(['cp', join(env.dir, 'note.txt'), 'app:/tmp/note.txt']);
+  assert.equal((await compose(['exec', '-T', 'app', 'cat', '/tmp/note.txt'])).stdout, 'copied in\n');
+  await composeOk(['cp', 'app:/tmp/note.txt', join(env.dir, 'back.txt')]);
+  assert.equal(readFileSync(join(env.dir, 'back.txt'), 'utf8'), 'copied in\n');
+  const stoppedAt = Date.now() / 1000;
   await composeOk(['stop', '-t', '1']);
+  // `events` streams until killed; --since replays what happened from before the stop.
+  const watcher = spawn(HULL_BIN, ['--root', env.root, '--runroot', env.runroot, 'compose', '-f', join(dir, 'compose.yaml'), 'events', '--json', '--since', String(stoppedAt)], { env: { ...process.env, WEB_PORT: String(port) } });
+  let seen = '';
+  const dbStopped = new Promise<void>((resolve) =>
+    watcher.stdout.on('data', (b: Buffer) => {
+      seen += b.toString();
+      if (/"action":"stop".*"service":"db"/.test(seen)) resolve();
+    }),
+  );
+  await dbStopped;
+  watcher.kill();
+  const events = seen.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { action: string; service: string });
+  assert.deepEqual(events.filter((e) => e.action === 'stop').map((e) => e.service), ['web', 'app', 'db'], 'stopped dependants first');
   const stopped = JSON.parse(await env.ok(['compose', '-f', join(dir, 'compose.yaml'), 'ps', '-a', '--format', 'json'])) as Array<{ State: string }>;
   assert.deepEqual(stopped.map((c) => c.State), ['exited', 'exited', 'exited']);
   await composeOk(['start']);

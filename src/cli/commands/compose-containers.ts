@@ -8,7 +8,7 @@ import { bool, list, str, type ParsedArgs } from '../args.js';
 import type { CliContext } from '../command.js';
 import { table, writeFormatted } from '../output.js';
 import { runAttached, runWithoutMonitor, checkTerminal } from '../run-attached.js';
-import { resolveEnvArgs } from '../../engine/flags.js';
+import { parseLogTime, resolveEnvArgs } from '../../engine/flags.js';
 import type { ContainerRecord, ExecOptions } from '../../engine/requests.js';
 import { randomBytes } from 'node:crypto';
 import type { LogRecord } from '../../engine/requests.js';
@@ -241,6 +241,73 @@ export const version: ComposeSub = {
   maxArgs: 0,
   async run(ctx, _project, { options }) {
     ctx.stdout.write(bool(options, 'short') ? `${COMPOSE_VERSION}\n` : `hull compose version ${COMPOSE_VERSION} (Compose Specification, as Docker Compose ${COMPOSE_VERSION} reads it)\n`);
+    return 0;
+  },
+};
+
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** `SERVICE:PATH` when SERVICE is one of the project's services; a host path otherwise. */
+function servicePath(arg: string, services: readonly string[]): [string, string] | undefined {
+  const colon = arg.indexOf(':');
+  if (colon <= 0) return undefined;
+  const service = arg.slice(0, colon);
+  return services.includes(service) ? [service, arg.slice(colon + 1)] : undefined;
+}
+
+export const cp: ComposeSub = {
+  usage: '[OPTIONS] SERVICE:SRC_PATH DEST_PATH|-  or  SRC_PATH|- SERVICE:DEST_PATH',
+  summary: 'Copy files between a container of a service and the host',
+  options: [{ name: 'index', type: 'string', valueName: 'N', description: 'which replica (default 1)' }],
+  minArgs: 2,
+  maxArgs: 2,
+  async run(ctx, project, { options, positionals }) {
+    const [src, dst] = positionals as [string, string];
+    const p = project.load();
+    const services = Object.keys(p.model.services);
+    const from = servicePath(src, services);
+    const to = servicePath(dst, services);
+    if ((from && to) || (!from && !to)) throw new HullError('INVALID_ARGUMENT', 'Cannot copy: exactly one of the two paths must be SERVICE:PATH', { hint: 'e.g. hull compose cp web:/etc/hosts ./hosts' });
+    const service = (from ?? to)?.[0] as string;
+    const index = str(options, 'index') ?? '1';
+    const target = containersOf(ctx, p.model.name, [service]).find((r) => label(r, LABEL.containerNumber) === index);
+    if (!target) throw new HullError('NOT_FOUND', `Cannot copy with service "${service}": it has no container number ${index}`, { hint: 'create it with "hull compose up -d"' });
+    const containers = ctx.engine().containers;
+    if (from) await containers.copyFrom(target.Id, from[1], dst === '-' ? ctx.stdout : dst);
+    else if (to) await containers.copyTo(target.Id, src === '-' ? process.stdin : src, to[1]);
+    return 0;
+  },
+};
+
+export const events: ComposeSub = {
+  usage: '[OPTIONS] [SERVICE...]',
+  summary: 'Stream what happens to the containers of the project',
+  options: [
+    { name: 'json', type: 'boolean', description: 'one JSON object a line' },
+    { name: 'since', type: 'string', valueName: 'TIME', description: 'replay events since TIME first (RFC 3339, Unix time or a duration such as 10m; a hull addition)' },
+  ],
+  async run(ctx, project, { options, positionals }) {
+    const p = project.load(positionals);
+    const sinceText = str(options, 'since');
+    let since: number | undefined;
+    try {
+      since = sinceText === undefined ? undefined : parseLogTime(sinceText);
+    } catch (err) {
+      throw new HullError('INVALID_ARGUMENT', `Cannot use --since ${JSON.stringify(sinceText)}: ${(err as Error).message}`);
+    }
+    const engine = ctx.engine();
+    const services = positionals.length ? positionals : Object.keys(p.model.services);
+    // Container events name the container; the project's are PROJECT-SERVICE-N or a service's container_name.
+    const serviceOf = (name: string | undefined): string | undefined =>
+      name === undefined ? undefined : services.find((s) => name === p.model.services[s]?.container_name || new RegExp(`^${escapeRegExp(p.model.name)}-${escapeRegExp(s)}-(\\d+|run-[0-9a-f]{12})$`).test(name));
+    await engine.events.stream({ filters: [['type', 'container']], ...(since !== undefined ? { since } : {}) }, (e) => {
+      const service = serviceOf(e.Actor.Attributes.name);
+      if (service === undefined) return;
+      const time = new Date(e.timeNano / 1e6).toISOString();
+      const attributes = { ...e.Actor.Attributes };
+      if (bool(options, 'json')) ctx.stdout.write(`${JSON.stringify({ time, type: 'container', action: e.Action, id: e.Actor.ID, service, attributes })}\n`);
+      else ctx.stdout.write(`${time} container ${e.Action} ${e.Actor.ID} (${Object.entries(attributes).map(([k, v]) => `${k}=${v}`).join(', ')})\n`);
+    });
     return 0;
   },
 };

@@ -13,7 +13,7 @@ import { loadProject, type LoadOptions } from '../../compose/load.js';
 import type { ComposeProject } from '../../compose/model.js';
 import { modelAsYaml, modelForOutput, serviceImage } from '../../compose/output.js';
 import { down, ps, up, type ComposeSub } from './compose-lifecycle.js';
-import { exec, kill, logs, ls, pause, restart, rm, run, start, stop, unpause, version } from './compose-containers.js';
+import { cp, events, exec, kill, logs, ls, pause, restart, rm, run, start, stop, unpause, version } from './compose-containers.js';
 import { build, create, images, port, pull, push, top } from './compose-images.js';
 
 const PROJECT_OPTIONS: OptionSpec[] = [
@@ -83,6 +83,8 @@ const SUBS: Record<string, Sub> = {
   rm,
   pause,
   unpause,
+  cp,
+  events,
   ls,
   version,
 };
