@@ -1,6 +1,7 @@
 /** Every scenario, in the order they run and appear in docs/benchmarks.md. */
 import type { Scenario } from '../lib/context.js';
 import { build } from './build.js';
+import { compose } from './compose.js';
 import { idleMemory } from './idle-memory.js';
 import { list } from './list.js';
 import { network } from './network.js';
@@ -10,4 +11,4 @@ import { registry } from './registry.js';
 import { start } from './start.js';
 import { unpack } from './unpack.js';
 
-export const SCENARIOS: readonly Scenario[] = [start, pull, push, unpack, registry, build, idleMemory, list, network];
+export const SCENARIOS: readonly Scenario[] = [start, pull, push, unpack, registry, build, idleMemory, list, network, compose];
