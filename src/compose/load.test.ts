@@ -77,6 +77,14 @@ test('merge.md: mappings merge, sequences append, command replaces, unique resou
   assert.deepEqual(foo?.ports?.map((x) => `${x.published}:${x.target}`), ['8080:80', '9000:90', '8443:443']);
 });
 
+test('healthcheck.test is replaced, a service named "test" is merged like any other', () => {
+  const p = load({
+    'compose.yaml': 'services:\n  test:\n    image: a\n    healthcheck: {test: [CMD, a], interval: 5s}\n',
+    'compose.override.yaml': 'services:\n  test:\n    environment: [X=1]\n    healthcheck: {test: [CMD, b]}\n',
+  });
+  assert.deepEqual(p.model.services.test, { image: 'a', healthcheck: { test: ['CMD', 'b'], interval: '5s' }, environment: { X: '1' }, networks: { default: null } });
+});
+
 test('merge.md: !reset removes, !override replaces', () => {
   const p = load(
     {

@@ -13,7 +13,7 @@ import { OverrideTag, ResetTag } from './yaml-source.js';
 type Raw = Record<string, unknown>;
 const isMapping = (v: unknown): v is Raw => v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof ResetTag) && !(v instanceof OverrideTag);
 
-const REPLACED = new Set(['command', 'entrypoint', 'test']);
+const REPLACED = new Set(['command', 'entrypoint']);
 
 /** The unique key of a sequence entry at `path` (its last element names the sequence). */
 function uniqueKey(seq: string, parent: Kind): ((v: unknown) => string) | undefined {
@@ -49,13 +49,14 @@ function mergeSequences(a: unknown[], b: unknown[], key: ((v: unknown) => string
   return out;
 }
 
-type Kind = 'root' | 'top' | 'services' | 'service' | 'other';
+type Kind = 'root' | 'top' | 'services' | 'service' | 'healthcheck' | 'other';
 
 /** What the mapping found at `key` inside a mapping of kind `parent` is. */
 function kindOf(parent: Kind, key: string): Kind {
   if (parent === 'root') return 'top';
   if (parent === 'top' && key === 'services') return 'services';
   if (parent === 'services') return 'service';
+  if (parent === 'service' && key === 'healthcheck') return 'healthcheck';
   return 'other';
 }
 
@@ -66,7 +67,7 @@ function kindOf(parent: Kind, key: string): Kind {
 export function mergeValues(base: unknown, over: unknown, key = '', parent: Kind = 'root'): unknown {
   if (over instanceof ResetTag) return undefined;
   if (over instanceof OverrideTag) return stripMarkers(over.value);
-  if ((parent === 'service' && REPLACED.has(key)) || key === 'test') return stripMarkers(over);
+  if ((parent === 'service' && REPLACED.has(key)) || (parent === 'healthcheck' && key === 'test')) return stripMarkers(over);
   if (Array.isArray(base) && Array.isArray(over)) return mergeSequences(base, stripMarkers(over) as unknown[], uniqueKey(key, parent));
   if (isMapping(base) && isMapping(over)) {
     const self = kindOf(parent, key);
