@@ -81,7 +81,28 @@ export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-/** Untrusted text (names, paths and JSON from images, requests) made safe to show: control characters escaped as \xNN, so they never act on a terminal. */
-export function printable(text: string): string {
-  return text.replace(/[\x00-\x1f\x7f-\x9f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+const MAX_UNTRUSTED = 200;
+
+/**
+ * Untrusted text (a name from an image, a registry's JSON, a template) made safe to put in a
+ * message: control characters are escaped (see escapeControlChars); over 200 characters it is cut.
+ */
+export function showUntrusted(s: string): string {
+  return escapeControlChars(s.length > MAX_UNTRUSTED ? `${s.slice(0, MAX_UNTRUSTED)}...` : s);
+}
+
+/**
+ * Escapes what would act on a terminal instead of showing: C0 controls, DEL, C1 controls and the
+ * bidirectional overrides that reorder text, as \x1b, \u202e (and \n, \t, \r). With
+ * `keepNewlines`, line breaks stay (a message's hint on its own line).
+ */
+export function escapeControlChars(s: string, keepNewlines = false): string {
+  // eslint-disable-next-line no-control-regex -- escaping control characters is the point
+  return s.replace(/[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (c) => {
+    const code = c.charCodeAt(0);
+    if (c === '\n') return keepNewlines ? c : '\\n';
+    if (c === '\t') return '\\t';
+    if (c === '\r') return '\\r';
+    return code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+  });
 }

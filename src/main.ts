@@ -3,7 +3,7 @@
  * Errors become `Error: <message>` plus a hint on stderr, and docker's exit codes.
  */
 import { fileURLToPath } from 'node:url';
-import { HullError, errorMessage, isHullError } from './errors.js';
+import { HullError, errnoCode, errorMessage, escapeControlChars, isHullError } from './errors.js';
 import { parseArgs, formatOptions, str, type OptionSpec } from './cli/args.js';
 import { COMMANDS, GROUPS } from './cli/commands.js';
 import { checkArgCount } from './cli/group.js';
@@ -11,9 +11,8 @@ import type { CliContext, Command } from './cli/command.js';
 import type { Engine } from './engine/engine.js';
 import type { SnapshotDriver } from './snapshots/snapshotter.js';
 
-// Kept here (not imported from engine/) so that `hull version` and `--help` never load the engine.
-const DEFAULT_ROOT = '/var/lib/hull';
-const DEFAULT_RUNROOT = '/run/hull';
+// engine/defaults.ts holds constants only: `hull version` and `--help` still never load the engine.
+import { DEFAULT_ROOT, DEFAULT_RUNROOT } from './engine/defaults.js';
 
 const GLOBAL_OPTIONS: OptionSpec[] = [
   { name: 'root', type: 'string', valueName: 'DIR', description: `persistent storage: images, layers, containers (default ${DEFAULT_ROOT}, or $HULL_ROOT)` },
@@ -24,9 +23,18 @@ const GLOBAL_OPTIONS: OptionSpec[] = [
   { name: 'version', short: 'v', type: 'boolean', description: 'show the version' },
 ];
 
+/** The object groups (`hull image ls`), listed as docker lists its management commands. */
+const GROUP_SUMMARIES: Record<string, string> = {
+  builder: 'Manage builds',
+  container: 'Manage containers',
+  image: 'Manage images',
+  system: 'Manage hull',
+};
+
 function mainHelp(): string {
   const names = Object.keys(COMMANDS).filter((n) => !COMMANDS[n]?.hidden);
-  const width = Math.max(...names.map((n) => n.length));
+  const groups = Object.keys(GROUPS).sort();
+  const width = Math.max(...names.map((n) => n.length), ...groups.map((n) => n.length));
   return [
     'Usage:  hull [OPTIONS] COMMAND',
     '',
@@ -35,12 +43,22 @@ function mainHelp(): string {
     'Commands:',
     ...names.map((n) => `  ${n.padEnd(width)}   ${COMMANDS[n]?.summary}`),
     '',
+    'Management Commands:',
+    ...groups.map((g) => `  ${g.padEnd(width)}   ${GROUP_SUMMARIES[g] ?? ''}`),
+    '',
     'Global options:',
     formatOptions(GLOBAL_OPTIONS),
     '',
     'Run "hull COMMAND --help" for more information on a command.',
     '',
   ].join('\n');
+}
+
+function groupHelp(name: string, group: Record<string, string>): string {
+  const subs = Object.keys(group).filter((k) => group[k] !== 'container-cleanup');
+  const width = Math.max(...subs.map((k) => k.length));
+  const lines = subs.map((k) => `  ${k.padEnd(width)}   ${COMMANDS[group[k] as string]?.summary ?? ''}`);
+  return [`Usage:  hull ${name} COMMAND`, '', GROUP_SUMMARIES[name] ?? '', '', 'Commands:', ...lines, '', `Run "hull ${name} COMMAND --help" for more information on a command.`, ''].join('\n');
 }
 
 export function commandHelp(cmd: Command): string {
@@ -55,12 +73,13 @@ export function commandHelp(cmd: Command): string {
 }
 
 function reportError(err: unknown): number {
+  // Messages quote names from images, registries and arguments: nothing in them may drive the terminal.
   if (isHullError(err)) {
-    process.stderr.write(`Error: ${err.message}\n`);
-    if (err.hint) process.stderr.write(`hint: ${err.hint}\n`);
+    process.stderr.write(`Error: ${escapeControlChars(err.message, true)}\n`);
+    if (err.hint) process.stderr.write(`hint: ${escapeControlChars(err.hint, true)}\n`);
     return err.exitCode;
   }
-  process.stderr.write(`Error: ${errorMessage(err)}\n`);
+  process.stderr.write(`Error: ${escapeControlChars(errorMessage(err), true)}\n`);
   if (process.env.HULL_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
   return 125;
 }
@@ -81,13 +100,22 @@ async function main(argv: string[]): Promise<number> {
     const sub = rest[0];
     const mapped = sub === undefined ? undefined : group[sub];
     if (!mapped) {
-      process.stdout.write(`Usage:  hull ${name} COMMAND\n\nCommands:\n${Object.keys(group).map((k) => `  ${k}`).join('\n')}\n`);
-      return sub === undefined || sub === '--help' ? 0 : 125;
+      const help = sub === undefined || sub === '--help' || sub === '-h';
+      if (!help) {
+        throw new HullError('INVALID_ARGUMENT', `Cannot run "hull ${name} ${sub}": unknown command`, { hint: `commands: ${Object.keys(group).filter((k) => group[k] !== 'container-cleanup').join(', ')}; see "hull ${name} --help"` });
+      }
+      process.stdout.write(groupHelp(name, group));
+      return 0;
     }
     name = mapped;
     rest = rest.slice(1);
   }
   if (name === 'help') {
+    const g = rest[0] === undefined ? undefined : GROUPS[rest[0]];
+    if (g) {
+      process.stdout.write(groupHelp(rest[0] as string, g));
+      return 0;
+    }
     const target = rest[0] === undefined ? undefined : COMMANDS[rest[0]];
     process.stdout.write(target ? commandHelp(await target.load()) : mainHelp());
     return 0;
@@ -111,6 +139,8 @@ async function main(argv: string[]): Promise<number> {
     // The script node started (the bundle's loader, or this file): conmon's exit command runs it
     // to record a container's exit.
     hullEntry: process.argv[1] ?? fileURLToPath(import.meta.url),
+    // The CLI is the user's shell's program: the engine works in its environment.
+    env: process.env,
   };
   if (engineOptions.storageDriver !== undefined && !['overlay', 'copy'].includes(engineOptions.storageDriver)) {
     throw new HullError('INVALID_ARGUMENT', `Cannot use storage driver "${engineOptions.storageDriver}": expected overlay or copy`);
@@ -130,11 +160,36 @@ async function main(argv: string[]): Promise<number> {
   return cmd.run(ctx, parsed);
 }
 
+/**
+ * A closed stdout (`hull ps | head -1`) ends hull at once and quietly, as SIGPIPE ends docker
+ * (exit 141 = 128 + SIGPIPE, what a shell reports for it), unless the command listens for it
+ * itself; a closed stderr is ignored. Any other
+ * failure that escapes a command is still one line, never a stack trace (HULL_DEBUG=1 shows it).
+ */
+function guardProcess(): void {
+  process.stdout.on('error', (err) => {
+    // A command that listens itself has its own policy (build finishes and tags its image).
+    if (process.stdout.listenerCount('error') > 1) return;
+    if (errnoCode(err) === 'EPIPE') process.exit(141);
+    process.stderr.write(`Error: cannot write the output: ${errorMessage(err)}\n`);
+    process.exit(125);
+  });
+  process.stderr.on('error', () => undefined);
+  const fatal = (err: unknown) => {
+    if (errnoCode(err) === 'EPIPE') process.exit(141);
+    process.exit(reportError(err));
+  };
+  process.on('uncaughtException', fatal);
+  process.on('unhandledRejection', fatal);
+}
+
+guardProcess();
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
   },
   (err: unknown) => {
+    if (errnoCode(err) === 'EPIPE') process.exit(141);
     process.exitCode = reportError(err);
   },
 );

@@ -13,40 +13,37 @@
  * holds a GC lease; the image is recorded last, so a kill -9 leaves no image, only cache entries
  * that are complete or absent.
  */
-import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { HullError, errorMessage, isHullError } from '../errors.js';
+import { mkdirSync, rmSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { HullError } from '../errors.js';
 import { chainIds } from '../oci/chain-id.js';
 import { encodeJson, parseManifest, type ImageManifest } from '../oci/manifest.js';
-import { parseImageConfig, type ImageConfig, type HistoryEntry } from '../oci/image-config.js';
+import { parseImageConfig, type ImageConfig } from '../oci/image-config.js';
 import { MediaType } from '../oci/media-types.js';
-import { envKey, mergeEnv } from '../oci/env.js';
-import type { Descriptor } from '../oci/descriptor.js';
-import type { SpecMount } from '../oci/runtime-spec.js';
+import { envKey } from '../oci/env.js';
 import type { Digest } from '../oci/digest.js';
 import { randomId } from '../sys/ids.js';
-import { DEFAULT_PATH } from '../runtime/defaults.js';
 import type { RuntimeOptions } from '../runtime/runc.js';
-import type { FsContentStore } from '../content/store.js';
+import type { BlobWriter, ContentStore } from '../content/store.js';
 import type { Snapshotter } from '../snapshots/snapshotter.js';
 import type { ImageRecord, ImageStore } from '../images/image-store.js';
 import { normaliseName } from '../images/image-store.js';
-import { withLease } from '../images/lease.js';
+import { withLease, type Lease } from '../images/lease.js';
 import type { ContainerNetworking, NetworkAttachment } from '../network/service.js';
-import type { ArgInstruction, Containerfile, CopyInstruction, Instruction, RunInstruction, Stage } from './instructions.js';
-import { expandHeredoc, expandWord, expandWords, type EscapeChar } from './expand.js';
-import { findStage, planStages, stageName, targetStage } from './plan.js';
+import type { ArgInstruction, Containerfile, Instruction, RunInstruction, Stage } from './instructions.js';
+import { expandWord, expandWords, type EscapeChar } from './expand.js';
+import { planStages, stageName, targetStage } from './plan.js';
 import { platformArgs } from './platform-args.js';
-import { applyMetadata, commandArgv, copyCreatedBy, nopCreatedBy, runCreatedBy, type StageFlags } from './stage-config.js';
+import { applyMetadata, nopCreatedBy } from './stage-config.js';
 import { BuildCache, cacheKey } from './cache.js';
-import { mountView, reapDeadBuilds, writeOwner, type MountedView } from './views.js';
+import { claimBuildDir, mountView, reapDeadBuilds, type MountedView } from './views.js';
 import { storeViewLayer } from './layer.js';
-import { removeMountStubs, runProcess } from './run-step.js';
-import { runMounts } from './run-mounts.js';
-import { copyInto, hashSources, resolveSources, writeHeredocs, type SourceRoot } from './copy.js';
-import { cleanSource, pathExists } from './sources.js';
-import { resolveInRoot } from '../sys/safe-path.js';
-import { resolveUser } from '../runtime/user.js';
+import { removeMountStubs } from './run-step.js';
+import { requireBlobs } from '../images/require-blobs.js';
+import { cancelled, metaState, sameManifestLayers, topChain, withConfig, type State } from './build-state.js';
+import { baseState, fromRoot } from './bases.js';
+import { runStep } from './step-run.js';
+import { copyStep } from './step-copy.js';
 import type { BuildEventSink } from './events.js';
 import type { ContextFilter } from './ignore-file.js';
 
@@ -75,16 +72,17 @@ export interface BuildOptions {
 export interface BuildDeps {
   root: string;
   runroot: string;
-  content: FsContentStore;
+  content: ContentStore;
   images: ImageStore;
   snapshotter: Snapshotter;
   runtime: RuntimeOptions;
   network?: ContainerNetworking;
   cache: BuildCache;
-  /** Pulls a base image that is missing locally (or every one with --pull). */
-  pull: (reference: string, platform: string | undefined) => Promise<ImageRecord>;
-  loadImage: (image: ImageRecord) => { manifest: ImageManifest; config: ImageConfig };
-  unpack: (manifest: ImageManifest, config: ImageConfig) => Promise<void>;
+  /**
+   * Finds an image (or pulls it when missing, or always with `pull`) and unpacks it if its top
+   * layer is missing: ImageService.ensureUnpacked.
+   */
+  ensureImage: (reference: string, opts: { pull: boolean; platform?: string; onPull: () => void }) => Promise<EnsuredImage>;
   /** Parses an ONBUILD trigger as the instructions of a one-stage file. */
   parseTriggers: (triggers: readonly string[]) => Instruction[];
 }
@@ -94,67 +92,75 @@ export interface BuildResult {
   names: string[];
 }
 
-/** An image state between steps. */
-interface State {
+export interface EnsuredImage {
+  record: ImageRecord;
+  manifest: ImageManifest;
   config: ImageConfig;
-  layers: Descriptor[];
-  /** The digest of `config` as encoded: the parent part of the next step's cache key. */
-  configDigest: Digest;
-  /** Whether config and manifest are in the content store already. */
-  stored?: { manifest: Digest };
-  flags: StageFlags;
-  /** Build args in scope in this stage. */
-  args: Map<string, string>;
-  /** The stage's variables for expansion: ENV over build args. */
+  top: Digest | undefined;
 }
 
-/** Where a `RUN <<EOF` script with a #! line is bound during its step (removed from the layer after). */
-const HEREDOC_SCRIPT = '/.hull-heredoc-script';
-
-function topChain(config: ImageConfig): Digest | undefined {
-  return chainIds(config.rootfs.diff_ids).at(-1);
-}
-
-function sameManifestLayers(layers: readonly Descriptor[]): ImageManifest {
-  return { schemaVersion: 2, mediaType: MediaType.OciManifest, config: { mediaType: MediaType.OciConfig, digest: 'sha256:' as Digest, size: 0 }, layers: [...layers] };
+/** What the step modules (bases.ts, step-run.ts, step-copy.ts) use of the build that runs them. */
+export interface BuildHost {
+  readonly deps: BuildDeps;
+  readonly opts: BuildOptions;
+  readonly emit: BuildEventSink;
+  readonly id: string;
+  /** The build's private directory in the runroot (views.ts). */
+  readonly dir: string;
+  readonly escape: EscapeChar;
+  readonly globalArgs: Map<string, string>;
+  /** The final state of each stage built so far, by stage index. */
+  readonly finished: Map<number, State>;
+  /** Read-only views of other stages and images, by reference, mounted once per build. */
+  readonly readViews: Map<string, MountedView>;
+  where(instr: { line: number }): string;
+  vars(state: State): (name: string) => string | undefined;
+  cachedStep(step: number, state: State, instruction: string, content: string, compute: () => Promise<State>): Promise<State>;
+  layerState(state: State, createdBy: string, what: string, work: (view: MountedView) => Promise<string[]>): Promise<State>;
+  network(perStep: RunInstruction['network']): Promise<NetworkAttachment>;
+  fromRoot(ref: string, stage: Stage): Promise<string>;
+  holdBlobs(digests: readonly Digest[]): Promise<void>;
 }
 
 export async function buildImage(deps: BuildDeps, opts: BuildOptions, emit: BuildEventSink): Promise<BuildResult> {
-  const build = new Build(deps, opts, emit);
-  return withLease(deps.root, 'build', { enumerates: false }, () => build.run());
+  return withLease(deps.root, 'build', { enumerates: false }, (lease) => new Build(deps, lease, opts, emit).run());
 }
 
-class Build {
-  private readonly id = randomId();
-  private readonly dir: string;
-  private readonly escape: EscapeChar;
-  private readonly globalArgs = new Map<string, string>();
+class Build implements BuildHost {
+  readonly id = randomId();
+  readonly dir: string;
+  readonly escape: EscapeChar;
+  readonly globalArgs = new Map<string, string>();
   /** TARGETARCH and the other platform args: set like --build-args, which win over them. */
   private autoArgs = new Map<string, string>();
-  private readonly finished = new Map<number, State>();
-  private readonly readViews = new Map<string, MountedView>();
+  readonly finished = new Map<number, State>();
+  readonly readViews = new Map<string, MountedView>();
   private net: NetworkAttachment | undefined;
   private netAttached = false;
   private step = 0;
   private total = 0;
 
+  /** Every blob and layer of the build is written through its lease. */
+  private readonly content: BlobWriter;
+
   constructor(
-    private readonly deps: BuildDeps,
-    private readonly opts: BuildOptions,
-    private readonly emit: BuildEventSink,
+    readonly deps: BuildDeps,
+    private readonly lease: Lease,
+    readonly opts: BuildOptions,
+    readonly emit: BuildEventSink,
   ) {
     this.dir = join(deps.runroot, 'build', this.id.slice(0, 16));
     this.escape = opts.file.escape;
+    this.content = deps.content.writer(lease);
   }
 
-  private where(instr: { line: number }): string {
+  where(instr: { line: number }): string {
     return `${this.opts.file.file}:${instr.line}`;
   }
 
   async run(): Promise<BuildResult> {
     await reapDeadBuilds(this.deps.runroot, this.deps.snapshotter, this.deps.runtime);
-    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-    writeOwner(this.dir);
+    claimBuildDir(this.deps.runroot, basename(this.dir));
     try {
       this.autoArgs = platformArgs(this.opts.platform);
       for (const [name, value] of this.autoArgs) this.globalArgs.set(name, this.opts.buildArgs?.[name] ?? value);
@@ -197,7 +203,7 @@ class Build {
     }
   }
 
-  private vars(state: State): (name: string) => string | undefined {
+  vars(state: State): (name: string) => string | undefined {
     const env = new Map((state.config.config?.Env ?? []).map((e) => [envKey(e), e.slice(envKey(e).length + 1)]));
     return (name) => env.get(name) ?? state.args.get(name);
   }
@@ -211,53 +217,17 @@ class Build {
 
   private async buildStage(stage: Stage): Promise<State> {
     const fromStep = this.startStep(stage, stage.from.original);
-    let state = await this.baseState(stage);
+    let state = await baseState(this, stage);
     this.emit({ type: 'done', step: fromStep, id: state.configDigest });
     const triggers = state.config.config?.OnBuild ?? [];
     // ONBUILD triggers run in the child right after FROM; the child itself inherits none.
-    if (state.config.config?.OnBuild) state = this.withConfig(state, { ...state.config, config: { ...state.config.config, OnBuild: null } });
+    if (state.config.config?.OnBuild) state = withConfig(state, { ...state.config, config: { ...state.config.config, OnBuild: null } });
     for (const instr of triggers.length > 0 ? this.deps.parseTriggers(triggers) : []) state = await this.runInstruction(stage, state, instr, this.step);
     for (const instr of stage.instructions) {
       const n = this.startStep(stage, instr.original);
       state = await this.runInstruction(stage, state, instr, n);
     }
     return state;
-  }
-
-  private withConfig(state: State, config: ImageConfig): State {
-    const { stored: _stored, ...rest } = state;
-    return { ...rest, config, configDigest: encodeJson(config).digest };
-  }
-
-  private async baseState(stage: Stage): Promise<State> {
-    const g = (raw: string) => expandWord(raw, (n) => this.globalArgs.get(n), this.escape);
-    const ref = g(stage.from.image);
-    const platform = stage.from.platform !== undefined ? g(stage.from.platform) : this.opts.platform;
-    const fresh = { flags: { cmdSet: false }, args: new Map<string, string>() };
-    const earlier = findStage(this.opts.file, ref, stage.index);
-    if (earlier) {
-      const s = this.finished.get(earlier.index);
-      if (!s) throw new HullError('INTERNAL', `Cannot build stage "${stageName(stage)}": stage "${ref}" was not built`);
-      return { ...s, ...fresh, config: { ...s.config, config: { ...s.config.config } } };
-    }
-    if (ref === 'scratch') {
-      const config: ImageConfig = { architecture: archOf(platform), os: 'linux', config: { Env: [`PATH=${DEFAULT_PATH}`] }, rootfs: { type: 'layers', diff_ids: [] }, history: [] };
-      return { ...fresh, config, layers: [], configDigest: encodeJson(config).digest };
-    }
-    let image = this.opts.pull ? undefined : this.deps.images.find(ref);
-    if (!image) {
-      this.emit({ type: 'pull', image: ref });
-      image = await this.deps.pull(ref, platform);
-    }
-    const { manifest, config } = this.deps.loadImage(image);
-    const top = topChain(config);
-    if (top !== undefined && !this.deps.snapshotter.hasLayer(top)) await this.deps.unpack(manifest, config);
-    const base: State = { ...fresh, config, layers: manifest.layers, configDigest: image.id, stored: { manifest: image.manifest } };
-    // As BuildKit and buildah do: an image without PATH gets the default one.
-    if (!(config.config?.Env ?? []).some((e) => envKey(e) === 'PATH')) {
-      return this.withConfig(base, { ...config, config: { ...config.config, Env: mergeEnv([`PATH=${DEFAULT_PATH}`], config.config?.Env ?? []) } });
-    }
-    return base;
   }
 
   private async runInstruction(stage: Stage, state: State, instr: Instruction, step: number): Promise<State> {
@@ -269,34 +239,28 @@ class Build {
         const args = new Map(state.args);
         this.declareArgs(instr, args, x.word);
         const names = instr.args.map((a) => a.name).join(' ');
-        return this.cachedStep(step, { ...state, args }, `ARG ${JSON.stringify([...args])}`, '', async () => this.metaState({ ...state, args }, nopCreatedBy(`ARG ${names}`), state.config.config ?? {}));
+        return this.cachedStep(step, { ...state, args }, `ARG ${JSON.stringify([...args])}`, '', async () => metaState({ ...state, args }, nopCreatedBy(`ARG ${names}`), state.config.config ?? {}));
       }
       case 'RUN':
-        return this.runStep(stage, state, instr, step);
+        return runStep(this, stage, state, instr, step);
       case 'COPY':
       case 'ADD':
-        return this.copyStep(stage, state, instr, step);
+        return copyStep(this, stage, state, instr, step);
       default: {
         const applied = applyMetadata(state.config.config ?? {}, state.flags, instr, x, this.where(instr));
         const next = { ...state, flags: applied.flags };
         const key = JSON.stringify([instr.kind, applied.config, applied.author ?? null]);
-        return this.cachedStep(step, next, key, '', async () => this.metaState(next, nopCreatedBy(instr.original), applied.config, applied.author));
+        return this.cachedStep(step, next, key, '', async () => metaState(next, nopCreatedBy(instr.original), applied.config, applied.author));
       }
     }
   }
 
-  /** A config-only state: new container defaults and an empty_layer history entry. */
-  private metaState(state: State, createdBy: string, defaults: ImageConfig['config'] & object, author?: string): State {
-    const created = new Date().toISOString();
-    const history: HistoryEntry = { created, created_by: createdBy, empty_layer: true };
-    return this.withConfig(state, { ...state.config, created, ...(author !== undefined ? { author } : {}), config: defaults, history: [...(state.config.history ?? []), history] });
-  }
 
   /**
    * Looks the step up in the cache (unless --no-cache); on a miss computes it, stores config and
    * manifest, and records the entry. The state keeps the flags and args of `state`.
    */
-  private async cachedStep(step: number, state: State, instruction: string, content: string, compute: () => Promise<State>): Promise<State> {
+  async cachedStep(step: number, state: State, instruction: string, content: string, compute: () => Promise<State>): Promise<State> {
     const key = cacheKey(state.configDigest, instruction, content);
     if (!this.opts.noCache) {
       const hit = this.deps.cache.find(key, (d) => this.deps.content.has(d));
@@ -321,15 +285,15 @@ class Build {
   private store(state: State): { manifest: Digest } {
     if (state.stored) return state.stored;
     const configJson = encodeJson(state.config);
-    this.deps.content.putBytes(configJson.bytes);
+    this.content.putBytes(configJson.bytes);
     const manifest: ImageManifest = { ...sameManifestLayers(state.layers), config: { mediaType: MediaType.OciConfig, digest: configJson.digest, size: configJson.bytes.length } };
     const manifestJson = encodeJson(manifest);
-    this.deps.content.putBytes(manifestJson.bytes);
+    this.content.putBytes(manifestJson.bytes);
     return { manifest: manifestJson.digest };
   }
 
   /** A layer step: a fresh view on the parent, `work` in it, its upper directory as the new layer. */
-  private async layerState(state: State, createdBy: string, what: string, work: (view: MountedView) => Promise<string[]>): Promise<State> {
+  async layerState(state: State, createdBy: string, what: string, work: (view: MountedView) => Promise<string[]>): Promise<State> {
     const view = await mountView(this.deps.snapshotter, this.dir, topChain(state.config));
     try {
       let stubs: string[];
@@ -339,7 +303,7 @@ class Build {
         await view.unmount();
       }
       removeMountStubs(this.deps.snapshotter.viewUpperDir(view.id), stubs);
-      const layer = await storeViewLayer(this.deps.content, this.deps.snapshotter, view.id, state.config.rootfs.diff_ids, what);
+      const layer = await storeViewLayer(this.content, this.deps.snapshotter, this.lease, view.id, state.config.rootfs.diff_ids, what);
       const created = new Date().toISOString();
       const config: ImageConfig = {
         ...state.config,
@@ -347,114 +311,14 @@ class Build {
         rootfs: { type: 'layers', diff_ids: [...state.config.rootfs.diff_ids, layer.diffID] },
         history: [...(state.config.history ?? []), { created, created_by: createdBy }],
       };
-      return { ...this.withConfig(state, config), layers: [...state.layers, layer.descriptor] };
+      return { ...withConfig(state, config), layers: [...state.layers, layer.descriptor] };
     } finally {
       await view.remove();
     }
   }
 
-  private async runStep(stage: Stage, state: State, instr: RunInstruction, step: number): Promise<State> {
-    const defaults = state.config.config ?? {};
-    const argv = commandArgv(instr.command, defaults.Shell);
-    const expand = (raw: string) => expandWord(raw, this.vars(state), this.escape);
-    const workdir = defaults.WorkingDir || '/';
-    const mountKey = JSON.stringify(instr.mounts.map((m) => ({ ...m, ...('target' in m && m.target !== undefined ? { target: expand(m.target) } : {}) })));
-    const key = JSON.stringify(['RUN', argv, [...state.args], mountKey, instr.network ?? null, instr.security ?? null]);
-    return this.cachedStep(step, state, key, await this.bindContent(instr, stage, expand), () =>
-      this.layerState(state, runCreatedBy(instr.original, state.args), `the layer of ${this.where(instr)}`, async (view) => {
-        const stepDir = join(this.dir, `step-${step}-${view.id.slice(0, 8)}`);
-        mkdirSync(stepDir, { recursive: true, mode: 0o700 });
-        try {
-          const mounts = await runMounts(instr.mounts, expand, {
-            contextDir: this.opts.contextDir,
-            fromRoot: (ref) => this.fromRoot(ref, stage),
-            cacheDir: (id) => this.deps.cache.mountDir(id),
-            secrets: this.opts.secrets ?? {},
-            privateDir: stepDir,
-            workdir,
-          }, this.where(instr));
-          const command = this.runArgv(instr, defaults.Shell, stepDir);
-          const { code, stubs } = await runProcess(this.deps.runtime, {
-            id: `${this.id.slice(0, 32)}-${step}`,
-            hostname: this.id.slice(0, 12),
-            rootfs: view.rootfs,
-            bundleDir: stepDir,
-            args: command.argv,
-            imageEnv: defaults.Env ?? [],
-            buildArgs: state.args,
-            cwd: workdir,
-            user: defaults.User,
-            net: await this.network(instr.network),
-            mounts: [...mounts, ...command.mounts],
-            onOutput: (stream, data) => this.emit({ type: 'output', step, stream, data }),
-            ...(this.opts.signal ? { signal: this.opts.signal } : {}),
-          });
-          if (code !== 0 && this.opts.signal?.aborted) throw cancelled(`at STEP ${step} "${instr.original}" (${this.where(instr)})`);
-          if (code !== 0) {
-            throw new HullError('RUNTIME_FAILED', `Cannot build at STEP ${step} "${instr.original}" (${this.where(instr)}): exit status ${code}`, {
-              hint: 'the command failed inside the build; its output is above. Fix the command or the files it needs, then build again (steps before it come from the cache)',
-            });
-          }
-          return stubs;
-        } finally {
-          rmSync(stepDir, { recursive: true, force: true });
-        }
-      }),
-    );
-  }
-
-  /**
-   * What the bind mounts of a RUN step show it, for the step's cache key (BuildKit keys on it too):
-   * the content of a context path (names, modes, owners, contents, as COPY hashes them), or the
-   * state of the stage or the ID of the image named by from=. Secret and cache mounts stay out.
-   */
-  private async bindContent(instr: RunInstruction, stage: Stage, expand: (raw: string) => string): Promise<string> {
-    const parts: string[] = [];
-    for (const m of instr.mounts) {
-      if (m.type !== 'bind') continue;
-      if (m.from !== undefined) {
-        parts.push(`from:${await this.fromIdentity(expand(m.from), stage)}`);
-        continue;
-      }
-      const source = expand(m.source ?? '/');
-      const root: SourceRoot = { dir: this.opts.contextDir, name: 'the build context', excluded: () => false, skipDir: () => false, keepOwners: true };
-      const rel = cleanSource(source).join('/');
-      const host = resolveInRoot(root.dir, rel);
-      // A missing source fails the step (runMounts), so it is never recorded under this key.
-      parts.push(pathExists(host) ? hashSources(root, [{ source, rel, host, isDir: statSync(host).isDirectory() }], {}) : 'missing');
-    }
-    return parts.length === 0 ? '' : JSON.stringify(parts);
-  }
-
-  /** What an earlier stage ended in, or an image's ID (pulled when missing): the part of a cache key that from= names. */
-  private async fromIdentity(ref: string, stage: Stage): Promise<string> {
-    const earlier = findStage(this.opts.file, ref, stage.index);
-    if (earlier) return this.finished.get(earlier.index)?.configDigest ?? '';
-    let image = this.deps.images.find(ref);
-    if (!image) {
-      this.emit({ type: 'pull', image: ref });
-      image = await this.deps.pull(ref, this.opts.platform);
-    }
-    return image.id;
-  }
-
-  /**
-   * The RUN command: exec form as written, shell form through SHELL (the parser already put
-   * here-documents back into the script). A lone `RUN <<EOF` whose body starts with `#!` is a
-   * script file for that interpreter: it is bound into the step and executed, as BuildKit does.
-   */
-  private runArgv(instr: RunInstruction, shell: string[] | undefined, stepDir: string): { argv: string[]; mounts: SpecMount[] } {
-    const only = instr.heredocs.length === 1 ? instr.heredocs[0] : undefined;
-    if (instr.command.form === 'shell' && only && instr.command.script === only.content && only.content.startsWith('#!')) {
-      const file = join(stepDir, 'heredoc-script');
-      writeFileSync(file, only.content, { mode: 0o755 });
-      return { argv: [HEREDOC_SCRIPT], mounts: [{ destination: HEREDOC_SCRIPT, type: 'bind', source: file, options: ['rbind', 'ro', 'nosuid', 'nodev'] }] };
-    }
-    return { argv: commandArgv(instr.command, shell), mounts: [] };
-  }
-
   /** The network of RUN steps, attached once per build on first use and detached at the end. */
-  private async network(perStep: RunInstruction['network']): Promise<NetworkAttachment> {
+  async network(perStep: RunInstruction['network']): Promise<NetworkAttachment> {
     const mode = perStep === 'none' || perStep === 'host' ? perStep : (this.opts.network ?? (this.deps.network ? 'bridge' : 'none'));
     if (mode === 'none') return { hostNetwork: false, etc: {} };
     if (mode === 'host' && perStep === 'host') {
@@ -473,67 +337,14 @@ class Build {
     return this.net;
   }
 
-  /** The filesystem of an earlier stage or an image, for COPY --from and RUN --mount=from=. */
-  private async fromRoot(ref: string, stage: Stage): Promise<string> {
-    const open = this.readViews.get(ref);
-    if (open) return open.rootfs;
-    const earlier = findStage(this.opts.file, ref, stage.index);
-    let top: Digest | undefined;
-    if (earlier) {
-      const s = this.finished.get(earlier.index);
-      if (!s) throw new HullError('INTERNAL', `Cannot use stage "${ref}": it was not built`);
-      top = topChain(s.config);
-    } else {
-      let image = this.deps.images.find(ref);
-      if (!image) {
-        this.emit({ type: 'pull', image: ref });
-        image = await this.deps.pull(ref, this.opts.platform);
-      }
-      const { manifest, config } = this.deps.loadImage(image);
-      top = topChain(config);
-      if (top !== undefined && !this.deps.snapshotter.hasLayer(top)) await this.deps.unpack(manifest, config);
-    }
-    const view = await mountView(this.deps.snapshotter, this.dir, top);
-    this.readViews.set(ref, view);
-    return view.rootfs;
+  /** The filesystem of an earlier stage or an image (bases.ts), mounted once per build. */
+  fromRoot(ref: string, stage: Stage): Promise<string> {
+    return fromRoot(this, ref, stage);
   }
 
-  private async copyStep(stage: Stage, state: State, instr: CopyInstruction, step: number): Promise<State> {
-    const where = this.where(instr);
-    const expand = (raw: string) => expandWord(raw, this.vars(state), this.escape);
-    const defaults = state.config.config ?? {};
-    if (instr.kind === 'ADD' && instr.sources.some((s) => /^[a-z]+:\/\//i.test(expand(s)))) {
-      throw new HullError('UNSUPPORTED', `Cannot ADD a URL at ${where}: remote sources are not supported yet`, { hint: 'download the file into the build context and ADD or COPY it from there' });
-    }
-    const sources = instr.sources.map(expand);
-    const rawDest = expand(instr.dest);
-    const dest = rawDest.startsWith('/') ? rawDest : `${(defaults.WorkingDir || '/').replace(/\/$/, '')}/${rawDest}`;
-    const root: SourceRoot = instr.from !== undefined
-      ? { dir: await this.fromRoot(instr.from, stage), name: `"${instr.from}"`, excluded: () => false, skipDir: () => true, keepOwners: true }
-      : { dir: this.opts.contextDir, name: 'the build context', excluded: (rel) => this.opts.filter.excluded(rel), skipDir: (rel) => this.opts.filter.skipDir(rel), keepOwners: false };
-    const mode = instr.chmod !== undefined ? parseChmod(expand(instr.chmod), where) : undefined;
-    const chown = instr.chown !== undefined ? expand(instr.chown) : undefined;
-    const heredocs = instr.heredocs.map((h) => ({ name: h.name, content: h.expand ? expandHeredoc(h.content, this.vars(state)) : h.content }));
-    const items = resolveSources(root, sources.filter((s) => !instr.heredocs.some((h) => s === `<<${h.name}` || s === `<<-${h.name}`)));
-    // The owner needs the destination's /etc/passwd: resolved in the parent's view below; numeric ids now.
-    const numericOwner = chown !== undefined && /^\d+(:\d+)?$/.test(chown) ? parseNumericOwner(chown) : undefined;
-    const contentHash = hashSources(root, items, { ...(numericOwner ? { owner: numericOwner } : {}), ...(mode !== undefined ? { mode } : {}) }) + JSON.stringify(heredocs);
-    const summary = items.length === 1 && heredocs.length === 0 ? `${items[0]?.isDir ? 'dir' : 'file'}:${contentHash.slice(0, 64)}` : `multi:${contentHash.slice(0, 64)}`;
-    const key = JSON.stringify([instr.kind, sources, dest, chown ?? null, mode ?? null, instr.from ?? null]);
-    return this.cachedStep(step, state, key, contentHash, () =>
-      this.layerState(state, copyCreatedBy(instr.kind, summary, rawDest), `the layer of ${where}`, async (view) => {
-        const owner = chown === undefined ? undefined : numericOwner ?? ownerIn(view.rootfs, chown);
-        const opts = { dest, ...(owner ? { owner } : {}), ...(mode !== undefined ? { mode } : {}), extract: instr.kind === 'ADD' };
-        try {
-          if (heredocs.length > 0) writeHeredocs(view.rootfs, heredocs, opts);
-          if (items.length > 0) await copyInto(view.rootfs, root, items, opts);
-        } catch (err) {
-          if (isHullError(err)) throw err;
-          throw new HullError('INVALID_ARGUMENT', `Cannot ${instr.kind} at ${where}: ${errorMessage(err)}`, { cause: err });
-        }
-        return [];
-      }),
-    );
+  /** Keeps blobs the image will share (a base image's layers) from GC until the build ends. */
+  holdBlobs(digests: readonly Digest[]): Promise<void> {
+    return this.lease.hold(digests);
   }
 
   /** The target's last state, with --label, stored and recorded under its names. */
@@ -541,38 +352,13 @@ class Build {
     const names = (this.opts.tags ?? []).map(normaliseName);
     let final = state;
     if (this.opts.labels && Object.keys(this.opts.labels).length > 0) {
-      final = this.withConfig(state, { ...state.config, config: { ...state.config.config, Labels: { ...(state.config.config?.Labels ?? {}), ...this.opts.labels } } });
+      final = withConfig(state, { ...state.config, config: { ...state.config.config, Labels: { ...(state.config.config?.Labels ?? {}), ...this.opts.labels } } });
     }
+    // Base layers are the base image's blobs: held since the base was chosen (holdBlobs), checked here.
+    requireBlobs(this.content, sameManifestLayers(final.layers), 'build');
     const stored = this.store(final);
-    const image = await this.deps.images.add({ id: final.configDigest, manifest: stored.manifest, manifestMediaType: MediaType.OciManifest, created: final.config.created ?? new Date().toISOString() }, names);
+    const image = await this.deps.images.add({ id: final.configDigest, manifest: stored.manifest, manifestMediaType: MediaType.OciManifest, created: final.config.created ?? new Date().toISOString() }, names, this.lease);
     this.emit({ type: 'image', id: image.id, names });
     return { id: image.id, names };
   }
-}
-
-/** SIGINT or SIGTERM stopped the build (the CLI aborts its signal); INTERNAL, as a cancelled pull. */
-function cancelled(where: string): HullError {
-  return new HullError('INTERNAL', `Cannot build ${where}: cancelled`, { hint: 'the steps that finished are in the build cache: build again to go on from there' });
-}
-
-function archOf(platform: string | undefined): string {
-  if (platform) return platform.split('/')[1] ?? 'amd64';
-  return process.arch === 'x64' ? 'amd64' : process.arch;
-}
-
-function parseChmod(value: string, where: string): number {
-  if (!/^[0-7]{3,4}$/.test(value)) throw new HullError('INVALID_ARGUMENT', `Cannot use --chmod=${value} at ${where}: expected an octal mode such as 755 or 0644`);
-  return parseInt(value, 8);
-}
-
-function parseNumericOwner(spec: string): { uid: number; gid: number } {
-  const [u, g] = spec.split(':');
-  return { uid: Number(u), gid: Number(g ?? u) };
-}
-
-/** --chown=user[:group] with names from the destination's /etc/passwd and /etc/group; no group: the uid as gid. */
-function ownerIn(rootfs: string, spec: string): { uid: number; gid: number } {
-  const [user = '', group] = spec.split(':');
-  const u = resolveUser(rootfs, group === undefined ? user : `${user}:${group}`);
-  return { uid: u.uid, gid: group === undefined ? u.uid : u.gid };
 }

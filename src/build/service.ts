@@ -6,16 +6,14 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { HullError, errnoCode } from '../errors.js';
-import type { FsContentStore } from '../content/store.js';
+import type { ContentStore } from '../content/store.js';
 import type { Snapshotter } from '../snapshots/snapshotter.js';
 import type { RuntimeOptions } from '../runtime/runc.js';
-import type { ImageStore, ImageRecord } from '../images/image-store.js';
+import type { ImageStore } from '../images/image-store.js';
 import type { ImageService } from '../images/image-service.js';
 import type { ContainerNetworking } from '../network/service.js';
 import type { EventLog } from '../events/event-log.js';
 import { parsePlatform } from '../oci/platform.js';
-import { parseImageConfig } from '../oci/image-config.js';
-import { parseManifest } from '../oci/manifest.js';
 import type { BuildCache } from './cache.js';
 import type { BuildEventSink } from './events.js';
 import type { BuildOptions, BuildResult } from './builder.js';
@@ -30,7 +28,7 @@ export interface BuildRequest extends Omit<BuildOptions, 'file' | 'filter'> {
 export interface BuildServiceDeps {
   root: string;
   runroot: string;
-  content: FsContentStore;
+  content: ContentStore;
   imageStore: ImageStore;
   images: ImageService;
   snapshotter: () => Promise<Snapshotter>;
@@ -68,7 +66,7 @@ export class BuildService {
     if (snapshotter.driver !== 'overlay') {
       throw new HullError('UNSUPPORTED', 'Cannot build: the copy storage driver keeps no separate layer of changes', { hint: 'use the overlay driver (the default where the kernel allows it)' });
     }
-    const [{ parseContainerfile }, { loadIgnoreFile }, { buildImage }, { unpackImage }] = await Promise.all([import('./parse.js'), import('./ignore-file.js'), import('./builder.js'), import('../images/unpack.js')]);
+    const [{ parseContainerfile }, { loadIgnoreFile }, { buildImage }] = await Promise.all([import('./parse.js'), import('./ignore-file.js'), import('./builder.js')]);
     const file = parseContainerfile(text, path === '-' ? 'Containerfile' : path);
     const filter = await loadIgnoreFile(contextDir, path === '-' ? undefined : path);
     const { content } = this.deps;
@@ -82,13 +80,10 @@ export class BuildService {
         runtime: this.deps.runtime,
         ...(this.deps.network && req.network !== 'none' ? { network: this.deps.network } : {}),
         cache: await this.cache(),
-        pull: async (ref, platform) => (await this.deps.images.pull(ref, platform !== undefined ? { platform: parsePlatform(platform) } : {})).record,
-        loadImage: (image: ImageRecord) => {
-          const parsed = parseManifest(content.readBytes(image.manifest), image.manifestMediaType);
-          if (parsed.kind !== 'manifest') throw new HullError('INVALID_FORMAT', `Cannot use image "${image.id}": its manifest is an index`);
-          return { manifest: parsed.manifest, config: parseImageConfig(content.readBytes(parsed.manifest.config.digest)) };
+        ensureImage: async (ref, o) => {
+          const d = await this.deps.images.ensureUnpacked(ref, { pull: o.pull, onPull: o.onPull, ...(o.platform !== undefined ? { pullOptions: { platform: parsePlatform(o.platform) } } : {}) });
+          return { record: d.record, manifest: d.manifest, config: d.config, top: d.top };
         },
-        unpack: async (manifest, config) => void (await unpackImage(content, snapshotter, manifest, config)),
         parseTriggers: (triggers) => parseContainerfile(`FROM scratch\n${triggers.join('\n')}\n`, 'ONBUILD trigger').stages[0]?.instructions ?? [],
       },
       {

@@ -24,9 +24,16 @@ export interface Command {
   usesEngine?: boolean;
   minArgs?: number;
   maxArgs?: number;
+  /** A group's subcommands and their options (`hull volume ls`), for help and shell completion. */
+  subcommands?: Record<string, { summary: string; usage: string; options: OptionSpec[] }>;
   /** Resolves to the process exit code. */
   run(ctx: CliContext, args: ParsedArgs): Promise<number>;
 }
 
-export const FORMAT_OPTION: OptionSpec = { name: 'format', short: 'f', type: 'string', valueName: 'FORMAT', description: 'output format: "json", or a Go-style template such as {{.ID}}' };
-export const FORMAT_JSON_OPTION: OptionSpec = { name: 'format', type: 'string', valueName: 'FORMAT', description: 'output format: "table" (default), "json", or a Go-style template such as {{.ID}}' };
+export const FORMAT_OPTION: OptionSpec = { name: 'format', short: 'f', type: 'string', valueName: 'FORMAT', description: 'output format: "json", or a Go template such as {{.ID}}' };
+export const FORMAT_JSON_OPTION: OptionSpec = {
+  name: 'format',
+  type: 'string',
+  valueName: 'FORMAT',
+  description: 'output format: "table" (default), "json", a Go template such as {{.ID}}, or "table TEMPLATE" for columns with headers',
+};

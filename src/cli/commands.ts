@@ -51,6 +51,7 @@ export const COMMANDS: Record<string, CommandEntry> = {
   'image-prune': { summary: 'Remove unused images', load: async () => (await import('./commands/image-prune.js')).default, hidden: true },
   'system-df': { summary: 'Show disk usage', load: async () => (await import('./commands/system.js')).default, hidden: true },
   'system-prune': { summary: 'Remove unused data', load: async () => (await import('./commands/system-prune.js')).default, hidden: true },
+  'system-check': { summary: 'Check the store for damage and leftovers', load: async () => (await import('./commands/system-check.js')).default, hidden: true },
   build: { summary: 'Build an image from a Containerfile or Dockerfile', load: async () => (await import('./commands/build.js')).build },
   'builder-prune': { summary: 'Remove the build cache', load: async () => (await import('./commands/build.js')).builderPrune, hidden: true },
   tag: { summary: 'Give an image another name', load: async () => (await import('./commands/tag.js')).default },
@@ -63,13 +64,14 @@ export const COMMANDS: Record<string, CommandEntry> = {
   registry: { summary: 'Run an OCI Distribution registry (serve, gc)', load: async () => (await import('./commands/registry.js')).default },
   info: { summary: 'Show how hull is set up on this host', load: async () => (await import('./commands/info.js')).default },
   version: { summary: 'Show the hull version', load: async () => (await import('./commands/version.js')).default },
+  completion: { summary: 'Print a shell completion script (bash, zsh or fish)', load: async () => (await import('./commands/completion.js')).default },
 };
 
 /** `hull image ls` and `hull container rm` spell the same commands by object, as docker allows. */
 export const GROUPS: Record<string, Record<string, string>> = {
   image: { ls: 'images', list: 'images', rm: 'rmi', remove: 'rmi', import: 'import', tag: 'tag', inspect: 'inspect', pull: 'pull', push: 'push',
     save: 'save', load: 'load', history: 'history', prune: 'image-prune' },
-  system: { df: 'system-df', prune: 'system-prune', info: 'info' },
+  system: { df: 'system-df', prune: 'system-prune', check: 'system-check', info: 'info' },
   builder: { prune: 'builder-prune', build: 'build' },
   container: {
     ls: 'ps', list: 'ps', rm: 'rm', remove: 'rm', run: 'run', inspect: 'inspect', create: 'create', start: 'start', stop: 'stop',

@@ -44,6 +44,7 @@ export function groupCommand(g: GroupSpec): Command {
     description: groupHelp().split('\n').slice(2).join('\n').trimEnd(),
     ...(g.examples ? { examples: g.examples } : {}),
     options: [],
+    subcommands: { ...g.subs, ...Object.fromEntries(Object.entries(g.aliases ?? {}).flatMap(([alias, to]) => (g.subs[to] ? [[alias, g.subs[to]]] : []))) },
     stopAtPositional: true,
     ...(g.usesEngine === false ? { usesEngine: false } : {}),
     async run(ctx, { positionals }) {

@@ -1,4 +1,6 @@
-/** Rendering for the terminal: docker-style tables, sizes, relative times and Go-style templates. */
+/** Rendering for the terminal: docker-style tables, sizes, relative times and Go templates (format/). */
+import { formatList, kindOfTable } from './format/list-format.js';
+import { parseGoTemplate, runGoTemplate, type GoTemplate } from './format/template.js';
 
 /** Columns separated by at least three spaces, as docker aligns them. */
 export function table(headers: string[], rows: string[][]): string {
@@ -21,38 +23,29 @@ export function humanSize(bytes: number): string {
 
 export { timeAgo } from '../engine/views.js';
 
-function lookup(value: unknown, path: string): unknown {
-  let v = value;
-  for (const key of path.split('.').filter(Boolean)) {
-    if (typeof v !== 'object' || v === null) return undefined;
-    v = (v as Record<string, unknown>)[key];
-  }
-  return v;
-}
-
-function show(v: unknown): string {
-  if (v === undefined || v === null) return '<no value>';
-  if (typeof v === 'object') return Array.isArray(v) ? `[${v.map(show).join(' ')}]` : `map[${Object.entries(v).map(([k, x]) => `${k}:${show(x)}`).join(' ')}]`;
-  return String(v);
-}
-
 /**
- * The subset of Go templates that docker users type: {{.Field.Sub}}, {{json .Field}} and {{json .}},
- * plus \t and \n escapes. Anything else is left as written.
+ * A Go template on one value, as `inspect -f`, `info -f`, `version -f` and `events --format` run
+ * it (docker's templates.Parse, without the list formatter's \t and \n escapes). An unknown field
+ * of one of docker's structs is an error; a missing key of a map (Labels) prints <no value>.
+ * Throws INVALID_ARGUMENT for a malformed template or an unknown field.
  */
 export function renderTemplate(template: string, value: unknown): string {
-  return template
-    .replace(/\\t/g, '\t')
-    .replace(/\\n/g, '\n')
-    .replace(/\{\{\s*(json\s+)?\.([\w.]*)\s*\}\}/g, (_m, json: string | undefined, path: string) => {
-      const v = lookup(value, path);
-      return json ? JSON.stringify(v ?? null) : show(v);
-    });
+  // Commands call this once per item (inspect, events): parse each distinct template once.
+  if (lastParsed?.source !== template) lastParsed = parseGoTemplate(template);
+  return runGoTemplate(lastParsed, value, { missingKey: 'struct' });
 }
+let lastParsed: GoTemplate | undefined;
 
-/** Writes a list in the format asked for: table (default), json (one array), or a template per item. */
+/**
+ * Writes a list in the format asked for: table (default), json (one array), `table TEMPLATE` (a
+ * header row and aligned columns, as docker prints them), or a template per item. The whole
+ * output is rendered before any of it is written, so a template error prints nothing else.
+ */
 export function writeFormatted<T>(out: NodeJS.WritableStream, format: string | undefined, items: T[], asTable: (items: T[]) => string, asJson: (item: T) => unknown): void {
-  if (format === undefined || format === 'table') out.write(asTable(items));
+  if (format === undefined || format === 'table' || format === '') out.write(asTable(items));
   else if (format === 'json') out.write(JSON.stringify(items.map(asJson), null, 2) + '\n');
-  else for (const item of items) out.write(renderTemplate(format, asJson(item)) + '\n');
+  else {
+    const kind = kindOfTable(asTable([]).split(/ {2,}|\n/)[0]);
+    out.write(formatList(format, items.map((i) => asJson(i) as Record<string, unknown>), kind));
+  }
 }

@@ -5,7 +5,7 @@
  */
 import { chownSync, existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { HullError, printable } from '../errors.js';
+import { HullError, showUntrusted } from '../errors.js';
 import { writeJsonAtomic } from '../sys/atomic-write.js';
 import { applyMount, unmountIfMounted } from '../sys/mount.js';
 import { readHostLimits } from '../sys/host-limits.js';
@@ -93,7 +93,7 @@ function refuseLinkedMountDirs(rootfs: string, name: string): void {
   for (const dir of ['dev', 'proc', 'sys', 'run']) {
     const st = lstatSync(join(rootfs, dir), { throwIfNoEntry: false });
     if (st?.isSymbolicLink()) {
-      throw new HullError('UNSAFE_ARCHIVE', `Cannot start container "${name}": the image's /${dir} is a symbolic link (to "${printable(readlinkSync(join(rootfs, dir)))}"), which the runtime would follow when it mounts /${dir}`, { hint: `rebuild the image with /${dir} as a directory` });
+      throw new HullError('UNSAFE_ARCHIVE', `Cannot start container "${name}": the image's /${dir} is a symbolic link (to "${showUntrusted(readlinkSync(join(rootfs, dir)))}"), which the runtime would follow when it mounts /${dir}`, { hint: `rebuild the image with /${dir} as a directory` });
     }
   }
 }

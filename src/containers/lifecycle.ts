@@ -45,6 +45,8 @@ export interface LifecycleDeps {
   events: EventLog;
   /** Networks; without it every container gets a loopback-only namespace. */
   network?: ContainerNetworking;
+  /** The engine's environment (EngineOptions.env), for the monitor and its exit command. */
+  env: NodeJS.ProcessEnv;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -102,6 +104,7 @@ export class Lifecycle {
       await this.writeBundle(record, paths);
       const pid = await startMonitor({
         conmon: this.deps.conmon,
+        env: this.deps.env,
         runtime: this.deps.runtime.binary,
         runtimeStateDir: this.deps.runtime.stateDir,
         id: record.Id,

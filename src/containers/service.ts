@@ -17,10 +17,9 @@ import type { PortBinding } from '../network/ports.js';
 import { HullError } from '../errors.js';
 import { unmountIfMounted } from '../sys/mount.js';
 import { randomId } from '../sys/ids.js';
-import { chainIds } from '../oci/chain-id.js';
-import { parseImageConfig, type ImageConfig } from '../oci/image-config.js';
-import { parseManifest, type ImageManifest } from '../oci/manifest.js';
-import type { FsContentStore } from '../content/store.js';
+import type { ImageConfig } from '../oci/image-config.js';
+import type { ImageManifest } from '../oci/manifest.js';
+import type { ContentStore } from '../content/store.js';
 import type { ImageStore, ImageRecord } from '../images/image-store.js';
 import type { Snapshotter } from '../snapshots/snapshotter.js';
 import { deleteContainer, type RuntimeOptions } from '../runtime/runc.js';
@@ -36,11 +35,14 @@ import type { VolumeStore } from '../volumes/volume-store.js';
 import type { EventLog } from '../events/event-log.js';
 import { execInContainer, type ExecIO, type ExecOptions } from './exec.js';
 import { waitForContainer, WAIT_CONDITIONS, type WaitCondition, type WaitResult } from './wait.js';
-import { commitContainer, diffContainer, type CommitOptions } from './commit.js';
+import { execCapture } from '../sys/exec.js';
+import { commitContainer, diffContainer, releaseOrphanedPause, type CommitOptions, type PauseDeps } from './commit.js';
+import { readImage } from '../images/read-image.js';
 import type { Change } from '../archive/diff.js';
 import { checkName, generateName } from './names.js';
 import { ZERO_TIME, type ContainerRecord } from './record.js';
 import { isActive, reconcile } from './reconcile.js';
+import { transition } from './state-machine.js';
 import { matchContainer } from './filters.js';
 import { hostname as hostHostname } from 'node:os';
 import type { ContainerNetworking, EndpointSettings } from '../network/service.js';
@@ -48,7 +50,7 @@ import type { ContainerNetworking, EndpointSettings } from '../network/service.j
 export interface ContainerDeps {
   store: ContainerStore;
   images: ImageStore;
-  content: FsContentStore;
+  content: ContentStore;
   snapshotter: () => Promise<Snapshotter>;
   runtime: RuntimeOptions;
   root: string;
@@ -60,6 +62,8 @@ export interface ContainerDeps {
   network?: ContainerNetworking;
   /** The host facts create requests are checked against (rlimits). */
   host: () => CreateHost;
+  /** The engine's environment (EngineOptions.env): the monitor's PATH and HULL_* settings. */
+  env: NodeJS.ProcessEnv;
 }
 
 /** conmon truncates a log past this size unless --log-opt max-size says otherwise. */
@@ -75,9 +79,7 @@ export class ContainerService {
   }
 
   loadImage(image: ImageRecord): { manifest: ImageManifest; config: ImageConfig } {
-    const parsed = parseManifest(this.deps.content.readBytes(image.manifest), image.manifestMediaType);
-    if (parsed.kind !== 'manifest') throw new HullError('INVALID_FORMAT', `Cannot use image "${image.id}": its manifest is an index`);
-    return { manifest: parsed.manifest, config: parseImageConfig(this.deps.content.readBytes(parsed.manifest.config.digest)) };
+    return readImage(this.deps.content, image);
   }
 
   private reserveName(requested: string | undefined, id: string): string {
@@ -122,11 +124,8 @@ export class ContainerService {
     const name = this.reserveName(opts.name, id);
     const snapshotter = await this.deps.snapshotter();
     try {
-      const top = chainIds(config.rootfs.diff_ids).at(-1);
-      if (top !== undefined && !snapshotter.hasLayer(top)) {
-        const { unpackImage } = await import('../images/unpack.js');
-        await unpackImage(this.deps.content, snapshotter, manifest, config);
-      }
+      const { ensureUnpacked } = await import('../images/unpack.js');
+      const top = await ensureUnpacked({ root: this.deps.root, content: this.deps.content, snapshotter }, manifest, config);
       const mounts = await resolveMounts(opts.mounts, { volumes: this.deps.volumes, imageVolumes: [...Object.keys(config.config?.Volumes ?? {}), ...opts.volumes] });
       this.addVolumesFrom(mounts, opts.volumesFrom);
       await snapshotter.prepareView(id, top);
@@ -219,6 +218,7 @@ export class ContainerService {
   /** Persists the exit of a container that died unobserved, then returns the current record. */
   async refresh(idOrName: string): Promise<ContainerRecord> {
     const r = this.deps.store.get(idOrName);
+    await this.releaseOrphanedPause(r.Id);
     return (await this.lifecycle.cleanup(r.Id)) ?? this.deps.store.get(r.Id);
   }
 
@@ -337,8 +337,12 @@ export class ContainerService {
       }
       await this.lifecycle.kill(record, 'KILL').catch(() => {});
       await this.lifecycle.wait(record.Id).catch(() => undefined);
+      // An --rm container is removed by whoever records its exit: that may just have been done.
+      if (!this.deps.store.find(record.Id)) return record;
     }
     const paths = this.lifecycle.paths(record.Id);
+    // Marked first: an rm killed half-way leaves a record that says so (hull system check, rm -f again).
+    await this.deps.store.update(record.Id, (r) => transition(r, 'removing'));
     await deleteContainer(this.deps.runtime, record.Id);
     await unmountIfMounted(paths.rootfs);
     await this.deps.network?.detach(record.Id).catch(() => {});
@@ -449,22 +453,33 @@ export class ContainerService {
     await withRootfs(await this.deps.snapshotter(), record, this.lifecycle.paths(record.Id), (rootfs) => writeTarFromDir(rootfs, out));
   }
 
-  /** A new image from the container's changes; a running container is paused meanwhile unless `pause` is false. */
-  async commit(idOrName: string, opts: CommitOptions & { pause?: boolean }): Promise<ImageRecord> {
+  /** A new image from the container's changes; a running container is paused meanwhile (and the pause owned: commit.ts) unless `pause` is false. */
+  async commit(idOrName: string, opts: CommitOptions): Promise<ImageRecord> {
     const record = this.inspect(idOrName);
-    const pause = opts.pause !== false && record.State.Status === 'running';
-    if (pause) await this.lifecycle.pause(record, true);
-    try {
-      return await this.commitPaused(record, opts);
-    } finally {
-      if (pause) await this.lifecycle.pause(this.inspect(record.Id), false);
-    }
-  }
-
-  private async commitPaused(record: ContainerRecord, opts: CommitOptions): Promise<ImageRecord> {
-    const image = await commitContainer({ content: this.deps.content, images: this.deps.images, snapshotter: await this.deps.snapshotter(), loadImage: (i) => this.loadImage(i) }, record, opts);
+    const image = await commitContainer({ ...this.pauseDeps(), root: this.deps.root, content: this.deps.content, images: this.deps.images, snapshotter: await this.deps.snapshotter(), loadImage: (i) => this.loadImage(i) }, record, opts);
     this.deps.events.emit('container', 'commit', record.Id, { name: record.Name, image: image.id });
     return image;
+  }
+
+  /** Undoes a pause whose owner (a killed commit) is gone; see commit.ts. */
+  releaseOrphanedPause(id: string): Promise<boolean> {
+    return releaseOrphanedPause(this.pauseDeps(), id);
+  }
+
+  /** For commit.ts: who paused a container on an operation's behalf (a killed commit's pause is undone). */
+  private pauseDeps(): PauseDeps {
+    return {
+      runroot: this.deps.runroot,
+      status: (id) => this.inspect(id).State.Status,
+      setPaused: (id, p) => this.lifecycle.pause(this.inspect(id), p),
+      // A commit killed during `runc pause` or `runc resume` leaves runc and the record disagreeing:
+      // resume in runc whatever the record says (it refuses harmlessly when not paused), then record it.
+      resumeOrphaned: async (id) => {
+        await execCapture([this.deps.runtime.binary, '--root', this.deps.runtime.stateDir, 'resume', id]);
+        const r = await this.deps.store.update(id, (c) => void (c.State.Status === 'paused' && (c.State.Status = 'running')));
+        this.deps.events.emit('container', 'unpause', id, { name: r.Name });
+      },
+    };
   }
 
   async diff(idOrName: string): Promise<Change[]> {

@@ -2,20 +2,22 @@
  * Container state transitions, in Docker's words. One table, and one function that makes every
  * change of State.Status (`transition`), so an impossible move (pause an exited container) is an
  * error, not a bug. hull enters created, running, paused, restarting (a restart policy waiting out
- * its back-off) and exited; Docker's `removing` and `dead` are words a filter may use, never a state
- * a record is in (removal renames the record away under its lock: there is no half-removed record).
+ * its back-off), exited and removing (rm marks the record first, so an rm killed half-way leaves a
+ * record that says so: `rm -f` again or `system check --repair` finishes it). Docker's `dead` is a
+ * word a filter may use, never a state a record is in.
  */
 import { HullError } from '../errors.js';
 import type { ContainerRecord, ContainerStatus } from './record.js';
 
-type EnteredStatus = Exclude<ContainerStatus, 'removing' | 'dead'>;
+type EnteredStatus = Exclude<ContainerStatus, 'dead'>;
 
 const TRANSITIONS: Record<EnteredStatus, readonly ContainerStatus[]> = {
-  created: ['running', 'exited'],
+  created: ['running', 'exited', 'removing'],
   running: ['paused', 'exited', 'restarting', 'running'],
   paused: ['running', 'exited'],
-  restarting: ['running', 'exited'],
-  exited: ['running', 'exited', 'restarting'],
+  restarting: ['running', 'exited', 'removing'],
+  exited: ['running', 'exited', 'restarting', 'removing'],
+  removing: ['removing'],
 };
 
 export function canTransition(from: ContainerStatus, to: ContainerStatus): boolean {

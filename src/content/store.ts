@@ -3,18 +3,23 @@
  *
  *   <root>/content/                       layout version 1
  *     blobs/sha256/<hex>                  committed blobs, read-only (0444), named by their digest
- *     ingest/<random>                     blobs being written; never read as content
+ *     ingest/<pid>-<starttime>-<rand>     blobs being written (named by the writing process, see
+ *                                         sys/owner.ts); never read as content
+ *
+ * Writing needs a lease (images/lease.ts): a blob is only reachable through `writer(lease)`, so no
+ * operation can store a blob that a concurrent GC does not know is about to be used.
  *
  * Lifecycle of a blob: ingest (stream into ingest/, hashing and counting as it goes) -> verify
  * (digest and size against what the caller expected) -> commit (fsync, chmod 0444, rename into
  * blobs/). A kill -9 before the rename leaves only an ingest file, removed by GC; after it, the blob
- * is complete. Committing a blob that already exists is success.
+ * is complete. Committing a blob that already exists is success. Ingest files of dead processes
+ * are reclaimed by reclaimIngests (GC and every new lease call it).
  */
 import { createReadStream, createWriteStream, mkdirSync, readdirSync, readFileSync, statSync, unlinkSync, chmodSync, renameSync, openSync, fsyncSync, closeSync, rmSync, writeSync } from 'node:fs';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { join } from 'node:path';
-import { randomBytes } from '../sys/random.js';
+import { ownedName, ownedNameAlive } from '../sys/owner.js';
 import { HullError, errnoCode } from '../errors.js';
 import { Digester, digestAlgorithm, digestHex, sha256, type Digest } from '../oci/digest.js';
 
@@ -35,15 +40,63 @@ export interface Expected {
   what?: string;
 }
 
-/** The narrow read side: what an unpacker or exporter needs. */
+/**
+ * The content store as its users see it, narrowest first (a consumer asks for the least it needs):
+ *   BlobReader     read blobs: unpack, save, push, inspect, df
+ *   BlobIngester   write blobs: handed out only under a lease (ContentStore.writer)
+ *   ContentStore   a reader that can hand out writers: what pull, load, import, commit, build take
+ *   ContentAdmin   list, delete and verify: only GC and `hull system check`
+ * FsContentStore is the one implementation.
+ */
 export interface BlobReader {
   has(digest: Digest): boolean;
   readBytes(digest: Digest): Buffer;
-  openRead(digest: Digest): Readable;
+  /** `range`: inclusive byte offsets, as fs.createReadStream takes them (a resumed upload). */
+  openRead(digest: Digest, range?: { start?: number; end?: number }): Readable;
   size(digest: Digest): number;
 }
 
-export class FsContentStore implements BlobReader {
+/** The narrow write side. Only a lease hands one out (FsContentStore.writer). */
+export interface BlobIngester {
+  /** Streams a blob in, verifying digest and size before it becomes visible. */
+  ingest(source: Readable | AsyncIterable<Uint8Array>, expected?: Expected): Promise<IngestResult>;
+  /** Stores bytes already in memory (manifests, configs). */
+  putBytes(bytes: Uint8Array, expected?: Expected): BlobInfo;
+  /** Removes a blob the operation added and no longer needs (a failed operation's undo). */
+  discard(digest: Digest): void;
+}
+
+export type BlobWriter = BlobReader & BlobIngester;
+
+export interface ContentStore extends BlobReader {
+  /** The write side, for the life of `lease`: every write checks that the lease is still held. */
+  writer(lease: WriteLease): BlobWriter;
+}
+
+export interface ContentAdmin extends ContentStore {
+  /** The store's directory; its root (leases, GC lock) is the directory above. */
+  readonly dir: string;
+  list(): Digest[];
+  delete(digest: Digest): void;
+  /** Size and last write; NOT_FOUND when absent. */
+  blobInfo(digest: Digest): { size: number; mtimeMs: number };
+  /** Whether the blob's bytes hash to its digest (reads all of it). */
+  verify(digest: Digest): Promise<boolean>;
+  listIngests(): Array<{ path: string; mtimeMs: number; size: number; ownerAlive: boolean | undefined }>;
+  reclaimIngests(unownedGraceMs?: number): string[];
+}
+
+/**
+ * What proves that an operation holds a GC lease (images/lease.ts implements it): blob writes,
+ * layer writes and image records all ask for one, so an operation cannot forget to take it.
+ */
+export interface WriteLease {
+  readonly id: string;
+  /** Throws INTERNAL when the lease was released: the write would be unprotected. */
+  assertHeld(action: string): void;
+}
+
+export class FsContentStore implements ContentAdmin {
   readonly dir: string;
 
   constructor(root: string) {
@@ -87,13 +140,47 @@ export class FsContentStore implements BlobReader {
     }
   }
 
-  openRead(digest: Digest): Readable {
+  openRead(digest: Digest, range?: { start?: number; end?: number }): Readable {
     if (!this.has(digest)) throw notFound(digest);
-    return createReadStream(this.blobPath(digest), { highWaterMark: 1 << 20 });
+    return createReadStream(this.blobPath(digest), { highWaterMark: 1 << 20, ...(range ?? {}) });
   }
 
-  /** Stores bytes already in memory (manifests, configs). */
-  putBytes(bytes: Uint8Array, expected: Expected = {}): BlobInfo {
+  blobInfo(digest: Digest): { size: number; mtimeMs: number } {
+    try {
+      const st = statSync(this.blobPath(digest));
+      return { size: st.size, mtimeMs: st.mtimeMs };
+    } catch (err) {
+      if (errnoCode(err) === 'ENOENT') throw notFound(digest);
+      throw err;
+    }
+  }
+
+  async verify(digest: Digest): Promise<boolean> {
+    const digester = new Digester(digestAlgorithm(digest));
+    for await (const chunk of this.openRead(digest)) digester.update(chunk as Buffer);
+    return digester.digest() === digest;
+  }
+
+  /** The write side, for the life of `lease`: every write checks that the lease is still held. */
+  writer(lease: WriteLease): BlobWriter {
+    return {
+      has: (d) => this.has(d),
+      readBytes: (d) => this.readBytes(d),
+      openRead: (d, range) => this.openRead(d, range),
+      size: (d) => this.size(d),
+      ingest: async (source, expected) => {
+        lease.assertHeld('store a blob');
+        return this.ingest(source, expected);
+      },
+      putBytes: (bytes, expected) => {
+        lease.assertHeld('store a blob');
+        return this.putBytes(bytes, expected);
+      },
+      discard: (d) => this.delete(d),
+    };
+  }
+
+  private putBytes(bytes: Uint8Array, expected: Expected = {}): BlobInfo {
     const digest = sha256(bytes);
     verify({ digest, size: bytes.length }, expected);
     if (this.has(digest)) return { digest, size: bytes.length };
@@ -110,8 +197,7 @@ export class FsContentStore implements BlobReader {
     return { digest, size: bytes.length };
   }
 
-  /** Streams a blob in, verifying digest and size before it becomes visible. */
-  async ingest(source: Readable | AsyncIterable<Uint8Array>, expected: Expected = {}): Promise<IngestResult> {
+  private async ingest(source: Readable | AsyncIterable<Uint8Array>, expected: Expected = {}): Promise<IngestResult> {
     const algorithm = expected.digest ? digestAlgorithm(expected.digest) : 'sha256';
     const digester = new Digester(algorithm);
     const tmp = this.ingestPath();
@@ -158,20 +244,36 @@ export class FsContentStore implements BlobReader {
     return readdirSync(join(this.dir, 'blobs', 'sha256')).map((hex) => `sha256:${hex}` as Digest);
   }
 
-  /** Ingest files left by killed processes; GC removes those not written to recently. */
-  listIngests(): Array<{ path: string; mtimeMs: number }> {
+  /** Ingest files; `ownerAlive` is undefined for a name that names no process (an older hull's). */
+  listIngests(): Array<{ path: string; mtimeMs: number; size: number; ownerAlive: boolean | undefined }> {
     const dir = join(this.dir, 'ingest');
     return readdirSync(dir).flatMap((name) => {
       try {
-        return [{ path: join(dir, name), mtimeMs: statSync(join(dir, name)).mtimeMs }];
+        const st = statSync(join(dir, name));
+        return [{ path: join(dir, name), mtimeMs: st.mtimeMs, size: st.size, ownerAlive: ownedNameAlive(name) }];
       } catch {
         return [];
       }
     });
   }
 
+  /**
+   * Removes the ingest files of dead processes, and unowned ones (an older hull's) not written to
+   * for `unownedGraceMs`. Returns the paths removed.
+   */
+  reclaimIngests(unownedGraceMs = 60_000): string[] {
+    const removed: string[] = [];
+    const limit = Date.now() - unownedGraceMs;
+    for (const f of this.listIngests()) {
+      if (f.ownerAlive === true || (f.ownerAlive === undefined && f.mtimeMs >= limit)) continue;
+      rmSync(f.path, { recursive: true, force: true });
+      removed.push(f.path);
+    }
+    return removed;
+  }
+
   private ingestPath(): string {
-    return join(this.dir, 'ingest', randomBytes(12).toString('hex'));
+    return join(this.dir, 'ingest', ownedName());
   }
 
   private commit(tmp: string, digest: Digest): void {

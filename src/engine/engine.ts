@@ -3,10 +3,12 @@
  * options. Nothing else in hull holds module-level state. Opening is cheap: the snapshotter (which
  * may probe overlayfs once per store) is opened on first use, so `hull images` never pays for it.
  */
-import { mkdirSync } from 'node:fs';
+import { makeDirs } from '../sys/make-dirs.js';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { which } from '../sys/which.js';
+import { HOST_PATH, which } from '../sys/which.js';
+import { DEFAULT_HOST_PATHS, type HostPaths } from '../sys/host-paths.js';
+import { DEFAULT_ROOT } from './defaults.js';
 import { FsContentStore } from '../content/store.js';
 import { ImageStore } from '../images/image-store.js';
 import { ImageService } from '../images/image-service.js';
@@ -39,12 +41,22 @@ export interface EngineOptions {
   conmon?: string;
   /** The hull entry script, for conmon's exit command; default: dist/src/main.js beside this file. */
   hullEntry?: string;
+  /** Host-wide state shared with other stores (sys/host-paths.ts); default /run/lock, /run/hull-*. */
+  hostPaths?: Partial<HostPaths>;
+  /**
+   * The environment the engine works in: PATH to find runc and conmon, HULL_* settings for the
+   * monitor's exit command. The engine never reads its process's environment: a front door passes
+   * its own (the CLI its shell's, the API service the service's). Default: the host's PATH only.
+   */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** argv that runs this hull with the same store: conmon's exit command calls it back. */
 function hullArgv(o: EngineOptions): string[] {
   const main = o.hullEntry ?? fileURLToPath(new URL('../main.js', import.meta.url));
-  return [process.execPath, main, '--root', o.root, '--runroot', o.runroot, ...(o.storageDriver ? ['--storage-driver', o.storageDriver] : []), ...(o.runtime ? ['--runtime', o.runtime] : [])];
+  // `--`: Node 20 reads --env-file (and the NODE_OPTIONS inside) from the script's own arguments
+  // unless they come after it; nothing a container is given may configure hull's own process.
+  return [process.execPath, '--', main, '--root', o.root, '--runroot', o.runroot, ...(o.storageDriver ? ['--storage-driver', o.storageDriver] : []), ...(o.runtime ? ['--runtime', o.runtime] : [])];
 }
 
 export interface Engine {
@@ -71,20 +83,25 @@ export interface Engine {
 }
 
 export function openEngine(options: EngineOptions): Engine {
-  mkdirSync(options.root, { recursive: true, mode: 0o700 });
-  mkdirSync(options.runroot, { recursive: true, mode: 0o700 });
+  makeDirs(options.root);
+  makeDirs(options.runroot);
   const content = new FsContentStore(options.root);
   const imageStore = new ImageStore(options.root);
   const containerStore = new ContainerStore(options.root);
   let snapshotterPromise: Promise<Snapshotter> | undefined;
-  const snapshotter = () => (snapshotterPromise ??= openSnapshotter(options.root, options.storageDriver));
+  const snapshotter = () => (snapshotterPromise ??= openSnapshotter(options.root, options.storageDriver, hostPaths.probeCache));
   const runtimeName = options.runtime ?? 'runc';
-  const runtime: RuntimeOptions = { binary: which(runtimeName) ?? runtimeName, stateDir: join(options.runroot, 'runc') };
+  const env = options.env ?? { PATH: HOST_PATH };
+  const hostPaths: HostPaths = { ...DEFAULT_HOST_PATHS, ...options.hostPaths };
+  const runtime: RuntimeOptions = { binary: which(runtimeName, env.PATH) ?? runtimeName, stateDir: join(options.runroot, 'runc') };
   const events = new EventLog(options.root);
   const volumes = new VolumeStore(options.root, (name) => volumesInUse(containerStore.list()).has(name));
   const networks = new NetworkService({
     root: options.root,
     runroot: options.runroot,
+    hostPaths,
+    // The default store's default bridge is hull0, as docker's is docker0; other stores' are hull-<id>.
+    ...(options.root === DEFAULT_ROOT ? { defaultBridge: 'hull0' } : {}),
     containersUsing: (name) => containerStore.list().filter((r) => r.HostConfig.NetworkMode === name || r.NetworkSettings?.Networks[name] !== undefined).map((r) => r.Name),
   });
   const containers = new ContainerService({
@@ -98,7 +115,8 @@ export function openEngine(options: EngineOptions): Engine {
     runtime,
     root: options.root,
     runroot: options.runroot,
-    conmon: which(options.conmon ?? 'conmon') ?? 'conmon',
+    conmon: which(options.conmon ?? 'conmon', env.PATH) ?? 'conmon',
+    env,
     hullArgv: hullArgv(options),
     host: () => ({ limits: readHostLimits() }),
   });

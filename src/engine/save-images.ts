@@ -3,11 +3,11 @@
  * target and renamed when complete, so an interrupted save never leaves half an archive; a stream
  * (the CLI's stdout, an API response) is written as it goes.
  */
-import { createWriteStream, renameSync, rmSync, statSync } from 'node:fs';
+import { createWriteStream, openSync, renameSync, rmSync, statSync } from 'node:fs';
 import { once } from 'node:events';
 import { dirname } from 'node:path';
 import type { Writable } from 'node:stream';
-import { HullError, errnoCode } from '../errors.js';
+import { HullError, errnoCode, errorMessage } from '../errors.js';
 import { randomBytes } from '../sys/random.js';
 import { DirSink, TarSink } from '../images/formats/entry-sink.js';
 import type { ImageService } from '../images/image-service.js';
@@ -27,13 +27,16 @@ export async function saveImages(images: ImageService, refs: readonly string[], 
     // a new file
   }
   if (isDir) throw new HullError('INVALID_ARGUMENT', `Cannot save to "${output}": it is a directory`, { hint: 'give a file name, or use --format oci-dir' });
-  try {
-    statSync(dirname(output));
-  } catch (err) {
-    throw new HullError('NOT_FOUND', `Cannot save to "${output}": ${errnoCode(err) === 'ENOENT' ? `the directory "${dirname(output)}" does not exist` : (err as Error).message}`, { hint: 'create the directory first, or give another path' });
-  }
+  // Opened here, so that a bad path is a clear error rather than a stream's 'error' event.
   const tmp = `${output}.${randomBytes(6).toString('hex')}.tmp`;
-  const out = createWriteStream(tmp, { flags: 'wx' });
+  let fd: number;
+  try {
+    fd = openSync(tmp, 'wx', 0o644);
+  } catch (err) {
+    const why = errnoCode(err) === 'ENOENT' ? `the directory "${dirname(output)}" does not exist` : errnoCode(err) === 'EACCES' ? 'permission denied' : errorMessage(err);
+    throw new HullError('INVALID_ARGUMENT', `Cannot save to "${output}": ${why}`, { hint: 'give -o a path in an existing, writable directory' });
+  }
+  const out = createWriteStream(tmp, { fd });
   try {
     await images.save(refs, format, new TarSink(out));
     out.end();

@@ -43,7 +43,7 @@ export function imageJson(d: ImageDetails): unknown {
   return {
     Id: d.record.id,
     RepoTags: d.record.names.map(displayName),
-    RepoDigests: d.record.names.map((n) => `${n.slice(0, n.lastIndexOf(':'))}@${d.record.manifest}`),
+    RepoDigests: [...new Set([...(d.record.digests ?? []), ...d.record.names.map((n) => `${n.slice(0, n.lastIndexOf(':'))}@${d.record.manifest}`)])].map(displayName),
     Created: c.created ?? d.record.created,
     Author: c.author ?? '',
     Config: c.config ?? {},
@@ -173,15 +173,17 @@ export function imageRows(images: ImageService, noTrunc: boolean, opts: { filter
   return records.flatMap((record) => {
     const details = images.details(record);
     const id = noTrunc ? record.id : shortId(record.id);
-    const names = record.names.length > 0 ? record.names.map(displayName) : ['<none>:<none>'];
+    // An image pulled by digest has no tag: docker lists its repository with <none>.
+    const untagged = (record.digests ?? []).map((rd) => `${displayName(rd.slice(0, rd.indexOf('@')) + ':x').slice(0, -2)}:<none>`);
+    const names = record.names.length > 0 ? record.names.map(displayName) : untagged.length > 0 ? [...new Set(untagged)] : ['<none>:<none>'];
     const labels = details.config.config?.Labels ?? {};
     return names.flatMap((display) => {
       const keep = filters.every(([k, values]) => values.some((v) => {
         switch (k) {
           case 'dangling':
-            return (record.names.length === 0) === (v === 'true' || v === '1');
+            return (record.names.length === 0 && (record.digests?.length ?? 0) === 0) === (v === 'true' || v === '1');
           case 'reference':
-            return record.names.length > 0 && globMatches(v, display);
+            return display !== '<none>:<none>' && globMatches(v, display);
           case 'label': {
             const eq = v.indexOf('=');
             return eq === -1 ? v in labels : labels[v.slice(0, eq)] === v.slice(eq + 1);

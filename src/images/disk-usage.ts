@@ -4,7 +4,7 @@
  * active when a container uses it; reclaimable is what `hull image prune -a` would free, i.e. the
  * blobs and layers that no active image shares.
  */
-import type { FsContentStore } from '../content/store.js';
+import type { BlobReader } from '../content/store.js';
 import type { Snapshotter } from '../snapshots/snapshotter.js';
 import { diskUsage } from '../volumes/volume-store.js';
 import type { ImageRecord } from './image-store.js';
@@ -18,7 +18,7 @@ export interface ImageUsage {
   reclaimable: number;
 }
 
-export function imageDiskUsage(content: FsContentStore, snapshotter: Snapshotter, images: readonly ImageRecord[], inUse: ReadonlySet<string>): ImageUsage {
+export function imageDiskUsage(content: BlobReader, snapshotter: Snapshotter, images: readonly ImageRecord[], inUse: ReadonlySet<string>): ImageUsage {
   const blobSize = new Map<string, number>();
   const layerSize = new Map<string, number>();
   const activeParts = new Set<string>();

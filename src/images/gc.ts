@@ -5,10 +5,10 @@
  * roots other modules keep between runs in <root>/gc-roots/ (the build cache; see gcRootsPath).
  * The whole run holds <root>/leases/gc.lock, so no lease appears or grows half-way through.
  */
-import { mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { writeJsonAtomic } from '../sys/atomic-write.js';
-import type { FsContentStore } from '../content/store.js';
+import type { BlobReader, ContentAdmin } from '../content/store.js';
 import type { Snapshotter } from '../snapshots/snapshotter.js';
 import { chainIds } from '../oci/chain-id.js';
 import { parseImageConfig } from '../oci/image-config.js';
@@ -16,10 +16,10 @@ import { parseManifest } from '../oci/manifest.js';
 import type { Digest } from '../oci/digest.js';
 import { withLock } from '../sys/lock.js';
 import type { ImageRecord, ImageStore } from './image-store.js';
-import { gcLockPath, liveLeases, type LiveLease } from './lease.js';
+import { gcLockPath, liveLeases, reclaimLeftovers, type LiveLease } from './lease.js';
 
 export interface GcDeps {
-  content: FsContentStore;
+  content: ContentAdmin;
   images: ImageStore;
   snapshotter: () => Promise<Snapshotter>;
   imagesInUse: () => Set<string>;
@@ -33,7 +33,7 @@ export interface GcResult {
 }
 
 /** The blobs and layers an image needs; missing or broken metadata yields what could be read. */
-export function imageRoots(content: FsContentStore, image: ImageRecord): { blobs: Digest[]; layers: Digest[] } {
+export function imageRoots(content: BlobReader, image: ImageRecord): { blobs: Digest[]; layers: Digest[] } {
   const blobs: Digest[] = [image.manifest, image.id];
   try {
     const parsed = parseManifest(content.readBytes(image.manifest), image.manifestMediaType);
@@ -46,7 +46,7 @@ export function imageRoots(content: FsContentStore, image: ImageRecord): { blobs
   }
 }
 
-function configLayers(content: FsContentStore, id: Digest): Digest[] {
+function configLayers(content: BlobReader, id: Digest): Digest[] {
   try {
     return chainIds(parseImageConfig(content.readBytes(id)).rootfs.diff_ids);
   } catch {
@@ -136,7 +136,7 @@ export async function collectGarbage(deps: GcDeps): Promise<GcResult> {
       }
       const blobs = deps.content.list().flatMap((digest) => {
         try {
-          return [{ digest, mtimeMs: statSync(deps.content.blobPath(digest)).mtimeMs }];
+          return [{ digest, mtimeMs: deps.content.blobInfo(digest).mtimeMs }];
         } catch {
           return [];
         }
@@ -146,20 +146,14 @@ export async function collectGarbage(deps: GcDeps): Promise<GcResult> {
     let reclaimed = 0;
     for (const b of plan.blobs) {
       try {
-        reclaimed += statSync(deps.content.blobPath(b)).size;
+        reclaimed += deps.content.blobInfo(b).size;
       } catch {
         // gone already
       }
       deps.content.delete(b);
     }
     for (const l of plan.layers) await snapshotter.removeLayer(l);
-    removeStaleIngests(deps.content, leases);
+    reclaimLeftovers(root);
     return { blobs: plan.blobs, layers: plan.layers, reclaimed };
   });
-}
-
-/** Ingest files of killed processes: older than every live lease (or a minute old when none is live). */
-function removeStaleIngests(content: FsContentStore, leases: readonly LiveLease[]): void {
-  const oldest = Math.min(Date.now() - 60_000, ...leases.map((l) => l.created - 1000));
-  for (const f of content.listIngests()) if (f.mtimeMs < oldest) rmSync(f.path, { recursive: true, force: true });
 }

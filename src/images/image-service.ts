@@ -6,10 +6,11 @@
 import { dirname } from 'node:path';
 import type { Readable } from 'node:stream';
 import { HullError } from '../errors.js';
-import type { FsContentStore } from '../content/store.js';
+import type { ContentAdmin } from '../content/store.js';
 import type { Snapshotter } from '../snapshots/snapshotter.js';
-import { parseImageConfig, type ImageConfig } from '../oci/image-config.js';
-import { parseManifest, type ImageManifest } from '../oci/manifest.js';
+import type { ImageConfig } from '../oci/image-config.js';
+import type { ImageManifest } from '../oci/manifest.js';
+import { readImage } from './read-image.js';
 import type { Digest } from '../oci/digest.js';
 import type { EventLog } from '../events/event-log.js';
 import { ImageStore, normaliseName, type ImageRecord } from './image-store.js';
@@ -25,7 +26,7 @@ import type { ImageUsage } from './disk-usage.js';
 import { withLease } from './lease.js';
 
 export interface ImageDeps {
-  content: FsContentStore;
+  content: ContentAdmin;
   images: ImageStore;
   snapshotter: () => Promise<Snapshotter>;
   /** Image ids that containers use: never deleted from under them. */
@@ -54,11 +55,25 @@ export class ImageService {
   }
 
   details(record: ImageRecord): ImageDetails {
-    const parsed = parseManifest(this.deps.content.readBytes(record.manifest), record.manifestMediaType);
-    if (parsed.kind !== 'manifest') throw new HullError('INVALID_FORMAT', `Cannot read image "${record.id}": its manifest is an index`);
-    const config = parseImageConfig(this.deps.content.readBytes(parsed.manifest.config.digest));
-    const size = parsed.manifest.layers.reduce((n, l) => n + l.size, parsed.manifest.config.size);
-    return { record, manifest: parsed.manifest, config, size };
+    const { manifest, config } = readImage(this.deps.content, record);
+    const size = manifest.layers.reduce((n, l) => n + l.size, manifest.config.size);
+    return { record, manifest, config, size };
+  }
+
+  /**
+   * An image ready to run or build on: found locally (or pulled when missing, or always with
+   * `pull`), and unpacked if its top layer is missing, under a lease (unpack.ts ensureUnpacked).
+   */
+  async ensureUnpacked(reference: string, opts: { pull?: boolean; pullOptions?: PullOptions; onPull?: () => void } = {}): Promise<ImageDetails & { top: Digest | undefined }> {
+    let record = opts.pull ? undefined : this.deps.images.find(reference);
+    if (!record) {
+      opts.onPull?.();
+      record = (await this.pull(reference, opts.pullOptions)).record;
+    }
+    const d = this.details(record);
+    const { ensureUnpacked } = await import('./unpack.js');
+    const top = await ensureUnpacked({ root: this.root, content: this.deps.content, snapshotter: await this.deps.snapshotter() }, d.manifest, d.config);
+    return { ...d, top };
   }
 
   get(nameOrId: string): ImageRecord {
@@ -67,7 +82,7 @@ export class ImageService {
 
   async importTarball(input: Readable, opts: ImportOptions): Promise<ImageRecord> {
     const { importRootfs } = await import('./import.js');
-    const image = await importRootfs({ content: this.deps.content, images: this.deps.images, snapshotter: await this.deps.snapshotter() }, input, opts);
+    const image = await importRootfs({ content: this.deps.content, images: this.deps.images, snapshotter: await this.deps.snapshotter(), root: this.root }, input, opts);
     this.deps.events.emit('image', 'import', image.id, { name: opts.name ?? '' });
     return image;
   }
@@ -78,7 +93,7 @@ export class ImageService {
     const sources = new BlobSourceStore(dirname(this.deps.content.dir));
     const snapshotter = await this.deps.snapshotter();
     // The pull cannot name its layers before it resolves the manifest: a time-only lease.
-    return withLease(this.root, 'pull', { enumerates: false }, () => pullImage({ content: this.deps.content, images: this.deps.images, snapshotter, sources }, reference, opts));
+    return withLease(this.root, 'pull', { enumerates: false }, (lease) => pullImage({ content: this.deps.content.writer(lease), lease, images: this.deps.images, snapshotter, sources }, reference, opts));
   }
 
   /** `hull push`: see push.ts. */
@@ -125,7 +140,8 @@ export class ImageService {
       const untagged: string[] = [];
       const deleted: Digest[] = [];
       for (const image of Object.values(doc.images)) {
-        if (inUse.has(image.id) || (!opts.all && image.names.length > 0)) continue;
+        // Dangling: neither a name nor a digest it was pulled by (docker keeps `repo@digest` images).
+        if (inUse.has(image.id) || (!opts.all && (image.names.length > 0 || (image.digests?.length ?? 0) > 0))) continue;
         untagged.push(...image.names);
         deleted.push(image.id);
         delete doc.images[image.id];

@@ -3,7 +3,9 @@
  *
  *   <root>/images.json       version 1, replaced atomically under <root>/images.lock
  *   { "version": 1,
- *     "images": { "<id>": { "id", "manifest", "manifestMediaType", "created", "names": [...] } } }
+ *     "images": { "<id>": { "id", "manifest", "manifestMediaType", "created", "names": [...],
+ *                          "digests"?: ["repository@sha256:..."],   docker's RepoDigests (pulls)
+ *                          "damaged"?: "why" } } }     set by `hull system check --repair`
  *
  * An image's id is its config digest (as docker and podman use). Names are fully qualified
  * references (docker.io/library/busybox:latest) and belong to one image at a time: tagging a name
@@ -16,6 +18,7 @@ import { HullError, errnoCode } from '../errors.js';
 import { writeJsonAtomic } from '../sys/atomic-write.js';
 import { withLock } from '../sys/lock.js';
 import type { Digest } from '../oci/digest.js';
+import type { WriteLease } from '../content/store.js';
 import { familiarString, formatReference, parseReference } from '../oci/reference.js';
 
 export interface ImageRecord {
@@ -24,6 +27,10 @@ export interface ImageRecord {
   manifestMediaType: string;
   created: string;
   names: string[];
+  /** Where it was pulled from, by digest: `docker.io/library/busybox@sha256:...` (docker's RepoDigests). */
+  digests?: string[];
+  /** Set by `hull system check --repair` when a blob is missing or corrupt; a pull or load of the image clears it. */
+  damaged?: string;
 }
 
 interface ImagesFile {
@@ -65,13 +72,25 @@ export class ImageStore {
     return Object.values(this.read().images);
   }
 
-  /** Records an image (or updates its manifest) and moves `names` onto it. */
-  async add(record: Omit<ImageRecord, 'names'>, names: readonly string[]): Promise<ImageRecord> {
+  /**
+   * Records an image (or updates its manifest) and moves `names` onto it. Only under the lease that
+   * protected its blobs and layers while they were written (lease.ts): after it, GC sees the record.
+   */
+  async add(record: Omit<ImageRecord, 'names'>, names: readonly string[], lease: WriteLease, repoDigests: readonly string[] = []): Promise<ImageRecord> {
+    lease.assertHeld('record an image');
     return this.update((doc) => {
       const existing = doc.images[record.id];
       const image: ImageRecord = existing ?? { ...record, names: [] };
+      if (image.damaged !== undefined) {
+        // Whoever records an image again has written all the blobs of its manifest: healed, with
+        // that manifest (a docker-archive load builds another one for the same config).
+        image.manifest = record.manifest;
+        image.manifestMediaType = record.manifestMediaType;
+        delete image.damaged;
+      }
       doc.images[record.id] = image;
       for (const name of names) moveName(doc, name, image);
+      if (repoDigests.length > 0) image.digests = [...new Set([...(image.digests ?? []), ...repoDigests])];
       return image;
     });
   }
@@ -113,6 +132,12 @@ function findIn(doc: ImagesFile, nameOrId: string): ImageRecord | undefined {
     full = normaliseName(nameOrId);
   } catch {
     full = undefined;
+  }
+  if (full !== undefined && full.includes('@')) {
+    // repository@digest: the image pulled as that, else the one whose manifest it is.
+    const digest = full.slice(full.indexOf('@') + 1);
+    const repoDigest = `${full.slice(0, full.indexOf('@')).replace(/:[^/:]*$/, '')}@${digest}`;
+    return Object.values(doc.images).find((i) => i.digests?.includes(repoDigest)) ?? Object.values(doc.images).find((i) => i.manifest === digest);
   }
   if (full !== undefined) {
     const byName = Object.values(doc.images).find((i) => i.names.includes(full));

@@ -1,13 +1,14 @@
 /**
  * `hull import`: a root filesystem tarball (plain, gzip or zstd) becomes a one-layer image, like
  * `docker import`. Steps: ingest the bytes -> apply them as a layer (which computes the diffID and
- * refuses unsafe entries) -> write config and manifest -> record the name. Any failure removes
- * what this import added, so a refused file leaves the store as it was.
+ * refuses unsafe entries) -> write config and manifest -> record the name, all under one lease (a
+ * concurrent GC keeps what it writes). Any failure removes what this import added, so a refused
+ * file leaves the store as it was.
  */
-import { openSync, readSync, closeSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { HullError } from '../errors.js';
-import type { FsContentStore } from '../content/store.js';
+import type { BlobReader, ContentStore } from '../content/store.js';
+import { withLease } from './lease.js';
 import type { Snapshotter } from '../snapshots/snapshotter.js';
 import type { ContainerDefaults, ImageConfig } from '../oci/image-config.js';
 import { MediaType, type Compression } from '../oci/media-types.js';
@@ -19,9 +20,10 @@ import type { ImageRecord, ImageStore } from './image-store.js';
 import { normaliseName } from './image-store.js';
 
 export interface ImportDeps {
-  content: FsContentStore;
+  content: ContentStore;
   images: ImageStore;
   snapshotter: Snapshotter;
+  root: string;
 }
 
 export interface ImportOptions {
@@ -35,17 +37,17 @@ export interface ImportOptions {
 
 const LAYER_TYPES: Record<Compression, string> = { none: MediaType.OciLayer, gzip: MediaType.OciLayerGzip, zstd: MediaType.OciLayerZstd };
 
-function sniffCompression(path: string): Compression {
-  const buf = Buffer.alloc(4);
-  const fd = openSync(path, 'r');
-  try {
-    readSync(fd, buf, 0, 4, 0);
-  } finally {
-    closeSync(fd);
-  }
-  if (buf[0] === 0x1f && buf[1] === 0x8b) return 'gzip';
-  if (buf.readUInt32LE(0) === 0xfd2fb528) return 'zstd';
+async function sniffCompression(blobs: BlobReader, digest: Digest): Promise<Compression> {
+  const head = await readHead(blobs, digest, 4);
+  if (head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
+  if (head.length === 4 && head.readUInt32LE(0) === 0xfd2fb528) return 'zstd';
   return 'none';
+}
+
+async function readHead(blobs: BlobReader, digest: Digest, n: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of blobs.openRead(digest, { start: 0, end: n - 1 })) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
 }
 
 export async function importRootfs(deps: ImportDeps, input: Readable, opts: ImportOptions): Promise<ImageRecord> {
@@ -54,51 +56,57 @@ export async function importRootfs(deps: ImportDeps, input: Readable, opts: Impo
   let defaults: ContainerDefaults = {};
   for (const change of opts.changes ?? []) defaults = applyChange(defaults, change);
 
-  const added: Digest[] = [];
-  const addBlob = (digest: Digest, existed: boolean) => {
-    if (!existed) added.push(digest);
-  };
-  const { applyLayer } = await import('../archive/apply-layer.js');
-  const prepared = await deps.snapshotter.prepareLayer(undefined);
-  try {
-    const layerBlob = await deps.content.ingest(input, { what: `import "${opts.source}"` });
-    addBlob(layerBlob.digest, layerBlob.existed);
-    if (layerBlob.size === 0) throw new HullError('INVALID_FORMAT', `Cannot import "${opts.source}": the input is empty, not a tar archive`);
-    const compression = sniffCompression(deps.content.blobPath(layerBlob.digest));
-    const applied = await applyLayer(prepared.dir, deps.content.openRead(layerBlob.digest), { whiteouts: deps.snapshotter.whiteouts, layer: opts.source });
-    await deps.snapshotter.commitLayer(prepared, applied.diffID, undefined);
+  return withLease(deps.root, 'import', {}, async (lease) => {
+    const content = deps.content.writer(lease);
+    const added: Digest[] = [];
+    const addBlob = (digest: Digest, existed: boolean) => {
+      if (!existed) added.push(digest);
+    };
+    const { applyLayer } = await import('../archive/apply-layer.js');
+    const prepared = await deps.snapshotter.prepareLayer(undefined, lease);
+    try {
+      const layerBlob = await content.ingest(input, { what: `import "${opts.source}"` });
+      addBlob(layerBlob.digest, layerBlob.existed);
+      if (layerBlob.size === 0) throw new HullError('INVALID_FORMAT', `Cannot import "${opts.source}": the input is empty, not a tar archive`);
+      const compression = await sniffCompression(content, layerBlob.digest);
+      const applied = await applyLayer(prepared.dir, content.openRead(layerBlob.digest), { whiteouts: deps.snapshotter.whiteouts, layer: opts.source });
+      // Held before it is committed: a GC in between must see it is about to be used.
+      await lease.hold([layerBlob.digest], [applied.diffID]);
+      await deps.snapshotter.commitLayer(prepared, applied.diffID, undefined);
 
-    const created = new Date().toISOString();
-    const platform = hostPlatform();
-    const config: ImageConfig = {
-      created,
-      architecture: platform.architecture,
-      os: platform.os,
-      ...(platform.variant ? { variant: platform.variant } : {}),
-      config: defaults,
-      rootfs: { type: 'layers', diff_ids: [applied.diffID] },
-      history: [{ created, created_by: `hull import ${opts.source}`, comment: opts.message ?? `Imported from ${opts.source}` }],
-    };
-    const configJson = encodeJson(config);
-    const configExisted = deps.content.has(configJson.digest);
-    deps.content.putBytes(configJson.bytes);
-    addBlob(configJson.digest, configExisted);
-    const manifest: ImageManifest = {
-      schemaVersion: 2,
-      mediaType: MediaType.OciManifest,
-      config: { mediaType: MediaType.OciConfig, digest: configJson.digest, size: configJson.bytes.length },
-      layers: [{ mediaType: LAYER_TYPES[compression], digest: layerBlob.digest, size: layerBlob.size }],
-    };
-    const manifestJson = encodeJson(manifest);
-    deps.content.putBytes(manifestJson.bytes);
-    return await deps.images.add(
-      { id: configJson.digest, manifest: manifestJson.digest, manifestMediaType: MediaType.OciManifest, created },
-      name === undefined ? [] : [name],
-    );
-  } catch (err) {
-    await deps.snapshotter.abortLayer(prepared);
-    for (const d of added) deps.content.delete(d);
-    if (err instanceof HullError) throw err;
-    throw new HullError('INVALID_FORMAT', `Cannot import "${opts.source}": ${(err as Error).message}`, { cause: err });
-  }
+      const created = new Date().toISOString();
+      const platform = hostPlatform();
+      const config: ImageConfig = {
+        created,
+        architecture: platform.architecture,
+        os: platform.os,
+        ...(platform.variant ? { variant: platform.variant } : {}),
+        config: defaults,
+        rootfs: { type: 'layers', diff_ids: [applied.diffID] },
+        history: [{ created, created_by: `hull import ${opts.source}`, comment: opts.message ?? `Imported from ${opts.source}` }],
+      };
+      const configJson = encodeJson(config);
+      const configExisted = content.has(configJson.digest);
+      content.putBytes(configJson.bytes);
+      addBlob(configJson.digest, configExisted);
+      const manifest: ImageManifest = {
+        schemaVersion: 2,
+        mediaType: MediaType.OciManifest,
+        config: { mediaType: MediaType.OciConfig, digest: configJson.digest, size: configJson.bytes.length },
+        layers: [{ mediaType: LAYER_TYPES[compression], digest: layerBlob.digest, size: layerBlob.size }],
+      };
+      const manifestJson = encodeJson(manifest);
+      content.putBytes(manifestJson.bytes);
+      return await deps.images.add(
+        { id: configJson.digest, manifest: manifestJson.digest, manifestMediaType: MediaType.OciManifest, created },
+        name === undefined ? [] : [name],
+        lease,
+      );
+    } catch (err) {
+      await deps.snapshotter.abortLayer(prepared);
+      for (const d of added) content.discard(d);
+      if (err instanceof HullError) throw err;
+      throw new HullError('INVALID_FORMAT', `Cannot import "${opts.source}": ${(err as Error).message}`, { cause: err });
+    }
+  });
 }

@@ -1,5 +1,6 @@
 /**
- * Leases: what an in-progress load, import or pull holds, so that a concurrent GC (`hull image
+ * Leases: what every operation that writes blobs or layers before it records an image holds (pull,
+ * load, import, commit, build, unpacking for a new container), so that a concurrent GC (`hull image
  * prune`, `hull rmi`) never collects the blobs and layers it is about to record as an image.
  *
  *   <root>/leases/                          layout version 1
@@ -14,12 +15,20 @@
  * layer. A lease of a process killed with -9 is dead: GC removes it and its scratch directory.
  * Leases are created and extended under gc.lock, so a GC either finished before the operation
  * relied on anything, or sees the lease.
+ *
+ * Enforced in one place, the types: a blob is written only through FsContentStore.writer(lease), a
+ * layer only through Snapshotter.prepareLayer(parent, lease), an image recorded only through
+ * ImageStore.add(..., lease), and a Lease is the only WriteLease there is. Each checks that the
+ * lease is still held. Taking a lease also reclaims what dead processes left in the temp areas.
  */
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from '../sys/random.js';
 import { writeJsonAtomic } from '../sys/atomic-write.js';
 import { processStartTime, withLock } from '../sys/lock.js';
+import { HullError } from '../errors.js';
+import { FsContentStore, type WriteLease } from '../content/store.js';
+import { reclaimSnapshotTemp } from '../snapshots/temp.js';
 
 export interface LeaseFile {
   version: 1;
@@ -49,8 +58,9 @@ function ownerAlive(id: string): boolean {
   return processStartTime(Number(pid)) === start;
 }
 
-export class Lease {
+export class Lease implements WriteLease {
   private doc: LeaseFile;
+  private released = false;
 
   private constructor(
     private readonly root: string,
@@ -69,6 +79,7 @@ export class Lease {
     if (opts.enumerates === false) lease.doc.chainIDs = null;
     await withLock(gcLockPath(root), () => {
       liveLeases(root); // removes the leases (and scratch) of killed processes
+      reclaimLeftovers(root);
       lease.doc.created = Date.now();
       // Not fsynced: a lease protects a running operation from a running GC, both of which read
       // the page cache; after a crash its owner is dead and liveLeases removes it by name alone.
@@ -88,6 +99,14 @@ export class Lease {
     return d;
   }
 
+  assertHeld(action: string): void {
+    if (this.released) throw new HullError('INTERNAL', `Cannot ${action} for "${this.doc.operation}": its lease was released`, { hint: 'a bug in hull: the write would not be protected from GC' });
+  }
+
+  get operation(): string {
+    return this.doc.operation;
+  }
+
   /** Adds roots before the operation relies on them. */
   async hold(digests: readonly string[], chainIDs: readonly string[] = []): Promise<void> {
     await withLock(gcLockPath(this.root), () => {
@@ -98,6 +117,7 @@ export class Lease {
   }
 
   release(): void {
+    this.released = true;
     rmSync(join(leasesDir(this.root), `${this.id}.d`), { recursive: true, force: true });
     rmSync(this.path, { force: true });
   }
@@ -140,4 +160,24 @@ export function liveLeases(root: string): LiveLease[] {
     }
   }
   return live;
+}
+
+/** What dead processes left in the temp areas: half-written blobs, half-applied or half-deleted layers. Call under gc.lock. */
+export function reclaimLeftovers(root: string): void {
+  reclaimSnapshotTemp(root);
+  new FsContentStore(root).reclaimIngests();
+}
+
+/** Every lease file and scratch directory, with whether its process lives; changes nothing (for `hull system check`). */
+export function listLeaseEntries(root: string): Array<{ name: string; path: string; alive: boolean }> {
+  let names: string[];
+  try {
+    names = readdirSync(leasesDir(root));
+  } catch {
+    return [];
+  }
+  return names.flatMap((name) => {
+    const id = /^(\d+-\d+-[a-f0-9]+)\.(json|d)$/.exec(name)?.[1];
+    return id ? [{ name, path: join(leasesDir(root), name), alive: ownerAlive(id) }] : [];
+  });
 }

@@ -10,7 +10,7 @@
  */
 import type { Readable } from 'node:stream';
 import { HullError } from '../errors.js';
-import type { FsContentStore } from '../content/store.js';
+import type { BlobWriter, ContentStore } from '../content/store.js';
 import type { Snapshotter } from '../snapshots/snapshotter.js';
 import { chainIds } from '../oci/chain-id.js';
 import { digestHex, sha256, type Digest } from '../oci/digest.js';
@@ -26,7 +26,7 @@ import { ArchiveFiles } from './formats/archive-files.js';
 import type { ArchivedImage } from './formats/archived-image.js';
 
 export interface LoadDeps {
-  content: FsContentStore;
+  content: ContentStore;
   images: ImageStore;
   snapshotter: Snapshotter;
   root: string;
@@ -61,21 +61,22 @@ export async function loadImages(deps: LoadDeps, input: Readable | NodeJS.Readab
     await lease.hold(digests, verified.flatMap((v) => chainIds(v.config.rootfs.diff_ids)));
     const added: Digest[] = [];
     const createdLayers: string[] = [];
+    const content = deps.content.writer(lease);
     try {
-      for (const v of verified) await ingestImage(deps, files, v, added);
+      for (const v of verified) await ingestImage(content, files, v, added);
       for (const v of verified) {
-        await unpackImage(deps.content, deps.snapshotter, v.manifest, v.config, (e) => {
+        await unpackImage(content, deps.snapshotter, lease, v.manifest, v.config, (e) => {
           if (e.type === 'layer-unpacked') createdLayers.push(e.chainID);
         });
       }
     } catch (err) {
       for (const c of createdLayers.reverse()) await deps.snapshotter.removeLayer(c).catch(() => {});
-      for (const d of added) deps.content.delete(d);
+      for (const d of added) content.discard(d);
       throw err;
     }
     const loaded: LoadedImage[] = [];
     for (const v of verified) {
-      const record = await deps.images.add({ id: v.id, manifest: v.manifestDigest, manifestMediaType: v.manifestMediaType, created: v.config.created ?? new Date().toISOString() }, v.names);
+      const record = await deps.images.add({ id: v.id, manifest: v.manifestDigest, manifestMediaType: v.manifestMediaType, created: v.config.created ?? new Date().toISOString() }, v.names, lease);
       loaded.push({ id: record.id, names: v.names });
     }
     return loaded;
@@ -145,17 +146,17 @@ async function verifyImage(files: ArchiveFiles, a: ArchivedImage): Promise<Verif
 }
 
 /** Blobs go in verified (digest and size); `added` collects those this load created. */
-async function ingestImage(deps: LoadDeps, files: ArchiveFiles, v: VerifiedImage, added: Digest[]): Promise<void> {
+async function ingestImage(content: BlobWriter, files: ArchiveFiles, v: VerifiedImage, added: Digest[]): Promise<void> {
   const put = (bytes: Buffer, digest: Digest) => {
-    if (deps.content.has(digest)) return;
-    deps.content.putBytes(bytes, { digest });
+    if (content.has(digest)) return;
+    content.putBytes(bytes, { digest });
     added.push(digest);
   };
   put(v.configBytes, v.id);
   for (const [i, layer] of v.manifest.layers.entries()) {
-    if (deps.content.has(layer.digest)) continue;
+    if (content.has(layer.digest)) continue;
     const entry = v.layerEntries[i] as string;
-    const r = await deps.content.ingest(files.open(entry, 'layer'), { digest: layer.digest, size: layer.size, what: `layer "${entry}" of "${files.source}"` });
+    const r = await content.ingest(files.open(entry, 'layer'), { digest: layer.digest, size: layer.size, what: `layer "${entry}" of "${files.source}"` });
     if (!r.existed) added.push(r.digest);
   }
   put(v.manifestBytes, v.manifestDigest);

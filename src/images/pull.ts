@@ -6,7 +6,7 @@
  * records no image: a broken pull is never shown as an image.
  */
 import { HullError, isHullError } from '../errors.js';
-import type { FsContentStore } from '../content/store.js';
+import type { BlobWriter, WriteLease } from '../content/store.js';
 import type { Snapshotter } from '../snapshots/snapshotter.js';
 import { chainIds } from '../oci/chain-id.js';
 import type { Descriptor } from '../oci/descriptor.js';
@@ -24,7 +24,9 @@ import type { ImageRecord, ImageStore } from './image-store.js';
 import { applyLayerSnapshot } from './unpack.js';
 
 export interface PullDeps {
-  content: FsContentStore;
+  /** Writes through the pull's lease (ImageService.pull takes it). */
+  content: BlobWriter;
+  lease: WriteLease;
   images: ImageStore;
   snapshotter: Snapshotter;
   /** Remembers where blobs came from, for cross-repository mounts on push. */
@@ -134,7 +136,8 @@ export async function pullImage(deps: PullDeps, reference: string, opts: PullOpt
     if (!deps.content.has(selected.digest)) added.push(selected.digest);
     deps.content.putBytes(selected.bytes, { digest: selected.digest });
     const names = ref.tag !== undefined && ref.digest === undefined ? [formatReference(ref)] : [];
-    const record = await deps.images.add({ id: configBlob.digest, manifest: selected.digest, manifestMediaType: selected.mediaType, created: config.created ?? new Date().toISOString() }, names);
+    const repoDigests = [...new Set([ref.digest ?? selected.digest, selected.digest])].map((d) => `${repositoryName(ref)}@${d}`);
+    const record = await deps.images.add({ id: configBlob.digest, manifest: selected.digest, manifestMediaType: selected.mediaType, created: config.created ?? new Date().toISOString() }, names, deps.lease, repoDigests);
     added.length = 0;
     await deps.sources?.add([m.config.digest, ...m.layers.map((l) => l.digest)], repositoryName(ref), (d) => deps.content.has(d)).catch(() => {});
     onEvent({ type: 'done', reference: formatReference(ref), digest: selected.digest, id: record.id });
@@ -179,7 +182,7 @@ async function unpackInOrder(
       continue;
     }
     onEvent({ type: 'layer-unpacking', digest: layer.digest });
-    await applyLayerSnapshot(deps.content, deps.snapshotter, layer.digest, config.rootfs.diff_ids[i] as Digest, chainID, chain[i - 1]);
+    await applyLayerSnapshot(deps.content, deps.snapshotter, deps.lease, layer.digest, config.rootfs.diff_ids[i] as Digest, chainID, chain[i - 1]);
     createdLayers.push(chainID);
     onEvent({ type: 'layer-unpacked', digest: layer.digest });
   }
@@ -188,5 +191,5 @@ async function unpackInOrder(
 /** Removes what a failed pull added; blobs and layers that existed before stay. */
 async function undo(deps: PullDeps, blobs: readonly Digest[], layers: readonly Digest[]): Promise<void> {
   for (const chainID of [...layers].reverse()) await deps.snapshotter.removeLayer(chainID).catch(() => {});
-  for (const d of blobs) deps.content.delete(d);
+  for (const d of blobs) deps.content.discard(d);
 }

@@ -5,9 +5,8 @@
  * one: the image keeps its digest. Mount sources: repositories on the same registry that the blob
  * was pulled from or pushed to (BlobSourceStore), and the image's other names on that registry.
  */
-import { createReadStream } from 'node:fs';
 import { HullError } from '../errors.js';
-import type { FsContentStore } from '../content/store.js';
+import type { BlobReader } from '../content/store.js';
 import type { Digest } from '../oci/digest.js';
 import { parseManifest } from '../oci/manifest.js';
 import { familiarString, formatReference, parseReference, parseReferenceLoose, repositoryName, type Reference } from '../oci/reference.js';
@@ -18,7 +17,7 @@ import {
 import type { ImageRecord, ImageStore } from './image-store.js';
 
 export interface PushDeps {
-  content: FsContentStore;
+  content: BlobReader;
   images: ImageStore;
   sources?: BlobSourceStore;
 }
@@ -79,7 +78,7 @@ export async function pushImage(deps: PushDeps, source: string, destination: str
         uploadBlob(d, {
           client,
           repository: dest.path,
-          open: (range) => createReadStream(deps.content.blobPath(d.digest), { highWaterMark: 1 << 20, ...(range ?? {}) }),
+          open: (range) => deps.content.openRead(d.digest, range),
           mountFrom: [...new Set([...(deps.sources?.find(d.digest, dest.domain) ?? []), ...otherNames])],
           chunkSize: opts.chunkSize ?? DEFAULT_CHUNK_SIZE,
           role,

@@ -4,7 +4,7 @@
  * directory). As docker: an image given by name is saved with that name; by ID, untagged.
  */
 import { HullError } from '../errors.js';
-import type { FsContentStore } from '../content/store.js';
+import type { BlobReader } from '../content/store.js';
 import { parseImageConfig } from '../oci/image-config.js';
 import { parseManifest } from '../oci/manifest.js';
 import type { ImageStore } from './image-store.js';
@@ -16,7 +16,7 @@ export const SAVE_FORMATS = ['docker-archive', 'oci-archive', 'oci-dir'] as cons
 export type SaveFormat = (typeof SAVE_FORMATS)[number];
 
 export interface SaveDeps {
-  content: FsContentStore;
+  content: BlobReader;
   images: ImageStore;
 }
 

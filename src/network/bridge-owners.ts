@@ -7,14 +7,13 @@
  *   /run/hull-bridges/<bridge>.json   version 1: {"version":1,"recordPath":"<root>/networks/<name>.json","network":NetworkRecord}
  *
  * In /run because bridges and rules do not survive a reboot either. Read and written only under
- * the host-wide network lock (host-rules.ts HOST_LOCK).
+ * the host-wide network lock (HostPaths.networkLock).
  */
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeJsonAtomic } from '../sys/atomic-write.js';
 import type { NetworkRecord } from './network-store.js';
 
-export const OWNERS_DIR = '/run/hull-bridges';
 
 interface Owner {
   version: 1;
@@ -22,13 +21,13 @@ interface Owner {
   network: NetworkRecord;
 }
 
-export function recordOwner(recordPath: string, network: NetworkRecord, dir = OWNERS_DIR): void {
+export function recordOwner(recordPath: string, network: NetworkRecord, dir: string): void {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const owner: Owner = { version: 1, recordPath, network };
   writeJsonAtomic(join(dir, `${network.Bridge}.json`), owner);
 }
 
-export function dropOwner(bridge: string, dir = OWNERS_DIR): void {
+export function dropOwner(bridge: string, dir: string): void {
   rmSync(join(dir, `${bridge}.json`), { force: true });
 }
 
@@ -41,7 +40,7 @@ function readRecord(path: string): NetworkRecord | undefined {
 }
 
 /** Networks whose owning record is gone or now names another bridge: theirs to remove. */
-export function orphanedNetworks(dir = OWNERS_DIR): NetworkRecord[] {
+export function orphanedNetworks(dir: string): NetworkRecord[] {
   if (!existsSync(dir)) return [];
   const orphans: NetworkRecord[] = [];
   for (const file of readdirSync(dir).filter((f) => f.endsWith('.json'))) {

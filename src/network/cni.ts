@@ -15,6 +15,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { HullError } from '../errors.js';
 import { execCapture } from '../sys/exec.js';
+import { HOST_PATH } from '../sys/which.js';
 import type { NetworkRecord } from './network-store.js';
 import type { PortBinding } from './ports.js';
 
@@ -94,7 +95,7 @@ export function pluginEnv(command: 'ADD' | 'DEL' | 'CHECK', rt: CniRuntime): Rec
 }
 
 async function execPlugin(command: 'ADD' | 'DEL' | 'CHECK', list: CniConfList, plugin: CniPlugin, prev: CniResult | undefined, rt: CniRuntime): Promise<CniResult | undefined> {
-  const r = await execCapture([join(rt.path, plugin.type)], { env: { ...process.env, ...pluginEnv(command, rt) }, input: JSON.stringify(pluginInput(list, plugin, prev)) });
+  const r = await execCapture([join(rt.path, plugin.type)], { env: { PATH: HOST_PATH, ...pluginEnv(command, rt) }, input: JSON.stringify(pluginInput(list, plugin, prev)) });
   if (r.code !== 0) {
     let msg = r.stderr.trim() || r.stdout.trim();
     try {

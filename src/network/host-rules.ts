@@ -16,11 +16,11 @@
  * shared by every hull --root on the machine.
  */
 import { existsSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { execCapture, execOrThrow } from '../sys/exec.js';
 import { dropOwner, recordOwner } from './bridge-owners.js';
 import type { NetworkRecord } from './network-store.js';
 
-export const HOST_LOCK = '/run/lock/hull-network.lock';
 export const FILTER_CHAIN = 'HULL-FORWARD';
 export const NAT_CHAIN = 'HULL-POSTROUTING';
 /** Every hull bridge name starts with this (iptables' "hull+" wildcard matches them all). */
@@ -87,22 +87,22 @@ async function ensureChains(): Promise<void> {
  * Idempotent: the bridge (with its gateway address) and the network's rules, owned by the record
  * at recordPath (bridge-owners.ts), so that they are removed if that record disappears.
  */
-export async function applyNetworkOnHost(net: NetworkRecord, recordPath: string): Promise<void> {
-  recordOwner(recordPath, net);
+export async function applyNetworkOnHost(net: NetworkRecord, recordPath: string, ownersDir: string): Promise<void> {
+  recordOwner(recordPath, net, ownersDir);
   if (!bridgeExists(net.Bridge)) await execOrThrow(['ip', '-batch', '-'], `create bridge "${net.Bridge}"`, { input: planBridge(net) });
   await ensureChains();
   for (const r of planNetworkRules(net)) await ensureRule(r);
 }
 
-export async function removeNetworkFromHost(net: NetworkRecord): Promise<void> {
+export async function removeNetworkFromHost(net: NetworkRecord, ownersDir: string): Promise<void> {
   for (const r of planNetworkRules(net)) {
     // Delete every copy (a crash between -C and -A of two processes could have added two).
     for (let i = 0; i < 4 && (await execCapture(ipt(r, ['-D']))).code === 0; i++);
   }
   if (bridgeExists(net.Bridge)) await execCapture(['ip', 'link', 'del', net.Bridge]);
-  dropOwner(net.Bridge);
+  dropOwner(net.Bridge, ownersDir);
 }
 
-export function ensureLockDir(): void {
-  mkdirSync('/run/lock', { recursive: true });
+export function ensureLockDir(lockPath: string): void {
+  mkdirSync(dirname(lockPath), { recursive: true });
 }

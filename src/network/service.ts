@@ -12,7 +12,8 @@ import { randomId } from '../sys/ids.js';
 import { withLock } from '../sys/lock.js';
 import { findCniPath } from './cni.js';
 import { parseAddHost, parseNetworkMode, type ResolvOptions } from './flags.js';
-import { HOST_LOCK, applyNetworkOnHost, bridgeExists, ensureLockDir, removeNetworkFromHost } from './host-rules.js';
+import { applyNetworkOnHost, bridgeExists, ensureLockDir, removeNetworkFromHost } from './host-rules.js';
+import type { HostPaths } from '../sys/host-paths.js';
 import { orphanedNetworks } from './bridge-owners.js';
 import { DEFAULT_NETWORK, NetworkStore, checkNetworkName, type NetworkRecord } from './network-store.js';
 import { fromDockerBindings, type DockerPortBindings } from './ports.js';
@@ -79,14 +80,16 @@ export interface NetworkDeps {
   runroot: string;
   /** Names of containers whose records refer to a network (rm refuses while there are any). */
   containersUsing: (network: string) => string[];
+  /** Host-wide lock and bridge owner files (sys/host-paths.ts). */
+  hostPaths: HostPaths;
+  /** The default network's bridge name when it is not hull-<id> (the default store's is hull0). */
+  defaultBridge?: string;
 }
 
-const DEFAULT_ROOT = '/var/lib/hull';
-
-/** Bridges and rules of networks whose store was deleted without removing them (under HOST_LOCK). */
-async function removeOrphanedNetworks(): Promise<void> {
+/** Bridges and rules of networks whose store was deleted without removing them (under the host-wide lock). */
+async function removeOrphanedNetworks(ownersDir: string): Promise<void> {
   await stopOrphanedAardvarks(); // their sockets would hold port 53 of gateways about to be reused
-  for (const net of orphanedNetworks()) await removeNetworkFromHost(net);
+  for (const net of orphanedNetworks(ownersDir)) await removeNetworkFromHost(net, ownersDir);
 }
 
 export class NetworkService implements ContainerNetworking {
@@ -113,16 +116,16 @@ export class NetworkService implements ContainerNetworking {
 
   /** Host-wide lock (bridges, subnets and iptables are shared by every --root), then this root's. */
   private async locked<T>(fn: () => Promise<T>): Promise<T> {
-    ensureLockDir();
+    ensureLockDir(this.deps.hostPaths.networkLock);
     this.store.ensureDir();
-    return withLock(HOST_LOCK, () => withLock(this.store.lockPath, fn));
+    return withLock(this.deps.hostPaths.networkLock, () => withLock(this.store.lockPath, fn));
   }
 
   async create(name: string, opts: CreateNetworkOptions = {}): Promise<NetworkRecord> {
     checkNetworkName(name);
     return this.locked(async () => {
       if (this.store.has(name)) throw new HullError('CONFLICT', `Cannot create network "${name}": it already exists`, { hint: 'choose another name, or "hull network rm" it first' });
-      await removeOrphanedNetworks(); // before choosing a subnet: theirs become free
+      await removeOrphanedNetworks(this.deps.hostPaths.bridgeOwners); // before choosing a subnet: theirs become free
       const used = [...(await this.hostNetworks()), ...this.store.list().map((n) => parseCidr(n.Subnet))];
       const subnet = opts.subnet !== undefined ? parseCidr(opts.subnet) : planSubnet(used);
       const clash = opts.subnet !== undefined ? used.find((u) => overlaps(u, subnet)) : undefined;
@@ -140,7 +143,7 @@ export class NetworkService implements ContainerNetworking {
         Driver: 'bridge',
         Scope: 'local',
         // Bridge names are host-global: only the default store's default network is "hull0".
-        Bridge: isDefault && this.deps.root === DEFAULT_ROOT ? 'hull0' : `hull-${id.slice(0, 10)}`,
+        Bridge: isDefault && this.deps.defaultBridge ? this.deps.defaultBridge : `hull-${id.slice(0, 10)}`,
         Subnet: formatCidr(subnet),
         Gateway: gateway,
         Internal: opts.internal ?? false,
@@ -150,9 +153,9 @@ export class NetworkService implements ContainerNetworking {
       // Record first: a crash before the bridge exists is repaired by the next attach (ensure).
       this.store.write(record);
       try {
-        await applyNetworkOnHost(record, this.store.pathOf(name));
+        await applyNetworkOnHost(record, this.store.pathOf(name), this.deps.hostPaths.bridgeOwners);
       } catch (err) {
-        await removeNetworkFromHost(record).catch(() => {});
+        await removeNetworkFromHost(record, this.deps.hostPaths.bridgeOwners).catch(() => {});
         this.store.remove(name);
         throw err;
       }
@@ -177,7 +180,7 @@ export class NetworkService implements ContainerNetworking {
     if (!net) throw new HullError('NOT_FOUND', `Cannot find network "${name}": no such network`, { hint: `create it first ("hull network create ${name}")` });
     if (!bridgeExists(net.Bridge)) {
       const n = net;
-      await this.locked(() => applyNetworkOnHost(n, this.store.pathOf(n.Name))); // after a reboot: bridges and rules are gone
+      await this.locked(() => applyNetworkOnHost(n, this.store.pathOf(n.Name), this.deps.hostPaths.bridgeOwners)); // after a reboot: bridges and rules are gone
     }
     return net;
   }
@@ -189,7 +192,7 @@ export class NetworkService implements ContainerNetworking {
       throw new HullError('CONFLICT', `Cannot remove network "${net.Name}": containers ${users.join(', ')} use it`, { hint: `remove them, or "hull network disconnect ${net.Name} CONTAINER"` });
     }
     return this.locked(async () => {
-      await removeNetworkFromHost(net);
+      await removeNetworkFromHost(net, this.deps.hostPaths.bridgeOwners);
       rmSync(join(ipamDir(this.deps.runroot), net.Name), { recursive: true, force: true });
       this.store.remove(net.Name);
       return net;
@@ -198,7 +201,7 @@ export class NetworkService implements ContainerNetworking {
 
   /** Removes user networks no container refers to (the default network stays). */
   async prune(): Promise<string[]> {
-    await this.locked(removeOrphanedNetworks);
+    await this.locked(() => removeOrphanedNetworks(this.deps.hostPaths.bridgeOwners));
     const removed: string[] = [];
     for (const n of this.store.list()) {
       if (n.Default || this.deps.containersUsing(n.Name).length > 0) continue;

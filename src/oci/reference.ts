@@ -8,7 +8,7 @@
  *
  * The first path component is a domain when it contains '.' or ':' or is 'localhost'.
  */
-import { HullError, printable } from '../errors.js';
+import { HullError, showUntrusted } from '../errors.js';
 import { isDigest, type Digest } from './digest.js';
 
 export const DEFAULT_DOMAIN = 'docker.io';
@@ -31,7 +31,7 @@ export interface Reference {
 }
 
 function invalid(input: string, why: string): HullError {
-  return new HullError('INVALID_REFERENCE', `Cannot parse reference "${printable(input)}": ${why}`, {
+  return new HullError('INVALID_REFERENCE', `Cannot parse reference "${showUntrusted(input)}": ${why}`, {
     hint: 'references look like NAME[:TAG][@DIGEST], e.g. busybox:latest or localhost:5000/team/app:1.0',
   });
 }
@@ -54,7 +54,8 @@ export function parseReference(input: string): Reference {
 /** Like parseReference but without the default tag (for `hull push IMAGE` style repository names). */
 export function parseReferenceLoose(input: string): Reference {
   if (input.length === 0) throw invalid(input, 'it is empty');
-  const blank = /[\s\x00-\x1f\x7f]/.exec(input);
+  // eslint-disable-next-line no-control-regex -- finding control characters is the point
+  const blank = /\s/.exec(input) ?? /[\u0000-\u001f\u007f]/.exec(input);
   if (blank) throw invalid(input, blank[0] === ' ' ? 'it contains a space' : 'it contains a control character or white space');
   let rest = input;
   let digest: Digest | undefined;

@@ -37,13 +37,14 @@ interface AuthDocument {
 
 const DOCKER_HUB_KEYS = ['docker.io', 'index.docker.io', 'registry-1.docker.io', 'https://index.docker.io/v1/', 'https://index.docker.io/v1'];
 
-export function defaultAuthFile(env: NodeJS.ProcessEnv = process.env): string {
+/** Where the caller's environment puts the auth file (never this process's: `env` is given). */
+export function defaultAuthFile(env: NodeJS.ProcessEnv): string {
   if (env.REGISTRY_AUTH_FILE) return env.REGISTRY_AUTH_FILE;
   const runtimeDir = env.XDG_RUNTIME_DIR || `/run/user/${process.getuid?.() ?? 0}`;
   return join(runtimeDir, 'containers', 'auth.json');
 }
 
-export function dockerConfigFile(env: NodeJS.ProcessEnv = process.env): string | undefined {
+export function dockerConfigFile(env: NodeJS.ProcessEnv): string | undefined {
   if (env.DOCKER_CONFIG) return join(env.DOCKER_CONFIG, 'config.json');
   return env.HOME ? join(env.HOME, '.docker', 'config.json') : undefined;
 }
@@ -97,7 +98,7 @@ export function findCredentials(doc: AuthDocument, host: string, repository?: st
 
 /** Looks in the auth file, then docker's config.json. */
 export function lookupCredentials(host: string, repository: string | undefined, opts: { authFile?: string; env?: NodeJS.ProcessEnv } = {}): Credentials | undefined {
-  const env = opts.env ?? process.env;
+  const env = opts.env ?? {};
   const files = [opts.authFile ?? defaultAuthFile(env)];
   const docker = dockerConfigFile(env);
   if (docker && !opts.authFile) files.push(docker);

@@ -7,7 +7,7 @@
  */
 import { HullError, errorMessage, isHullError } from '../errors.js';
 import type { Descriptor } from '../oci/descriptor.js';
-import type { FsContentStore, IngestResult } from '../content/store.js';
+import type { BlobWriter, IngestResult } from '../content/store.js';
 import type { RegistryClient } from './client.js';
 import type { BlobRole, EventSink } from './events.js';
 import { backoffDelay, isRetryableError, sleep } from './retry.js';
@@ -16,7 +16,7 @@ export interface DownloadOptions {
   client: RegistryClient;
   repository: string;
   scopes: readonly string[];
-  content: FsContentStore;
+  content: BlobWriter;
   role: BlobRole;
   onEvent: EventSink;
   signal?: AbortSignal;

@@ -48,6 +48,8 @@ export interface HostTls {
   cert?: Buffer;
   key?: Buffer;
   rejectUnauthorized: boolean;
+  /** A PEM file of CAs added to the roots (NODE_EXTRA_CA_CERTS, handed over by bin/hull). */
+  extraCaFile?: string;
 }
 
 export interface HostConfig {
@@ -129,6 +131,6 @@ export function resolveHost(host: string, opts: RegistryOptions = {}): HostConfi
     // costs ~30 ms of CPU (a secure context with the CA roots) before docker's https-first order
     // would fall back; a TLS registry on loopback answers the http ping with 400 and is used next.
     schemes: isLoopbackHost(host) ? ['http', 'https'] : allowHttp ? ['https', 'http'] : ['https'],
-    tls: { ca, ...(cert ? { cert } : {}), ...(key ? { key } : {}), rejectUnauthorized: verify },
+    tls: { ca, ...(cert ? { cert } : {}), ...(key ? { key } : {}), rejectUnauthorized: verify, ...(opts.env?.HULL_EXTRA_CA_CERTS ? { extraCaFile: opts.env.HULL_EXTRA_CA_CERTS } : {}) },
   };
 }

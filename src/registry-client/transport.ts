@@ -75,8 +75,7 @@ function systemCas(): string[] {
  * NODE_EXTRA_CA_CERTS, which bin/hull hands over as HULL_EXTRA_CA_CERTS so that Node does not parse
  * it at every start-up: as with Node's own handling, these CAs are added to the default roots.
  */
-function extraCas(): string[] {
-  const file = process.env['HULL_EXTRA_CA_CERTS'];
+function extraCas(file: string | undefined): string[] {
   if (!file) return [];
   try {
     return [readFileSync(file, 'utf8')];
@@ -101,7 +100,7 @@ export class Transport {
       // Node's built-in roots unless the registry has its own CA files (then the system bundle plus
       // those) or extra CAs were given; a CA list costs ~300 ms to parse, so it is built only then.
       if (!this.caList) {
-        const extra = extraCas();
+        const extra = extraCas(this.host.tls.extraCaFile);
         if (this.host.tls.ca.length > 0) this.caList = [...systemCas(), ...this.host.tls.ca, ...extra];
         else if (extra.length > 0) this.caList = [...rootCertificates, ...extra];
       }

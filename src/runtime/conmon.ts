@@ -14,6 +14,8 @@ import { HullError } from '../errors.js';
 
 export interface MonitorOptions {
   conmon: string;
+  /** The engine's environment: PATH, HOME and HULL_* of it reach conmon and its exit command. */
+  env?: NodeJS.ProcessEnv;
   runtime: string;
   runtimeStateDir: string;
   id: string;
@@ -61,7 +63,7 @@ export function conmonArgv(o: MonitorOptions): string[] {
  * and the exit command inherit it, and nothing of the user's shell belongs there (a LANG in it
  * maps locale files into every monitor). The exit command needs PATH and hull's HULL_* settings.
  */
-export function monitorEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+export function monitorEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const kept = Object.entries(env).filter(([k]) => k === 'PATH' || k === 'HOME' || k.startsWith('HULL_'));
   return { ...Object.fromEntries(kept), _OCI_SYNCPIPE: '3' };
 }
@@ -71,7 +73,7 @@ export function startMonitor(o: MonitorOptions): Promise<number> {
   const [cmd, ...args] = conmonArgv(o);
   return new Promise((resolve, reject) => {
     // cwd is the bundle: conmon also drops an "oom" marker in its working directory.
-    const child = spawn(cmd as string, args, { cwd: o.bundle, stdio: ['ignore', 'ignore', 'pipe', 'pipe'], env: monitorEnv(), detached: true });
+    const child = spawn(cmd as string, args, { cwd: o.bundle, stdio: ['ignore', 'ignore', 'pipe', 'pipe'], env: monitorEnv(o.env ?? {}), detached: true });
     const sync = child.stdio[3] as NodeJS.ReadableStream & { destroy(): void };
     let stderr = '';
     let buffered = '';

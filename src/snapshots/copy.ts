@@ -6,10 +6,12 @@
  *   <root>/snapshots/copy/               layout version 1
  *     layers/<chainID hex>/fs/           the whole tree up to this layer
  *     views/<id>/fs/                     a container's private copy
- *     tmp/<random>/fs/                   a layer being applied
+ *     tmp/<pid>-<start>-<rand>/fs/       a layer being applied (named by its process, sys/owner.ts)
+ *     tmp/rm-<pid>-<start>-<rand>/       a layer being deleted (renamed here first)
  */
 import { mkdirSync, readdirSync, renameSync, rmSync, existsSync } from 'node:fs';
-import { randomBytes } from '../sys/random.js';
+import { ownedName } from '../sys/owner.js';
+import type { WriteLease } from '../content/store.js';
 import { join } from 'node:path';
 import type { Mount } from '../sys/mount.js';
 import { execOrThrow } from '../sys/exec.js';
@@ -39,15 +41,17 @@ export class CopySnapshotter implements Snapshotter {
     return existsSync(join(this.dir, 'layers', layerKey(chainID)));
   }
 
-  async prepareLayer(parent: string | undefined): Promise<PreparedLayer> {
-    const key = randomBytes(12).toString('hex');
+  async prepareLayer(parent: string | undefined, lease: WriteLease): Promise<PreparedLayer> {
+    lease.assertHeld('prepare a layer');
+    const key = ownedName();
     const dir = join(this.dir, 'tmp', key, 'fs');
     mkdirSync(dir, { recursive: true });
     if (parent !== undefined) await copyTree(this.requireLayer(parent), dir);
-    return { key, dir };
+    return { key, dir, lease };
   }
 
   async commitLayer(prepared: PreparedLayer, chainID: string): Promise<void> {
+    prepared.lease.assertHeld('commit a layer');
     try {
       renameSync(join(this.dir, 'tmp', prepared.key), join(this.dir, 'layers', layerKey(chainID)));
     } catch (err) {

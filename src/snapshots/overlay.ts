@@ -8,7 +8,8 @@
  *     l/<short id> -> ../layers/<hex>/diff   short names keep lowerdir= under one page for deep chains
  *     layers/<chainID hex>/link          the short id
  *     views/<id>/{upper,work}/           a container's writable layer
- *     tmp/<random>/                      layers being applied; renamed into layers/ when complete
+ *     tmp/<pid>-<start>-<rand>/          layers being applied; renamed into layers/ when complete
+ *     tmp/rm-<pid>-<start>-<rand>/       a layer being deleted (renamed here first)
  */
 import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
 import { randomBytes } from '../sys/random.js';
@@ -16,6 +17,8 @@ import { join } from 'node:path';
 import type { Mount } from '../sys/mount.js';
 import { HullError, errnoCode } from '../errors.js';
 import { fsyncDir } from '../sys/atomic-write.js';
+import { ownedName } from '../sys/owner.js';
+import type { WriteLease } from '../content/store.js';
 import { layerKey, removeCommittedDir, type PreparedLayer, type Snapshotter } from './snapshotter.js';
 
 export class OverlaySnapshotter implements Snapshotter {
@@ -36,14 +39,16 @@ export class OverlaySnapshotter implements Snapshotter {
     return existsSync(this.layerDir(chainID));
   }
 
-  async prepareLayer(_parent: string | undefined): Promise<PreparedLayer> {
-    const key = randomBytes(12).toString('hex');
+  async prepareLayer(_parent: string | undefined, lease: WriteLease): Promise<PreparedLayer> {
+    lease.assertHeld('prepare a layer');
+    const key = ownedName();
     const dir = join(this.dir, 'tmp', key);
     mkdirSync(join(dir, 'diff'), { recursive: true });
-    return { key, dir: join(dir, 'diff') };
+    return { key, dir: join(dir, 'diff'), lease };
   }
 
   async commitLayer(prepared: PreparedLayer, chainID: string, parent: string | undefined): Promise<void> {
+    prepared.lease.assertHeld('commit a layer');
     const tmp = join(this.dir, 'tmp', prepared.key);
     const link = randomBytes(10).toString('hex').toUpperCase();
     if (parent !== undefined) writeFileSync(join(tmp, 'parent'), parent);

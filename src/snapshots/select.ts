@@ -42,17 +42,15 @@ export async function probeOverlay(root: string): Promise<DriverChoice> {
   }
 }
 
-/** Where the probe's answer for one filesystem under one kernel is kept until the next boot. */
-export const PROBE_CACHE_DIR = '/run/hull-probes';
-
 /**
  * probeOverlay, answered once per filesystem and kernel: whether overlay works is a property of
  * the host, not of a store, and the test mount costs ~25 ms of the first command in every new
- * store. Kept in /run (tmpfs), so a new kernel probes again after its reboot.
+ * store. Kept in `cacheDir` (HostPaths.probeCache, in /run: tmpfs), so a new kernel probes again
+ * after its reboot.
  */
-async function probeOverlayOnce(root: string): Promise<DriverChoice> {
+async function probeOverlayOnce(root: string, cacheDir: string): Promise<DriverChoice> {
   mkdirSync(root, { recursive: true });
-  const file = join(PROBE_CACHE_DIR, `overlay-${statSync(root).dev}-${release()}.json`);
+  const file = join(cacheDir, `overlay-${statSync(root).dev}-${release()}.json`);
   try {
     const cached = JSON.parse(readFileSync(file, 'utf8')) as DriverChoice;
     if (cached.driver === 'overlay') return { driver: cached.driver, reason: `${cached.reason} (probed earlier on this filesystem)` };
@@ -64,7 +62,7 @@ async function probeOverlayOnce(root: string): Promise<DriverChoice> {
   // driver it chose would otherwise spread to every new store on this filesystem.
   if (choice.driver === 'overlay') {
     try {
-      mkdirSync(PROBE_CACHE_DIR, { recursive: true });
+      mkdirSync(cacheDir, { recursive: true });
       writeJsonAtomic(file, choice, { ephemeral: true });
     } catch {
       // a cache only: the next new store probes again
@@ -73,7 +71,7 @@ async function probeOverlayOnce(root: string): Promise<DriverChoice> {
   return choice;
 }
 
-export async function openSnapshotter(root: string, requested?: SnapshotDriver): Promise<Snapshotter> {
+export async function openSnapshotter(root: string, requested: SnapshotDriver | undefined, probeCacheDir: string): Promise<Snapshotter> {
   const recordPath = join(root, 'storage.json');
   let record: StorageRecord | undefined;
   try {
@@ -87,7 +85,7 @@ export async function openSnapshotter(root: string, requested?: SnapshotDriver):
     });
   }
   if (!record) {
-    const choice: DriverChoice = requested ? { driver: requested, reason: 'requested with --storage-driver' } : await probeOverlayOnce(root);
+    const choice: DriverChoice = requested ? { driver: requested, reason: 'requested with --storage-driver' } : await probeOverlayOnce(root, probeCacheDir);
     record = { version: 1, driver: choice.driver, reason: choice.reason };
     writeJsonAtomic(recordPath, record);
   }

@@ -1,19 +1,24 @@
 /**
  * Snapshotter: layered filesystems for images and containers, named by chainID.
  *
- * Lifecycle of an image layer:
- *   prepareLayer(parent)  -> a fresh directory to apply one layer diff into
+ * Lifecycle of an image layer (only under a GC lease: a layer nobody records yet must not be
+ * collected half-way, so prepareLayer asks for the lease and commitLayer checks it is still held):
+ *   prepareLayer(parent, lease) -> a fresh directory under tmp/, named by this process
+ *                            (sys/owner.ts), to apply one layer diff into
  *                            (overlay: empty; copy: a full copy of the parent's tree)
  *   commitLayer(key, id)  -> atomic rename into place; if `id` exists already, the work is discarded
  *   abortLayer(key)       -> on failure, nothing half-applied is ever visible
+ * What a killed process leaves in tmp/ (a half-applied layer, a layer renamed for deletion) is
+ * reclaimed once its maker is proven dead (temp.ts).
  * Lifecycle of a container's writable view:
  *   prepareView(id, parent) -> Mount[] (data, mounted by the caller) ; removeView(id)
  */
 import { renameSync, rmSync } from 'node:fs';
-import { randomBytes } from '../sys/random.js';
 import { join } from 'node:path';
 import { errnoCode } from '../errors.js';
 import type { Mount } from '../sys/mount.js';
+import { ownedName } from '../sys/owner.js';
+import type { WriteLease } from '../content/store.js';
 
 export type SnapshotDriver = 'overlay' | 'copy';
 
@@ -21,6 +26,7 @@ export interface PreparedLayer {
   key: string;
   /** Directory the layer's tar is applied into. */
   dir: string;
+  lease: WriteLease;
 }
 
 export interface Snapshotter {
@@ -28,7 +34,7 @@ export interface Snapshotter {
   /** How a layer tar's whiteouts must be applied into a prepared layer directory. */
   readonly whiteouts: 'overlay' | 'delete';
   hasLayer(chainID: string): boolean;
-  prepareLayer(parent: string | undefined): Promise<PreparedLayer>;
+  prepareLayer(parent: string | undefined, lease: WriteLease): Promise<PreparedLayer>;
   commitLayer(prepared: PreparedLayer, chainID: string, parent: string | undefined): Promise<void>;
   abortLayer(prepared: PreparedLayer): Promise<void>;
   removeLayer(chainID: string): Promise<void>;
@@ -53,7 +59,7 @@ export function layerKey(chainID: string): string {
  * rename it into the store's tmp/ first (atomic), then delete. A missing directory is success.
  */
 export function removeCommittedDir(dir: string, tmpDir: string): void {
-  const doomed = join(tmpDir, `rm-${randomBytes(6).toString('hex')}`);
+  const doomed = join(tmpDir, ownedName('rm-'));
   try {
     renameSync(dir, doomed);
   } catch (err) {

@@ -17,9 +17,10 @@ const resolved = new Map<string, string>();
  * PATH entry in turn (a failed execve each), several times per container start.
  */
 function program(cmd: string, env: NodeJS.ProcessEnv | undefined): string {
-  if (cmd.includes('/') || (env !== undefined && env.PATH !== process.env.PATH)) return cmd;
-  let path = resolved.get(cmd);
-  if (path === undefined) resolved.set(cmd, (path = which(cmd) ?? cmd));
+  if (cmd.includes('/')) return cmd;
+  const key = `${env?.PATH ?? ''}\0${cmd}`;
+  let path = resolved.get(key);
+  if (path === undefined) resolved.set(key, (path = which(cmd, env?.PATH) ?? cmd));
   return path;
 }
 

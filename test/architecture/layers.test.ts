@@ -22,6 +22,7 @@ const LAYERS: string[][] = [
   ['archive', 'content', 'snapshots', 'registry-client', 'runtime', 'network', 'volumes', 'events'],
   ['images', 'registry-server'],
   ['containers', 'build', 'health', 'pods'],
+  ['check'],
   ['engine'],
   ['compose', 'api', 'kube', 'cri'],
   ['cli', 'main.ts'],
@@ -137,4 +138,22 @@ test('no import cycles between files', () => {
   };
   for (const n of graph.keys()) if (!state.has(n)) visit(n);
   assert.deepEqual(cycles, []);
+});
+
+/** Process entries that are not the CLI: each is a program of its own. */
+const PROCESS_ENTRIES = new Set([
+  'registry-server/serve-entry.ts', // the registry server as a bare process, for the benchmarks
+  'registry-server/measure.ts', // a benchmark driver (prints its table): belongs under bench/
+]);
+
+// process.kill(pid) signals another process (a DNS server, a port proxy): that is allowed.
+test('the core never touches the process: its stdio, environment, signals or exit', () => {
+  const violations: string[] = [];
+  for (const file of sources(SRC)) {
+    const rel = relative(SRC, file);
+    if (DOORS[top(rel)] || isTestHelper(rel) || PROCESS_ENTRIES.has(rel)) continue;
+    const text = readFileSync(file, 'utf8');
+    for (const m of text.matchAll(/(?<![\w.])process\.(env|stdin|stdout|stderr|on|once|off|exit)\b/g)) violations.push(`${rel}: process.${m[1]}`);
+  }
+  assert.deepEqual(violations, [], 'the core takes its streams, environment and AbortSignal from the front door');
 });

@@ -5,6 +5,7 @@
  * process exits with the last container, comes back after a kill -9, and two stores keep theirs
  * apart. Traffic goes only to loopback and to addresses of the networks made here.
  */
+import { DEFAULT_HOST_PATHS } from '../../src/sys/host-paths.js';
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -160,7 +161,7 @@ test('two stores on one host each run their own DNS server and see only their ow
 test('a rename updates the DNS records of a running container (NetworkService.rename, which rename calls)', async () => {
   // The container side of rename lives in src/containers; this drives the network layer directly,
   // with two real sandboxes (namespace, veth, lease) and busybox nslookup run inside one of them.
-  const net = new NetworkService({ root: env.root, runroot: env.runroot, containersUsing: () => [] });
+  const net = new NetworkService({ root: env.root, runroot: env.runroot, containersUsing: () => [], hostPaths: DEFAULT_HOST_PATHS });
   await net.create('dns-rename');
   const view = (id: string, name: string, extra = {}) => ({ Id: id, Name: name, Config: { Hostname: id.slice(0, 12) }, HostConfig: { NetworkMode: 'dns-rename', ...extra } });
   const a = 'a'.repeat(64);

@@ -64,6 +64,15 @@ test('import busybox -> push -> rmi -> pull -> run, with the image ID kept', { s
     assert.equal(byDigest.stdout, `${id}\n`);
     assert.equal(byDigest.stderr, '', '--quiet prints no progress');
     assert.equal(await fresh.ok(['run', '--rm', id.slice(7, 19), 'echo', 'by id']), 'by id\n');
+    // The digest reference finds what it pulled: run and inspect do not pull again, as docker.
+    const ref = `${reg.host}/hull/busybox@${digest}`;
+    const run = await fresh.hull(['run', '--rm', ref, 'echo', 'by digest']);
+    assert.equal(run.stdout, 'by digest\n');
+    assert.doesNotMatch(run.stderr, /Unable to find image/);
+    assert.equal((await fresh.ok(['inspect', '-f', '{{json .RepoDigests}}', ref])).trim(), JSON.stringify([ref]));
+    assert.equal((await fresh.ok(['images', '--format', '{{.Repository}} {{.Tag}}'])).trim(), `${reg.host}/hull/busybox <none>`);
+    await fresh.ok(['image', 'prune', '-f']);
+    assert.equal((await fresh.ok(['images', '-q'])).trim(), id.slice(7, 19), 'an image pulled by digest is not dangling');
   } finally {
     await fresh.cleanup();
   }

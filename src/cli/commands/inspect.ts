@@ -2,7 +2,7 @@ import { str } from '../args.js';
 import { FORMAT_OPTION, type Command } from '../command.js';
 import { renderTemplate } from '../output.js';
 import { containerJson, imageJson } from '../../engine/views.js';
-import { HullError, errorMessage } from '../../errors.js';
+import { HullError, errorMessage, escapeControlChars, showUntrusted } from '../../errors.js';
 
 const inspect: Command = {
   name: 'inspect',
@@ -30,7 +30,7 @@ const inspect: Command = {
         if (type === 'container') throw new HullError('NOT_FOUND', `Cannot find container "${name}": no such container`);
         results.push(imageJson(engine.images.details(engine.images.get(name))));
       } catch (err) {
-        ctx.stderr.write(`Error: no such object: ${name}${type === undefined ? '' : ` (${errorMessage(err)})`}\n`);
+        ctx.stderr.write(`Error: no such object: ${showUntrusted(name)}${type === undefined ? '' : ` (${escapeControlChars(errorMessage(err))})`}\n`);
         code = 1;
       }
     }

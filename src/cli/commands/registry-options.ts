@@ -24,7 +24,8 @@ export function parseCreds(value: string): { username: string; password: string 
 
 /** Registry options from flags and the environment (HULL_INSECURE_REGISTRIES=host:port,...). */
 export function registryOptionsFrom(o: OptionValues, concurrencyFlag?: string): RegistryOptions {
-  const opts: RegistryOptions = {};
+  // The CLI's own environment says where auth files and extra CAs are; the engine never reads it.
+  const opts: RegistryOptions = { env: process.env };
   if (o['tls-verify'] === false) opts.tlsVerify = false;
   const certDir = str(o, 'cert-dir');
   if (certDir !== undefined) opts.certDirs = [certDir];
