@@ -8,7 +8,10 @@ cd "$(dirname "$0")/.."
 # DNS server of user networks (aardvark-dns), the IPv6-loopback port proxy (socat),
 # and the tools used as interoperability oracles and peers (dnsmasq: the DNS tests' upstream).
 DEB_PACKAGES=(runc conmon catatonit busybox-static skopeo umoci uidmap iptables buildah
-  containernetworking-plugins aardvark-dns socat docker-registry attr tmux zstd podman dnsmasq-base ${HULL_EXTRA_DEB_PACKAGES:-})
+  containernetworking-plugins aardvark-dns socat docker-registry attr tmux zstd podman dnsmasq-base
+  ceph-mon ceph-osd ceph-common radosgw chromium ${HULL_EXTRA_DEB_PACKAGES:-})
+# (ceph-*, radosgw: a real S3 server for the registry's S3 tests, started per test file by
+# src/registry-server/testing/radosgw.ts; chromium: the registry web UI's browser tests.)
 missing=()
 for p in "${DEB_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

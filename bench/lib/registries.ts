@@ -52,7 +52,8 @@ async function waitReady(host: string, child: ChildProcess, stderr: () => string
   throw new Error(`registry on ${host} did not answer within 20 s: ${stderr().slice(0, 500)}`);
 }
 
-async function start(name: string, how: string, cmd: string, args: string[], host: string): Promise<RunningRegistry> {
+/** Any registry process that answers /v2/ on `host` once ready. */
+export async function startProcessRegistry(name: string, how: string, cmd: string, args: string[], host: string): Promise<RunningRegistry> {
   const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   child.stderr?.on('data', (b: Buffer) => { if (err.length < 4000) err += b.toString(); });
@@ -77,7 +78,7 @@ export async function startDockerRegistry(dir: string): Promise<RunningRegistry>
     'http:', `  addr: 127.0.0.1:${port}`, '',
   ].join('\n');
   writeFileSync(join(dir, 'config.yml'), config);
-  return start('docker-registry', 'docker-registry serve (filesystem driver)', 'docker-registry', ['serve', join(dir, 'config.yml')], `127.0.0.1:${port}`);
+  return startProcessRegistry('docker-registry', 'docker-registry serve (filesystem driver)', 'docker-registry', ['serve', join(dir, 'config.yml')], `127.0.0.1:${port}`);
 }
 
 /** hull's registry, or undefined when neither the CLI command nor the serve entry exists. */
@@ -87,9 +88,9 @@ export async function startHullRegistry(hull: HullCli, repo: string, dir: string
   const host = `127.0.0.1:${port}`;
   if (await hull.has('registry serve')) {
     const [cmd, ...args] = hull.argv({ root: join(dir, 'engine'), runroot: join(dir, 'engine-run') }, 'registry', 'serve', '--addr', host, '--root', join(dir, 'data'));
-    return start('hull', '`hull registry serve`', cmd as string, args, host);
+    return startProcessRegistry('hull', '`hull registry serve`', cmd as string, args, host);
   }
   const entry = join(repo, 'dist/src/registry-server/serve-entry.js');
   if (!existsSync(entry)) return undefined;
-  return start('hull', 'registry-server core via serve-entry.js (`hull registry serve` not wired yet)', process.execPath, [entry, '--addr', host, '--root', join(dir, 'data')], host);
+  return startProcessRegistry('hull', 'registry-server core via serve-entry.js (`hull registry serve` not wired yet)', process.execPath, [entry, '--addr', host, '--root', join(dir, 'data')], host);
 }

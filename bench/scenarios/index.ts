@@ -2,13 +2,16 @@
 import type { Scenario } from '../lib/context.js';
 import { build } from './build.js';
 import { compose } from './compose.js';
+import { health } from './health.js';
 import { idleMemory } from './idle-memory.js';
 import { list } from './list.js';
 import { network } from './network.js';
 import { pull } from './pull.js';
 import { push } from './push.js';
 import { registry } from './registry.js';
+import { registryProxy } from './registry-proxy.js';
+import { registryS3 } from './registry-s3.js';
 import { start } from './start.js';
 import { unpack } from './unpack.js';
 
-export const SCENARIOS: readonly Scenario[] = [start, pull, push, unpack, registry, build, idleMemory, list, network, compose];
+export const SCENARIOS: readonly Scenario[] = [start, pull, push, unpack, registry, registryS3, registryProxy, build, idleMemory, list, network, health, compose];

@@ -16,6 +16,8 @@ export type BuildEvent =
   /** A stage was left out: nothing the target needs comes from it. */
   | { type: 'skip-stage'; stage: string }
   /** The final image, with the names it got. */
-  | { type: 'image'; id: string; names: string[] };
+  | { type: 'image'; id: string; names: string[] }
+  /** Something the user should know that does not stop the build (an unused --build-arg). */
+  | { type: 'warning'; text: string };
 
 export type BuildEventSink = (e: BuildEvent) => void;

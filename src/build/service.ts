@@ -16,6 +16,7 @@ import type { EventLog } from '../events/event-log.js';
 import { parsePlatform } from '../oci/platform.js';
 import type { BuildCache } from './cache.js';
 import type { BuildEventSink } from './events.js';
+import type { Containerfile } from './instructions.js';
 import type { BuildOptions, BuildResult } from './builder.js';
 
 /** What `hull build` asks for: the builder's options, with the Containerfile not yet read. */
@@ -67,7 +68,9 @@ export class BuildService {
       throw new HullError('UNSUPPORTED', 'Cannot build: the copy storage driver keeps no separate layer of changes', { hint: 'use the overlay driver (the default where the kernel allows it)' });
     }
     const [{ parseContainerfile }, { loadIgnoreFile }, { buildImage }] = await Promise.all([import('./parse.js'), import('./ignore-file.js'), import('./builder.js')]);
-    const file = parseContainerfile(text, path === '-' ? 'Containerfile' : path);
+    const file = parseContainerfile(text, path === '-' ? '<stdin>' : path);
+    const unused = unusedBuildArgs(file, Object.keys(req.buildArgs ?? {}));
+    if (unused.length > 0) emit({ type: 'warning', text: `One or more build-args [${unused.join(' ')}] were not consumed` });
     const filter = await loadIgnoreFile(contextDir, path === '-' ? undefined : path);
     const { content } = this.deps;
     const result = await buildImage(
@@ -119,4 +122,15 @@ function pick<T extends object, K extends keyof T>(o: T, keys: readonly K[]): Pa
   const out: Partial<Pick<T, K>> = {};
   for (const k of keys) if (o[k] !== undefined) out[k] = o[k];
   return out;
+}
+
+/** The proxy args every builder predefines (docker does not warn about them) and the platform ones. */
+const PREDEFINED_ARGS = new Set(['HTTP_PROXY', 'http_proxy', 'HTTPS_PROXY', 'https_proxy', 'FTP_PROXY', 'ftp_proxy', 'NO_PROXY', 'no_proxy', 'ALL_PROXY', 'all_proxy',
+  'TARGETPLATFORM', 'TARGETOS', 'TARGETARCH', 'TARGETVARIANT', 'BUILDPLATFORM', 'BUILDOS', 'BUILDARCH', 'BUILDVARIANT']);
+
+/** Pure: the --build-arg names no ARG of the file declares (docker warns about them). */
+export function unusedBuildArgs(file: Pick<Containerfile, 'globalArgs' | 'stages'>, given: readonly string[]): string[] {
+  const declared = new Set<string>();
+  for (const i of [...file.globalArgs, ...file.stages.flatMap((s) => s.instructions)]) if (i.kind === 'ARG') for (const a of i.args) declared.add(a.name);
+  return given.filter((n) => !declared.has(n) && !PREDEFINED_ARGS.has(n)).sort();
 }

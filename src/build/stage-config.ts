@@ -47,6 +47,7 @@ function healthConfig(h: HealthcheckSpec): HealthConfig {
   if (h.interval !== undefined) out.Interval = h.interval;
   if (h.timeout !== undefined) out.Timeout = h.timeout;
   if (h.startPeriod !== undefined) out.StartPeriod = h.startPeriod;
+  if (h.startInterval !== undefined) out.StartInterval = h.startInterval;
   if (h.retries !== undefined) out.Retries = h.retries;
   return out;
 }

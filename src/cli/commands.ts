@@ -37,6 +37,10 @@ export const COMMANDS: Record<string, CommandEntry> = {
   attach: { summary: "Attach to a running container's input and output", load: async () => (await import('./commands/attach.js')).default },
   'container-prune': { summary: 'Remove all stopped containers', load: lifecycle('prune'), hidden: true },
   'container-cleanup': { summary: 'Record the exit of a container (run by its monitor)', load: lifecycle('cleanup'), hidden: true },
+  update: { summary: 'Update the restart policy of containers', load: async () => (await import('./commands/health.js')).update },
+  'healthcheck-run': { summary: "Run a container's health check now", load: async () => (await import('./commands/health.js')).healthcheckRun, hidden: true },
+  'system-restore': { summary: 'Start the containers a reboot stopped', load: async () => (await import('./commands/health.js')).restore, hidden: true },
+  'health-scheduler': { summary: 'The store\'s probe and restart scheduler (started by hull)', load: async () => (await import('./commands/health.js')).healthScheduler, hidden: true },
   ps: { summary: 'List containers', load: async () => (await import('./commands/ps.js')).default },
   rm: { summary: 'Remove one or more containers', load: async () => (await import('./commands/rm.js')).default },
   images: { summary: 'List images', load: async () => (await import('./commands/images.js')).default },
@@ -71,11 +75,12 @@ export const COMMANDS: Record<string, CommandEntry> = {
 export const GROUPS: Record<string, Record<string, string>> = {
   image: { ls: 'images', list: 'images', rm: 'rmi', remove: 'rmi', import: 'import', tag: 'tag', inspect: 'inspect', pull: 'pull', push: 'push',
     save: 'save', load: 'load', history: 'history', prune: 'image-prune' },
-  system: { df: 'system-df', prune: 'system-prune', check: 'system-check', info: 'info' },
+  system: { df: 'system-df', prune: 'system-prune', check: 'system-check', info: 'info', restore: 'system-restore' },
+  healthcheck: { run: 'healthcheck-run' },
   builder: { prune: 'builder-prune', build: 'build' },
   container: {
     ls: 'ps', list: 'ps', rm: 'rm', remove: 'rm', run: 'run', inspect: 'inspect', create: 'create', start: 'start', stop: 'stop',
     restart: 'restart', kill: 'kill', wait: 'wait', pause: 'pause', unpause: 'unpause', rename: 'rename', port: 'port', logs: 'logs',
-    exec: 'exec', attach: 'attach', prune: 'container-prune', cleanup: 'container-cleanup', cp: 'cp', top: 'top', stats: 'stats', commit: 'commit', export: 'export', diff: 'diff',
+    update: 'update', exec: 'exec', attach: 'attach', prune: 'container-prune', cleanup: 'container-cleanup', cp: 'cp', top: 'top', stats: 'stats', commit: 'commit', export: 'export', diff: 'diff',
   },
 };

@@ -9,7 +9,8 @@ import { resolve } from 'node:path';
 import { HullError } from '../errors.js';
 import { bool, list, str, type OptionValues } from './args.js';
 import type { Command } from './command.js';
-import type { ContainerCreateRequest, CreateHostConfig } from '../engine/requests.js';
+import type { ContainerCreateRequest, CreateConfig, CreateHostConfig } from '../engine/requests.js';
+import { parseHealthFlags, parseHealthOnFailure, parseRestartPolicy } from '../engine/flags.js';
 import { parseDevice, parseEnvFile, parseKeyValues, parseMount, parsePublish, parseSize, parseUlimit, resolveEnvArgs } from '../engine/flags.js';
 
 /** The flags of `run` and `create`, docker's names. */
@@ -69,7 +70,35 @@ export const CREATE_OPTIONS: Command['options'] = [
   { name: 'volumes-from', type: 'string', multiple: true, valueName: 'CONTAINER[:ro|rw]', description: 'mount the volumes and binds of another container' },
   { name: 'cidfile', type: 'string', valueName: 'FILE', description: 'write the container ID to FILE (which must not exist)' },
   { name: 'add-host', type: 'string', multiple: true, valueName: 'NAME:IP', description: 'add a line to /etc/hosts' },
+  { name: 'restart', type: 'string', valueName: 'POLICY', description: 'restart policy: no (default), always, unless-stopped, on-failure[:MAX]' },
+  { name: 'health-cmd', type: 'string', valueName: 'COMMAND', description: 'command (run by /bin/sh in the container) that checks its health' },
+  { name: 'health-interval', type: 'string', valueName: 'DURATION', description: 'time between checks (default 30s)' },
+  { name: 'health-timeout', type: 'string', valueName: 'DURATION', description: 'a check running longer is killed and fails (default 30s)' },
+  { name: 'health-retries', type: 'string', valueName: 'N', description: 'failures in a row that make it unhealthy (default 3)' },
+  { name: 'health-start-period', type: 'string', valueName: 'DURATION', description: 'time to start up, when failures do not count (default 0s)' },
+  { name: 'health-start-interval', type: 'string', valueName: 'DURATION', description: 'time between checks during the start period (default 5s)' },
+  { name: 'health-on-failure', type: 'string', valueName: 'ACTION', description: 'once unhealthy: none (default), kill, restart or stop' },
+  { name: 'no-healthcheck', type: 'boolean', description: "disable the image's HEALTHCHECK" },
 ];
+
+/** --health-* -> Docker's Healthcheck (nanoseconds), --restart -> HostConfig.RestartPolicy. */
+function healthAndRestart(o: OptionValues): { config: Pick<CreateConfig, 'Healthcheck' | 'HealthcheckOnFailureAction'>; host: Pick<CreateHostConfig, 'RestartPolicy'> } {
+  const healthcheck = parseHealthFlags({
+    cmd: str(o, 'health-cmd'),
+    interval: str(o, 'health-interval'),
+    timeout: str(o, 'health-timeout'),
+    retries: str(o, 'health-retries'),
+    startPeriod: str(o, 'health-start-period'),
+    startInterval: str(o, 'health-start-interval'),
+    noHealthcheck: bool(o, 'no-healthcheck'),
+  });
+  const onFailure = str(o, 'health-on-failure');
+  const restart = str(o, 'restart');
+  return {
+    config: { ...(healthcheck ? { Healthcheck: healthcheck } : {}), ...(onFailure !== undefined ? { HealthcheckOnFailureAction: parseHealthOnFailure(onFailure) } : {}) },
+    host: restart !== undefined ? { RestartPolicy: parseRestartPolicy(restart) } : {},
+  };
+}
 
 
 /** Docker 23+ resolves `-v ./dir:/w` and `-v .:/w` against the working directory. */
@@ -156,6 +185,7 @@ export function createRequestFrom(o: OptionValues, image: string, cmd: string[],
   const entrypoint = str(o, 'entrypoint');
   const tty = bool(o, 'tty');
   const interactive = bool(o, 'interactive');
+  const health = healthAndRestart(o);
   return {
     ...(str(o, 'name') !== undefined ? { name: str(o, 'name') as string } : {}),
     Config: {
@@ -174,6 +204,7 @@ export function createRequestFrom(o: OptionValues, image: string, cmd: string[],
       ...(stopTimeout !== undefined ? { StopTimeout: Number(stopTimeout) } : {}),
       ExposedPorts: { ...exposedPorts(list(o, 'expose')), ...publish.ExposedPorts },
       ...(str(o, 'mac-address') !== undefined ? { MacAddress: str(o, 'mac-address') as string } : {}),
+      ...health.config,
     },
     HostConfig: {
       ...resources(o),
@@ -205,6 +236,7 @@ export function createRequestFrom(o: OptionValues, image: string, cmd: string[],
       Links: list(o, 'link'),
       VolumesFrom: list(o, 'volumes-from'),
       ...(str(o, 'gpus') !== undefined ? { DeviceRequests: [{ Driver: '', Count: -1, Capabilities: [['gpu']] }] } : {}),
+      ...health.host,
     },
     ...(aliases.length > 0 || ip !== undefined ? { NetworkingConfig: { EndpointsConfig: { [network ?? 'bridge']: { Aliases: aliases, ...(ip !== undefined ? { IPAMConfig: { IPv4Address: ip } } : {}) } } } } : {}),
   };

@@ -9,19 +9,7 @@ export function table(headers: string[], rows: string[][]): string {
   return [line(headers), ...rows.map(line)].join('\n') + '\n';
 }
 
-/** Docker's human sizes: decimal units, three significant digits (4.26MB). */
-export function humanSize(bytes: number): string {
-  const units = ['B', 'kB', 'MB', 'GB', 'TB', 'PB'];
-  let v = bytes;
-  let u = 0;
-  while (v >= 1000 && u < units.length - 1) {
-    v /= 1000;
-    u++;
-  }
-  return `${u === 0 ? v : Number(v.toPrecision(3))}${units[u]}`;
-}
-
-export { timeAgo } from '../engine/views.js';
+export { humanSizeDecimal as humanSize, timeAgo } from '../engine/views.js';
 
 /**
  * A Go template on one value, as `inspect -f`, `info -f`, `version -f` and `events --format` run

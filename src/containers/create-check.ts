@@ -21,6 +21,7 @@ import { checkSysctl } from '../runtime/kernel-options.js';
 import { parseSignal } from '../runtime/signals.js';
 import type { ContainerCreateRequest, CreateHostConfig, DeviceMapping, DockerMount, HealthConfig, RestartPolicy } from './create-request.js';
 import type { HostConfig } from './record.js';
+import { parseHealthOnFailure, type HealthOnFailure } from '../health/health-config.js';
 
 export type HostFields = Pick<HostConfig, 'Privileged' | 'CapAdd' | 'CapDrop' | 'SecurityOpt' | 'Memory' | 'MemorySwap' | 'NanoCpus' | 'CpuShares' | 'PidsLimit' | 'ShmSize' | 'Ulimits' | 'Devices' | 'Init'
   | 'PidMode' | 'IpcMode' | 'Sysctls' | 'OomScoreAdj' | 'GroupAdd' | 'CpusetCpus' | 'CpusetMems' | 'MemoryReservation' | 'OomKillDisable' | 'Links'>;
@@ -61,6 +62,7 @@ export interface CreatePlan extends ProcessOptions {
   addHosts: string[];
   restartPolicy?: RestartPolicy;
   healthcheck?: HealthConfig;
+  healthOnFailure?: HealthOnFailure;
 }
 
 /** What checkCreateRequest needs to know about the host. */
@@ -334,6 +336,7 @@ export function checkCreateRequest(req: ContainerCreateRequest, host: CreateHost
   if (c.StopSignal) parseSignal(c.StopSignal, '--stop-signal');
   const restartPolicy = checkRestartPolicy(hc.RestartPolicy, autoRemove);
   const healthcheck = checkHealthcheck(c.Healthcheck);
+  const healthOnFailure = c.HealthcheckOnFailureAction ? parseHealthOnFailure(c.HealthcheckOnFailureAction) : undefined;
   const entrypoint = words(c.Entrypoint);
   const cmd = words(c.Cmd);
   const plan: CreatePlan = {
@@ -380,6 +383,7 @@ export function checkCreateRequest(req: ContainerCreateRequest, host: CreateHost
     addHosts,
     ...(restartPolicy ? { restartPolicy } : {}),
     ...(healthcheck ? { healthcheck } : {}),
+    ...(healthOnFailure && healthOnFailure !== 'none' ? { healthOnFailure } : {}),
     ...(cmd !== undefined ? { cmd } : {}),
     ...(entrypoint !== undefined ? { entrypoint: entrypoint.length === 1 && entrypoint[0] === '' ? [] : entrypoint } : {}),
     env,

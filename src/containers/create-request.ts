@@ -35,6 +35,8 @@ export interface CreateConfig {
   /** Docker accepts a string (one word) or a list. */
   Cmd?: string[] | string | null;
   Healthcheck?: HealthConfig;
+  /** podman's extension: none | kill | restart | stop, once the container turns unhealthy. */
+  HealthcheckOnFailureAction?: string;
   ArgsEscaped?: boolean;
   /** Anonymous volumes: {"/data": {}}. */
   Volumes?: Record<string, object> | null;

@@ -24,7 +24,11 @@ import { mountRootfs, prepareBundle } from './bundle.js';
 import type { ContainerStore } from './container-store.js';
 import { containerPaths, type ContainerPaths } from './paths.js';
 import { ZERO_TIME, type ContainerRecord } from './record.js';
-import { initAlive, isActive, readExit, readRuntimeInit } from './reconcile.js';
+import { initAlive, isActive, isLive, readExit, readRuntimeInit } from './reconcile.js';
+import { withLock } from '../sys/lock.js';
+import { planRestart, validateRestartPolicy } from '../health/restart-policy.js';
+import { effectiveProbe } from '../health/health-config.js';
+import { startingHealth } from '../health/health-state.js';
 import { assertTransition, transition } from './state-machine.js';
 import { parseSignal } from '../runtime/signals.js';
 import type { ContainerNetworking, JoinTarget, NetworkAttachment } from '../network/service.js';
@@ -47,6 +51,17 @@ export interface LifecycleDeps {
   network?: ContainerNetworking;
   /** The engine's environment (EngineOptions.env), for the monitor and its exit command. */
   env: NodeJS.ProcessEnv;
+  /**
+   * Tells the store's scheduler (health/) that a record changed in a way it must see: a
+   * health-checked container started, a restart back-off began. Wakes it, or starts it.
+   */
+  schedule?: () => void;
+}
+
+/** Whether a restart policy other than "no" applies. */
+function hasRestartPolicy(r: ContainerRecord): boolean {
+  const name = r.HostConfig.RestartPolicy?.Name;
+  return name !== undefined && name !== '' && name !== 'no';
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -97,7 +112,25 @@ export class Lifecycle {
    * the next start or rm cleans up.
    */
   async start(record: ContainerRecord, opts: { attach?: AttachIO[]; recordsExit?: boolean } = {}): Promise<Attachment[]> {
-    const watched = (opts.recordsExit ?? false) && !record.Config.Tty && !record.HostConfig.AutoRemove && !record.HostConfig.RestartPolicy;
+    return this.withStartLock(record.Id, () => this.startLocked(this.deps.store.get(record.Id), { ...opts, byPolicy: false }));
+  }
+
+  /**
+   * Every start, and every change that must not interleave with one (a stop cancelling a back-off,
+   * the restart job claiming it), holds the container's start lock: two starts never run side by
+   * side (the loser's clean-up would delete the winner's container), and a stop never falls
+   * between a restart's check and its start. A holder killed -9 leaves a lock the next one breaks.
+   */
+  withStartLock<T>(id: string, fn: () => Promise<T>): Promise<T> {
+    const lock = `${this.paths(id).bundle}.start.lock`;
+    mkdirSync(dirname(lock), { recursive: true });
+    return withLock(lock, fn);
+  }
+
+  /** Start, with the start lock held. `byPolicy`: a restart by the restart policy (its count goes on). */
+  async startLocked(record: ContainerRecord, opts: { attach?: AttachIO[]; recordsExit?: boolean; byPolicy: boolean }): Promise<Attachment[]> {
+    if (isLive(record.State.Status) && this.alive(record.Id)) throw new HullError('CONFLICT', `Cannot start container "${record.Name}": it is already ${record.State.Status}`);
+    const watched = (opts.recordsExit ?? false) && !record.Config.Tty && !record.HostConfig.AutoRemove && !hasRestartPolicy(record);
     const paths = await this.beginStart(record);
     const attachments: Attachment[] = [];
     try {
@@ -126,7 +159,7 @@ export class Lifecycle {
       });
       for (const io of opts.attach ?? []) attachments.push(await attachSocket(paths.attach, io));
       await execOrThrow(runcArgv.start(this.deps.runtime, record.Id), `start container "${record.Name}"`);
-      await this.markRunning(record, pid);
+      await this.markRunning(record, pid, opts.byPolicy);
       return attachments;
     } catch (err) {
       for (const a of attachments) a.close();
@@ -134,13 +167,22 @@ export class Lifecycle {
     }
   }
 
-  private async markRunning(record: ContainerRecord, pid: number): Promise<void> {
+  private async markRunning(record: ContainerRecord, pid: number, byPolicy = false): Promise<void> {
+    const probed = effectiveProbe(record.Config.Healthcheck) !== undefined;
     await this.deps.store.update(record.Id, (r) => {
       transition(r, 'running', { Pid: pid, ExitCode: 0, Error: '', OOMKilled: false, StartedAt: new Date().toISOString(), FinishedAt: ZERO_TIME });
+      // Each start begins "starting" (the probe log is kept, as Docker keeps it).
+      if (probed) r.State.Health = startingHealth(r.State.Health);
+      // A start by the user begins a new series of restarts (Docker's ResetRestartManager).
+      if (!byPolicy && (r.RestartCount || r.Restart)) {
+        r.RestartCount = 0;
+        delete r.Restart;
+      }
       // Volumes take the image's content once, when first mounted (docker's copy-up), never again.
       if (r.MountState) r.MountState.pendingCopies = [];
     }, { durable: (record.MountState?.pendingCopies.length ?? 0) > 0 });
     this.deps.events.emit('container', 'start', record.Id, { name: record.Name, image: record.Config.Image });
+    if (probed) this.deps.schedule?.();
   }
 
   /** Undoes a start that failed part-way and records why; returns the error to throw. */
@@ -167,6 +209,10 @@ export class Lifecycle {
    * record then ends as exited without a code. Resolves with the container's exit code.
    */
   async runInForeground(record: ContainerRecord, io: ExecIO): Promise<number> {
+    return this.withStartLock(record.Id, () => this.runInForegroundLocked(this.deps.store.get(record.Id), io));
+  }
+
+  private async runInForegroundLocked(record: ContainerRecord, io: ExecIO): Promise<number> {
     const paths = await this.beginStart(record);
     let child: ChildProcess | undefined;
     const stdioOf = (s: ExecStream<unknown> | undefined) => (s === undefined ? 'ignore' : typeof s === 'number' ? s : 'pipe');
@@ -301,7 +347,8 @@ export class Lifecycle {
       for (;;) {
         const record = this.deps.store.find(id);
         if (!record) throw new HullError('NOT_FOUND', `Cannot wait for container "${id}": it was removed`);
-        if (!isActive(record.State.Status)) return record;
+        // "restarting" has exited too: its back-off is a wait for a new run.
+        if (!isLive(record.State.Status)) return record;
         if (existsSync(paths.exitFile) || !this.alive(id)) return (await this.cleanup(id)) ?? record;
         // The watch wakes us at once; the timer is a safety net, cleared so it never holds the process.
         await new Promise<void>((r) => {
@@ -321,9 +368,9 @@ export class Lifecycle {
    * Records the exit of a container whose init has ended: runtime state deleted, rootfs unmounted,
    * record exited with the monitor's code. Idempotent; returns undefined when there was nothing to do.
    */
-  async cleanup(id: string): Promise<ContainerRecord | undefined> {
+  async cleanup(id: string, opts: { restartsItself?: boolean } = {}): Promise<ContainerRecord | undefined> {
     const record = this.deps.store.find(id);
-    if (!record || !isActive(record.State.Status) || this.alive(id)) return undefined;
+    if (!record || !isLive(record.State.Status) || this.alive(id)) return undefined;
     const paths = this.paths(id);
     // The monitor writes the exit file right after the init dies; give it a moment.
     for (let i = 0; i < 20 && !existsSync(paths.exitFile); i++) await sleep(10);
@@ -333,23 +380,72 @@ export class Lifecycle {
     await Promise.all([unmountIfMounted(paths.rootfs), this.deps.network?.detach(id, { unshared: !this.netnsShared(paths) }).catch(() => {})]);
     let changed = false;
     const updated = await this.deps.store.update(id, (r) => {
-      if (!isActive(r.State.Status)) return;
+      if (!isLive(r.State.Status)) return;
       changed = true;
-      transition(r, 'exited', {
-        Pid: 0,
-        ExitCode: exit?.code ?? 255,
-        OOMKilled: exit?.oomKilled ?? false,
-        FinishedAt: exit?.at ?? new Date().toISOString(),
-        Error: exit ? r.State.Error : 'the monitor recorded no exit code',
+      const finishedAt = exit?.at ?? new Date().toISOString();
+      const exitCode = exit?.code ?? 255;
+      const fields = { Pid: 0, ExitCode: exitCode, OOMKilled: exit?.oomKilled ?? false, FinishedAt: finishedAt, Error: exit ? r.State.Error : 'the monitor recorded no exit code' };
+      if (!hasRestartPolicy(r)) return transition(r, 'exited', fields);
+      // Whoever records the exit decides the restart (health/restart-policy.ts): no hull process
+      // from before the exit is needed, and the decision is taken once, under the record's lock.
+      const stoppedByUser = r.Restart?.stoppedByUser ?? false;
+      const decision = planRestart({
+        policy: validateRestartPolicy(r.HostConfig.RestartPolicy),
+        exitCode,
+        restartCount: r.RestartCount ?? 0,
+        stoppedByUser,
+        ranForMs: Date.parse(finishedAt) - Date.parse(r.State.StartedAt),
+        previousDelayMs: r.Restart?.delayMs ?? 0,
       });
+      if (decision.restart) {
+        transition(r, 'restarting', fields);
+        r.RestartCount = decision.restartCount;
+        r.Restart = { delayMs: decision.delayMs, dueAt: Date.now() + decision.delayMs, stoppedByUser: false };
+      } else {
+        transition(r, 'exited', fields);
+        r.Restart = { delayMs: decision.delayMs, stoppedByUser };
+      }
     }, { durable: false });
     if (changed) this.deps.events.emit('container', 'die', id, { name: updated.Name, image: updated.Config.Image, exitCode: String(updated.State.ExitCode) });
+    if (changed && updated.State.Status === 'restarting' && !opts.restartsItself) this.deps.schedule?.();
     if (changed && updated.HostConfig.AutoRemove) await this.deps.remove(id);
     return updated;
   }
 
-  async kill(record: ContainerRecord, signal: string): Promise<void> {
+  /**
+   * Marks that the user stopped the container (stop, kill, rm -f), so that its exit is not
+   * restarted; a pending restart is cancelled. Under the start lock, so a restart in progress
+   * finishes first (and is then stopped by the caller). Returns the record as it is now.
+   */
+  async markStoppedByUser(id: string): Promise<ContainerRecord> {
+    const record = this.deps.store.get(id);
+    if (!hasRestartPolicy(record) && record.State.Status !== 'restarting') return record;
+    let cancelled = false;
+    const updated = await this.withStartLock(id, () => this.deps.store.update(id, (r) => {
+      r.Restart = { delayMs: r.Restart?.delayMs ?? 0, stoppedByUser: true };
+      if (r.State.Status === 'restarting') {
+        transition(r, 'exited');
+        cancelled = true;
+      }
+    }));
+    if (cancelled) this.deps.events.emit('container', 'stop', id, { name: updated.Name });
+    return updated;
+  }
+
+  /** A kill by the user (`byUser`: false for the health check's --health-on-failure=kill, which a restart policy may undo). */
+  async kill(record: ContainerRecord, signal: string, opts: { byUser?: boolean } = {}): Promise<void> {
     const name = parseSignal(signal);
+    // Only a signal meant to end it counts as the user's stop (`kill -s HUP` to reload does not).
+    const ending = ['KILL', '9', 'TERM', '15', parseSignal(record.Config.StopSignal ?? 'TERM')].includes(name);
+    if (opts.byUser !== false && ending && record.State.Status !== 'created' && record.State.Status !== 'exited') {
+      const wasRestarting = record.State.Status === 'restarting';
+      record = await this.markStoppedByUser(record.Id);
+      // Docker: killing a restarting container cancels its restart; there is no process to signal.
+      if (wasRestarting && record.State.Status === 'exited') {
+        this.deps.events.emit('container', 'kill', record.Id, { name: record.Name, signal });
+        return;
+      }
+    }
     if (!isActive(record.State.Status) || !this.alive(record.Id)) {
       throw new HullError('CONFLICT', `Cannot kill container "${record.Name}": it is not running`);
     }
@@ -361,13 +457,15 @@ export class Lifecycle {
   }
 
   /** docker stop: the stop signal, then SIGKILL after `timeoutSeconds`. */
-  async stop(record: ContainerRecord, timeoutSeconds: number): Promise<ContainerRecord> {
-    if (!isActive(record.State.Status) || !this.alive(record.Id)) return (await this.cleanup(record.Id)) ?? record;
+  async stop(record: ContainerRecord, timeoutSeconds: number, opts: { byUser?: boolean } = {}): Promise<ContainerRecord> {
+    // A stop during a back-off cancels the restart; one during a restart waits for it, then stops it.
+    if (opts.byUser !== false) record = await this.markStoppedByUser(record.Id);
+    if (!isLive(record.State.Status) || !this.alive(record.Id)) return (await this.cleanup(record.Id)) ?? record;
     if (record.State.Status === 'paused') await execCapture(runcArgv.resume(this.deps.runtime, record.Id));
-    await this.kill(record, record.Config.StopSignal ?? 'SIGTERM').catch(() => {});
+    await this.kill(record, record.Config.StopSignal ?? 'SIGTERM', { byUser: false }).catch(() => {});
     const deadline = Date.now() + timeoutSeconds * 1000;
     while (this.alive(record.Id) && Date.now() < deadline) await sleep(50);
-    if (this.alive(record.Id)) await this.kill(record, 'KILL').catch(() => {});
+    if (this.alive(record.Id)) await this.kill(record, 'KILL', { byUser: false }).catch(() => {});
     while (this.alive(record.Id)) await sleep(20);
     // A --rm container may be removed by whoever records its exit (its monitor, a foreground run).
     const stopped = await this.wait(record.Id).catch((err: unknown) => {

@@ -49,16 +49,21 @@ export function isActive(status: ContainerState['Status']): boolean {
   return status === 'running' || status === 'paused' || status === 'restarting';
 }
 
+/** Backed by a live process (a "restarting" container has none: it waits out its back-off). */
+export function isLive(status: ContainerState['Status']): boolean {
+  return status === 'running' || status === 'paused';
+}
+
 /** Pure: the state to show, given the record, whether its init is alive and its exit file. */
 export function effectiveState(record: ContainerRecord, alive: boolean, exit: ExitInfo | undefined): ContainerState {
   const s = record.State;
-  if (!isActive(s.Status) || alive) return s;
+  if (!isLive(s.Status) || alive) return s;
   if (exit) return { ...s, Status: 'exited', Pid: 0, ExitCode: exit.code, FinishedAt: exit.at, OOMKilled: exit.oomKilled };
   return { ...s, Status: 'exited', Pid: 0, ExitCode: 255, Error: s.Error || 'the container stopped and its monitor recorded no exit code' };
 }
 
 export function reconcile(record: ContainerRecord, stateDir: string, paths: Pick<ContainerPaths, 'exitFile' | 'oomFile'>): ContainerRecord {
-  if (!isActive(record.State.Status)) return record;
+  if (!isLive(record.State.Status)) return record;
   const alive = initAlive(readRuntimeInit(stateDir, record.Id));
   return alive ? record : { ...record, State: effectiveState(record, false, readExit(paths)) };
 }

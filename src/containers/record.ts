@@ -12,6 +12,8 @@ import type { InspectMount } from '../volumes/resolve.js';
 import type { DockerPortBindings } from '../network/ports.js';
 import type { EndpointSettings } from '../network/service.js';
 import type { DeviceMapping, HealthConfig, LogConfig, RestartPolicy } from './create-request.js';
+import type { HealthState } from '../health/health-state.js';
+import type { HealthOnFailure } from '../health/health-config.js';
 
 export type ContainerStatus = 'created' | 'running' | 'paused' | 'restarting' | 'exited' | 'removing' | 'dead';
 
@@ -30,6 +32,8 @@ export interface ContainerConfig {
   Domainname?: string;
   ExposedPorts?: Record<string, object>;
   Healthcheck?: HealthConfig;
+  /** podman's --health-on-failure (podman inspect's name for it). */
+  HealthcheckOnFailureAction?: HealthOnFailure;
 }
 
 export interface HostConfig {
@@ -106,6 +110,20 @@ export interface ContainerState {
   StartedAt: string;
   FinishedAt: string;
   OOMKilled: boolean;
+  /** Docker's State.Health, for a container with a health check (health/health-state.ts). */
+  Health?: HealthState;
+}
+
+/**
+ * What the restart policy needs to remember between exits, with no daemon to keep it in memory
+ * (health/restart-policy.ts): the last back-off delay, when a pending restart is due, and whether
+ * the user stopped the container (stop, kill, rm -f: Docker's HasBeenManuallyStopped).
+ */
+export interface RestartBookkeeping {
+  delayMs: number;
+  /** While "restarting": when the back-off ends (ms since the epoch). */
+  dueAt?: number;
+  stoppedByUser: boolean;
 }
 
 export interface ContainerRecord {
@@ -127,6 +145,9 @@ export interface ContainerRecord {
   MountState: MountState;
   /** The networks joined besides NetworkMode's, with --network-alias and --ip (docker's shape). */
   NetworkSettings?: { Networks: Record<string, EndpointSettings> };
+  /** Restarts by the restart policy since the user last started it (Docker's RestartCount). */
+  RestartCount?: number;
+  Restart?: RestartBookkeeping;
 }
 
 export const ZERO_TIME = '0001-01-01T00:00:00Z';

@@ -11,6 +11,7 @@ import { listProcesses, type TopResult } from './top.js';
 import { sampleStats, type StatsSample } from './stats.js';
 import { followLog, readLogs, selectLogs, type LogOptions, type LogRecord } from './logs.js';
 import { copyIn, copyOut, withRootfs } from './copy.js';
+import { copyRootFor } from './copy-target.js';
 import { livePorts } from '../network/inspect.js';
 import { readSandbox } from '../network/sandbox.js';
 import type { PortBinding } from '../network/ports.js';
@@ -30,6 +31,7 @@ import type { ResolvedMounts } from '../volumes/resolve.js';
 import type { ContainerCreateRequest } from './create-request.js';
 import { ContainerStore } from './container-store.js';
 import { Lifecycle } from './lifecycle.js';
+import { HealthJobs } from './health-jobs.js';
 import { resolveMounts } from '../volumes/resolve.js';
 import type { VolumeStore } from '../volumes/volume-store.js';
 import type { EventLog } from '../events/event-log.js';
@@ -45,6 +47,7 @@ import { isActive, reconcile } from './reconcile.js';
 import { transition } from './state-machine.js';
 import { matchContainer } from './filters.js';
 import { hostname as hostHostname } from 'node:os';
+import { mergeHealthcheck, type HealthcheckConfig } from '../health/health-config.js';
 import type { ContainerNetworking, EndpointSettings } from '../network/service.js';
 
 export interface ContainerDeps {
@@ -66,6 +69,12 @@ export interface ContainerDeps {
   env: NodeJS.ProcessEnv;
 }
 
+/** Docker's merge: the container's health check fields win, the image's fill the rest. */
+function healthOf(own: HealthcheckConfig | undefined, image: HealthcheckConfig | undefined): { Healthcheck?: HealthcheckConfig } {
+  const merged = mergeHealthcheck(own, image);
+  return merged ? { Healthcheck: merged } : {};
+}
+
 /** conmon truncates a log past this size unless --log-opt max-size says otherwise. */
 export const DEFAULT_LOG_SIZE_MAX = 100 * 1024 * 1024;
 
@@ -74,8 +83,12 @@ export class ContainerService {
   /** Attaches waiting for their container to be started by this process (see attach). */
   private readonly pendingAttaches = new Map<string, Array<{ io: AttachIO; resolve(a: Attachment): void; reject(err: unknown): void }>>();
 
+  /** Restarts after a back-off, health probes, the exit command's work (health-jobs.ts). */
+  readonly health: HealthJobs;
+
   constructor(private readonly deps: ContainerDeps) {
-    this.lifecycle = new Lifecycle({ ...deps, remove: async (id) => void (await this.remove(id, { force: true })) });
+    this.lifecycle = new Lifecycle({ ...deps, remove: async (id) => void (await this.remove(id, { force: true })), schedule: () => this.health.schedule() });
+    this.health = new HealthJobs({ ...deps, lifecycle: this.lifecycle });
   }
 
   loadImage(image: ImageRecord): { manifest: ImageManifest; config: ImageConfig } {
@@ -149,7 +162,8 @@ export class ContainerService {
           ...(stopSignal ? { StopSignal: stopSignal } : {}),
           ...(opts.domainname ? { Domainname: opts.domainname } : {}),
           ...(Object.keys(opts.exposed).length > 0 || config.config?.ExposedPorts ? { ExposedPorts: { ...(config.config?.ExposedPorts ?? {}), ...opts.exposed } } : {}),
-          ...(opts.healthcheck ? { Healthcheck: opts.healthcheck } : {}),
+          ...healthOf(opts.healthcheck, config.config?.Healthcheck),
+          ...(opts.healthOnFailure ? { HealthcheckOnFailureAction: opts.healthOnFailure } : {}),
         },
         HostConfig: {
           AutoRemove: opts.autoRemove,
@@ -212,6 +226,7 @@ export class ContainerService {
   async listReconciled(all: boolean, filters: Array<[string, string]> = []): Promise<ContainerRecord[]> {
     await this.deps.network?.reconcile((id) => this.lifecycle.alive(id)).catch(() => []);
     const every = this.list(true);
+    this.health.ensureAlive(every);
     return (all ? every : this.list(false)).filter((r) => matchContainer(r, filters, every));
   }
 
@@ -349,6 +364,7 @@ export class ContainerService {
     const snapshotter = await this.deps.snapshotter();
     await snapshotter.removeView(record.Id);
     rmSync(paths.bundle, { recursive: true, force: true });
+    rmSync(`${paths.bundle}.start.lock`, { force: true });
     rmSync(paths.exitFile, { force: true });
     await this.deps.store.remove(record);
     this.deps.events.emit('container', 'destroy', record.Id, { name: record.Name, image: record.Config.Image });
@@ -437,13 +453,19 @@ export class ContainerService {
   /** Copies PATH out of the container (running or not) as files at `dest`, or a tar stream. */
   async copyFrom(idOrName: string, containerPath: string, dest: string | Writable): Promise<void> {
     const record = this.inspect(idOrName);
-    await withRootfs(await this.deps.snapshotter(), record, this.lifecycle.paths(record.Id), (rootfs) => copyOut(rootfs, containerPath, dest, record.Name));
+    await withRootfs(await this.deps.snapshotter(), record, this.lifecycle.paths(record.Id), (rootfs) => {
+      const at = copyRootFor(record, rootfs, containerPath);
+      return copyOut(at.root, at.path, dest, record.Name);
+    });
   }
 
   /** Copies a host path or a tar stream into the container; never writes outside it. */
   async copyTo(idOrName: string, source: string | Readable, containerPath: string): Promise<void> {
     const record = this.inspect(idOrName);
-    await withRootfs(await this.deps.snapshotter(), record, this.lifecycle.paths(record.Id), (rootfs) => copyIn(rootfs, source, containerPath, record.Name));
+    await withRootfs(await this.deps.snapshotter(), record, this.lifecycle.paths(record.Id), (rootfs) => {
+      const at = copyRootFor(record, rootfs, containerPath);
+      return copyIn(at.root, source, at.path, record.Name);
+    });
   }
 
   /** The container's root filesystem (not its volumes) as a tar stream. */

@@ -14,7 +14,7 @@ import { HullError } from '../errors.js';
 import type { EventLog } from '../events/event-log.js';
 import type { ContainerStore } from './container-store.js';
 import type { ContainerRecord } from './record.js';
-import { isActive } from './reconcile.js';
+import { isLive } from './reconcile.js';
 
 export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
 
@@ -48,7 +48,8 @@ export async function waitForContainer(deps: WaitDeps, id: string, condition: Wa
   if (!first) throw new HullError('NOT_FOUND', `Cannot wait for container "${id}": no such container`);
   const startedNano = Date.now() * 1e6;
   const firstFinish = first.State.FinishedAt;
-  let sawActive = isActive(first.State.Status);
+  // A "restarting" container has exited (Docker releases its waiters then too).
+  let sawActive = isLive(first.State.Status);
   let exit: WaitResult | undefined;
   mkdirSync(deps.exitDir, { recursive: true });
   let wake: () => void = () => {};
@@ -59,13 +60,13 @@ export async function waitForContainer(deps: WaitDeps, id: string, condition: Wa
     for (;;) {
       signal?.throwIfAborted();
       let r = deps.store.find(id);
-      if (r && isActive(r.State.Status) && deps.exited(id)) r = (await deps.cleanup(id)) ?? deps.store.find(id);
+      if (r && isLive(r.State.Status) && deps.exited(id)) r = (await deps.cleanup(id)) ?? deps.store.find(id);
       if (!r) {
         // Removed: by us (condition removed) or by whoever recorded an --rm container's exit.
         if (condition === 'removed' || sawActive || exit) return exit ?? lastDie(deps.events, id, startedNano - 60e9) ?? { StatusCode: 0 };
         throw new HullError('NOT_FOUND', `Cannot wait for container "${first.Name}": it was removed`);
       }
-      if (isActive(r.State.Status)) sawActive = true;
+      if (isLive(r.State.Status)) sawActive = true;
       else if (condition === 'not-running' || sawActive || r.State.FinishedAt !== firstFinish) {
         exit = resultOf(r);
         if (condition !== 'removed') return exit;

@@ -27,7 +27,10 @@ import { ensureImage, type EnsureImageOptions } from './ensure-image.js';
 import { saveImages, type SaveTarget } from './save-images.js';
 import { systemPrune, type SystemPruneReport } from './system-prune.js';
 import type { SaveFormat } from '../images/save.js';
-import { systemDiskUsage, systemInfo, type DfRow, type SystemInfo } from './system.js';
+import { containerSizes, systemDiskUsage, systemInfo, type DfRow, type SystemInfo } from './system.js';
+import { runHealthScheduler } from './health-scheduler.js';
+import type { Scheduler } from '../health/scheduler.js';
+import type { SchedulerProcessExit } from '../health/scheduler-process.js';
 
 export interface EngineOptions {
   /** Persistent state: images, layers, container records. Default /var/lib/hull. */
@@ -76,8 +79,12 @@ export interface Engine {
   info(): Promise<SystemInfo>;
   /** Space used by images, containers and volumes (`system df`). */
   diskUsage(): Promise<DfRow[]>;
+  /** Each container's writable layer in bytes (`ps --size`). */
+  containerSizes(): Promise<Map<string, number>>;
   /** Images to an archive: a directory (oci-dir), a file (written atomically) or a stream. */
   saveImages(refs: readonly string[], format: SaveFormat, target: SaveTarget): Promise<void>;
+  /** Runs the store's health/restart scheduler until nothing needs it (docs/health.md). */
+  runHealthScheduler(signal: AbortSignal, onScheduler: (s: Scheduler) => void): Promise<SchedulerProcessExit>;
   /** Unused containers, networks, images (dangling, or all), build cache and (asked) volumes. */
   prune(opts?: { all?: boolean; volumes?: boolean }): Promise<SystemPruneReport>;
 }
@@ -134,7 +141,9 @@ export function openEngine(options: EngineOptions): Engine {
     ensureImage: (ref, opts) => ensureImage(images, ref, opts),
     info: () => systemInfo(system),
     diskUsage: () => systemDiskUsage(system),
+    containerSizes: () => containerSizes(system),
     saveImages: (refs, format, target) => saveImages(images, refs, format, target),
+    runHealthScheduler: (signal, onScheduler) => runHealthScheduler({ containers, runroot: options.runroot, hullArgv: hullArgv(options), env }, signal, onScheduler),
     prune: (opts) => systemPrune({ containers, networks, images, volumes, builds }, opts),
   };
 }

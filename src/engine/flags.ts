@@ -20,6 +20,8 @@ export { shortId } from '../oci/digest.js';
 export { displayName } from '../images/image-store.js';
 export { PULL_POLICIES } from './ensure-image.js';
 export { WAIT_CONDITIONS } from '../containers/wait.js';
+export { parseRestartPolicy } from '../health/restart-policy.js';
+export { parseHealthFlags, parseHealthOnFailure } from '../health/health-config.js';
 
 /** `KEY=VALUE` (or `KEY`, an empty value) entries -> a map: labels, options, annotations. */
 export function parseKeyValues(entries: readonly string[]): Record<string, string> {

@@ -33,7 +33,7 @@ export async function saveImages(images: ImageService, refs: readonly string[], 
   try {
     fd = openSync(tmp, 'wx', 0o644);
   } catch (err) {
-    const why = errnoCode(err) === 'ENOENT' ? `the directory "${dirname(output)}" does not exist` : errnoCode(err) === 'EACCES' ? 'permission denied' : errorMessage(err);
+    const why = errnoCode(err) === 'ENOENT' ? `no directory "${dirname(output)}"` : errnoCode(err) === 'EACCES' ? 'permission denied' : errorMessage(err);
     throw new HullError('INVALID_ARGUMENT', `Cannot save to "${output}": ${why}`, { hint: 'give -o a path in an existing, writable directory' });
   }
   const out = createWriteStream(tmp, { fd });

@@ -90,6 +90,18 @@ export async function systemInfo(d: SystemDeps): Promise<SystemInfo> {
   };
 }
 
+/** Each container's writable layer, in bytes (`ps --size`). */
+export async function containerSizes(d: SystemDeps): Promise<Map<string, number>> {
+  const snapshotter = await d.snapshotter();
+  return new Map(d.containers.list(true).map((c) => {
+    try {
+      return [c.Id, dirUsage(snapshotter.viewUpperDir(c.Id))];
+    } catch {
+      return [c.Id, 0];
+    }
+  }));
+}
+
 /**
  * Images: the distinct blobs and unpacked layers of all images (reclaimable: what `image prune -a`
  * frees). Containers: their writable layers (reclaimable: those of stopped ones). Volumes: their

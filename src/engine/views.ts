@@ -11,6 +11,7 @@ import { readSandbox } from '../network/sandbox.js';
 import { fromDockerBindings, type PortBinding } from '../network/ports.js';
 import { shortId } from '../oci/digest.js';
 import { ZERO_TIME } from '../containers/record.js';
+import { healthSuffix } from '../health/health-state.js';
 import { HullError } from '../errors.js';
 
 export { displayName } from '../images/image-store.js';
@@ -24,12 +25,13 @@ export function containerJson(r: ContainerRecord, runroot: string): unknown {
     Created: r.Created,
     Path: r.Path,
     Args: r.Args,
-    State: { ...r.State, Running: r.State.Status === 'running', Paused: r.State.Status === 'paused', Restarting: r.State.Status === 'restarting', Dead: r.State.Status === 'dead' },
+    State: { ...r.State, Running: r.State.Status === 'running' || r.State.Status === 'restarting', Paused: r.State.Status === 'paused', Restarting: r.State.Status === 'restarting', Dead: r.State.Status === 'dead' },
     Image: r.ImageId,
     ResolvConfPath: `${runroot}/containers/${r.Id}/resolv.conf`,
     HostnamePath: `${runroot}/containers/${r.Id}/hostname`,
     HostsPath: `${runroot}/containers/${r.Id}/hosts`,
     Name: `/${r.Name}`,
+    RestartCount: r.RestartCount ?? 0,
     Driver: r.Driver,
     HostConfig: r.HostConfig,
     Mounts: r.Mounts ?? [],
@@ -58,6 +60,18 @@ export function imageJson(d: ImageDetails): unknown {
   };
 }
 
+/** Docker's human sizes: decimal units, three significant digits (4.26MB). */
+export function humanSizeDecimal(bytes: number): string {
+  const units = ['B', 'kB', 'MB', 'GB', 'TB', 'PB'];
+  let v = bytes;
+  let u = 0;
+  while (v >= 1000 && u < units.length - 1) {
+    v /= 1000;
+    u++;
+  }
+  return `${u === 0 ? v : Number(v.toPrecision(3))}${units[u]}`;
+}
+
 /** "2 minutes ago", "About an hour ago", as docker prints creation times. */
 export function timeAgo(iso: string, now = Date.now()): string {
   const s = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
@@ -81,7 +95,9 @@ export function statusText(r: ContainerRecord, now = Date.now()): string {
   const s = r.State;
   switch (s.Status) {
     case 'running':
-      return `Up ${timeAgo(s.StartedAt, now).replace(/ ago$/, '')}`;
+      return `Up ${timeAgo(s.StartedAt, now).replace(/ ago$/, '')}${healthSuffix(s.Health)}`;
+    case 'restarting':
+      return `Restarting (${s.ExitCode}) ${timeAgo(s.FinishedAt, now)}`;
     case 'paused':
       return `Up ${timeAgo(s.StartedAt, now).replace(/ ago$/, '')} (Paused)`;
     case 'exited':
@@ -106,7 +122,7 @@ export function containerPorts(r: ContainerRecord, runroot: string): PortBinding
 }
 
 /** One `ps` row, with the fields docker's templates know ({{.ID}}, {{.Status}}, {{.Ports}}...). */
-export function psRow(r: ContainerRecord, runroot: string, noTrunc: boolean): Record<string, unknown> {
+export function psRow(r: ContainerRecord, runroot: string, noTrunc: boolean, size?: number): Record<string, unknown> {
   return {
     ID: noTrunc ? r.Id : r.Id.slice(0, 12),
     Image: r.Config.Image,
@@ -123,6 +139,8 @@ export function psRow(r: ContainerRecord, runroot: string, noTrunc: boolean): Re
     Labels: r.Config.Labels,
     Mounts: (r.Mounts ?? []).map((m) => (m as { Name?: string; Source?: string }).Name ?? (m as { Source?: string }).Source ?? '').join(','),
     Networks: Object.keys(r.NetworkSettings?.Networks ?? {}).join(',') || r.HostConfig.NetworkMode,
+    LocalVolumes: String((r.Mounts ?? []).filter((m) => m.Type === 'volume').length),
+    Size: size === undefined ? '0B' : humanSizeDecimal(size),
   };
 }
 

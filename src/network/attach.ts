@@ -93,13 +93,13 @@ async function listen(p: PortBinding): Promise<number> {
  * container of this runroot (iptables DNAT would silently shadow one of them).
  */
 async function choosePorts(runroot: string, name: string, ports: PortBinding[]): Promise<PortBinding[]> {
-  const taken = listSandboxes(runroot).flatMap((s) => s.endpoints.flatMap((e) => e.ports));
+  const taken = listSandboxes(runroot).flatMap((s) => s.endpoints.flatMap((e) => e.ports.map((p) => ({ ...p, owner: s.name }))));
   const out: PortBinding[] = [];
   for (const p of ports) {
     const clash = taken.find((t) => p.hostPort !== 0 && t.hostPort === p.hostPort && t.protocol === p.protocol && (t.hostIp === '' || p.hostIp === '' || t.hostIp === p.hostIp));
     let port: number;
     try {
-      if (clash) throw new Error('published by another container');
+      if (clash) throw new Error(`container "${clash.owner}" publishes it already`);
       port = await listen(p);
     } catch (err) {
       throw new HullError('CONFLICT', `Cannot publish port ${p.hostIp || '0.0.0.0'}:${p.hostPort}/${p.protocol} for container "${name}": ${(err as Error).message}`, { hint: 'choose another host port, or -p CONTAINER_PORT for a free one' });

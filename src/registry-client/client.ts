@@ -7,14 +7,14 @@
  * sockets). One client serves one pull or push; it holds no state beyond that operation.
  */
 import type { Readable } from 'node:stream';
-import { HullError, errorMessage } from '../errors.js';
+import { HullError, errnoCode, errorMessage } from '../errors.js';
 import { sha256, type Digest } from '../oci/digest.js';
 import { MediaType } from '../oci/media-types.js';
 import { Authorizer } from './auth.js';
 import { lookupCredentials } from './auth-file.js';
 import { connectionError, responseError, type ErrorContext } from './errors.js';
 import { ignoreEvents, type EventSink } from './events.js';
-import { resolveHost, type HostConfig, type RegistryOptions } from './hosts.js';
+import { isLoopbackHost, resolveHost, type HostConfig, type RegistryOptions } from './hosts.js';
 import { DEFAULT_RETRY, MAX_RETRY_AFTER_MS, backoffDelay, isRetryableError, isRetryableStatus, parseRetryAfter, sleep, type RetryPolicy } from './retry.js';
 import { Transport, discard, header, readBody, type HttpRequest, type HttpResponse } from './transport.js';
 
@@ -107,7 +107,9 @@ export class RegistryClient {
           if (this.signal?.aborted) throw err;
           // The https failure explains more (an unknown CA, say) than a refused plain-HTTP try.
           if (!reported || scheme === 'https') reported = { err, url };
-          retryable ||= isRetryableError(err);
+          // Nothing listening on this machine's own port will not start listening in a second:
+          // a refused loopback connection fails at once instead of retrying for seconds.
+          retryable ||= isRetryableError(err) && !(errnoCode(err) === 'ECONNREFUSED' && isLoopbackHost(this.host.host));
         }
       }
       if (!retryable || attempt >= this.retry.attempts) throw connectionError(reported?.err, reported?.url ?? new URL(`https://${this.host.endpoint}`), this.ctx);

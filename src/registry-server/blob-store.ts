@@ -27,30 +27,28 @@ export class BlobStore {
     return this.driver.reader(blobDataPath(d));
   }
 
+  /** A presigned URL for a blob the repository may read, when the driver redirects; else undefined. */
+  async redirectUrl(repo: string, d: Digest): Promise<string | undefined> {
+    if (!this.driver.redirectUrl || (await this.stat(repo, d)) === undefined) return undefined;
+    return this.driver.redirectUrl(blobDataPath(d));
+  }
+
   /** Whether the shared store holds the blob, whichever repository pushed it. */
   async exists(d: Digest): Promise<boolean> {
     return (await this.driver.stat(blobDataPath(d))) !== undefined;
   }
 
   /**
-   * Makes a verified file the blob `d` (atomic rename), or drops it when the blob is already
-   * stored: identical digests mean identical bytes, and the stored copy was verified before.
+   * Makes a verified file the blob `d`. A blob already stored is replaced all the same (identical
+   * digests mean identical bytes): the move refreshes its modTime, which is what protects a
+   * push in progress from GC's sweep (gc.ts), with no touch or ctime the object stores lack.
    */
   async commitFile(src: string, d: Digest): Promise<void> {
-    if (await this.exists(d)) {
-      await this.driver.delete(src);
-      await this.driver.touch(blobDataPath(d));
-      return;
-    }
     await this.driver.move(src, blobDataPath(d));
   }
 
-  /** Stores small verified content (manifests) as a blob. */
+  /** Stores small verified content (manifests) as a blob, refreshing its modTime (see commitFile). */
   async putBytes(d: Digest, bytes: Uint8Array): Promise<void> {
-    if (await this.exists(d)) {
-      await this.driver.touch(blobDataPath(d));
-      return;
-    }
     await this.driver.putContent(blobDataPath(d), bytes);
   }
 
@@ -58,7 +56,7 @@ export class BlobStore {
     return this.driver.getContent(blobDataPath(d));
   }
 
-  /** Grants the repository read access (commitFile/putBytes refreshed the blob's ctime for GC). */
+  /** Grants the repository read access (commitFile/putBytes refreshed the blob's modTime for GC). */
   async link(repo: string, d: Digest): Promise<void> {
     // Existence is the grant, so the link needs no fsync: after a crash it exists or not.
     await this.driver.putContent(layerLinkPath(repo, d), d, { durable: false });

@@ -7,12 +7,13 @@
  *   sweep  delete unkept manifest revisions, then every blob in blobs/ not marked, and the
  *          repository links that pointed at swept blobs
  *
- * Safe while serving, by a grace window instead of a read-only mode: nothing whose change time
- * (ctime, refreshed by every commit, re-link and mount, see BlobStore) is newer than
- * `start - graceMs` is swept, so blobs of a push in progress (pushed, manifest not yet) and
- * manifests pushed by digest before their index survive. Each blob is re-checked just before its
- * unlink. The one remaining window: a blob untouched for the whole grace period and re-linked
- * between that re-check and the unlink; the client's manifest PUT then fails with
+ * Safe while serving (also from another replica on the same bucket), by a grace window instead
+ * of a read-only mode: nothing whose modTime (refreshed by every blob commit and manifest put,
+ * even of content already stored, see BlobStore) is newer than `start - graceMs` is swept, so
+ * blobs of a push in progress (pushed, manifest not yet) and manifests pushed by digest before
+ * their index survive. Each blob is re-checked just before its delete. The remaining windows: a
+ * blob untouched for the whole grace period and re-pushed between that re-check and the delete,
+ * or only mounted (a mount links without rewriting); the client's manifest PUT then fails with
  * MANIFEST_BLOB_UNKNOWN and a retry re-uploads the blob. Nothing corrupt is ever served.
  */
 import type { Digest } from '../oci/digest.js';
@@ -56,7 +57,7 @@ async function keptManifests(registry: Registry, repo: string, opts: GcOptions, 
   const facts = new Map<Digest, { children: Digest[]; subject?: Digest }>();
   for (const d of revisions) {
     const info = await registry.driver.stat(revisionLinkPath(repo, d));
-    if (info && info.changeTime.getTime() > cutoff) keep.add(d);
+    if (info && info.modTime.getTime() > cutoff) keep.add(d);
     const bytes = await registry.blobs.getBytes(d);
     const mediaType = await registry.manifests.revisionType(repo, d);
     try {
@@ -111,7 +112,7 @@ export async function planGc(registry: Registry, opts: GcOptions): Promise<GcPla
       for (const hex of await registry.driver.list(`${BLOBS_DIR}/${alg}/${prefix}`)) {
         const digest = `${alg}:${hex}` as Digest;
         const info = await registry.driver.stat(blobDataPath(digest));
-        if (marked.has(digest) || !info || info.changeTime.getTime() > cutoff) kept++;
+        if (marked.has(digest) || !info || info.modTime.getTime() > cutoff) kept++;
         else blobs.push({ digest, size: info.size });
       }
     }
@@ -138,7 +139,7 @@ export async function runGc(registry: Registry, opts: GcOptions): Promise<GcRepo
   const swept = new Set<Digest>();
   for (const b of plan.blobs) {
     const info = await registry.driver.stat(blobDataPath(b.digest));
-    if (!info || info.changeTime.getTime() > cutoff) continue; // re-linked since the plan
+    if (!info || info.modTime.getTime() > cutoff) continue; // re-linked since the plan
     await registry.driver.delete(blobDataPath(b.digest));
     swept.add(b.digest);
     report.blobsDeleted.push(b.digest);

@@ -5,7 +5,7 @@
 import type { RegistryConfig } from './config.js';
 import { runGc, type GcReport } from './gc.js';
 import { Registry } from './registry.js';
-import { FsStorageDriver } from './storage/fs-driver.js';
+import { openStorageDriver } from './storage/open.js';
 
 export { loadRegistryConfig, type RegistryConfig, type RegistryConfigOverrides } from './config.js';
 export { startRegistryServer, type RunningRegistry, type StartOptions } from './server.js';
@@ -13,10 +13,11 @@ export { jsonLineLogger, silentLogger, type RegistryLogger, type RegistryLogEntr
 export type { GcReport } from './gc.js';
 export type { StorageDriver, FileInfo, FileWriter, BlobReader } from './storage/driver.js';
 export { FsStorageDriver } from './storage/fs-driver.js';
+export { S3StorageDriver, type S3DriverOptions } from './storage/s3-driver.js';
 
 /** Runs mark-and-sweep on the config's storage root; safe while a server runs (see gc.ts). */
-export async function runRegistryGc(config: RegistryConfig, options: { dryRun: boolean; deleteUntagged: boolean }): Promise<GcReport> {
-  const registry = new Registry(new FsStorageDriver(config.root, { fsync: config.fsync }));
+export async function runRegistryGc(config: RegistryConfig, options: { dryRun: boolean; deleteUntagged: boolean; now?: number }): Promise<GcReport> {
+  const registry = new Registry(openStorageDriver(config));
   await registry.prepare({ clearTmp: false });
   return runGc(registry, { ...options, graceMs: config.gcGraceMs });
 }

@@ -72,11 +72,28 @@ export class ManifestStore {
       }
     }
     await this.checkPointers(repo, facts);
+    await this.store(repo, ref.kind === 'tag' ? ref.tag : undefined, digest, bytes, facts);
+    return { digest, ...(facts.subject ? { subject: facts.subject.digest } : {}) };
+  }
+
+  /**
+   * Stores a manifest a pull-through cache fetched and verified (proxy/cache.ts). Its blobs are
+   * not required: the cache fetches each on its first pull.
+   */
+  async putCached(repo: string, tag: string | undefined, digest: Digest, bytes: Buffer, contentType: string): Promise<void> {
+    await this.store(repo, tag, digest, bytes, parseManifestFacts(bytes, contentType));
+  }
+
+  /** When the tag was last written (pushed or refreshed by the cache); undefined when absent. */
+  async tagTime(repo: string, tag: string): Promise<Date | undefined> {
+    return (await this.driver.stat(tagLinkPath(repo, tag)))?.modTime;
+  }
+
+  private async store(repo: string, tag: string | undefined, digest: Digest, bytes: Buffer, facts: ManifestFacts): Promise<void> {
     await this.blobs.putBytes(digest, bytes);
     await this.driver.putContent(revisionLinkPath(repo, digest), facts.mediaType);
     if (facts.subject) await this.indexReferrer(repo, facts, digest, bytes.length);
-    if (ref.kind === 'tag') await this.driver.putContent(tagLinkPath(repo, ref.tag), digest);
-    return { digest, ...(facts.subject ? { subject: facts.subject.digest } : {}) };
+    if (tag !== undefined) await this.driver.putContent(tagLinkPath(repo, tag), digest);
   }
 
   /** DELETE by digest removes the revision, every tag on it and its referrer entry; by tag, only the tag. */

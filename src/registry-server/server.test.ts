@@ -34,6 +34,37 @@ describe('config', () => {
     await fs.rm(dir, { recursive: true });
   });
 
+  test('storage.s3, proxy and notifications as a user writes them; mistakes are named', async () => {
+    const dir = await tempDir('hull-cfg-');
+    const file = path.join(dir, 'registry.yaml');
+    const write = (lines: string[]): Promise<void> => fs.writeFile(file, lines.join('\n'));
+    await write([
+      'storage:',
+      '  automaticMount: true',
+      '  s3: {bucket: reg, region: eu-west-1, regionendpoint: "http://127.0.0.1:7480", rootdirectory: /hull, accesskey: A, secretkey: S, redirect: true, redirectexpiry: 10m}',
+      'proxy: {remoteurl: "https://registry-1.docker.io", username: u, password: p, ttl: 1h}',
+      'notifications:',
+      '  endpoints:',
+      '    - {name: audit, url: "http://hooks.local/x", headers: {Authorization: [Bearer t]}, timeout: 2s, backoff: 500ms, ignore: {actions: [pull]}}',
+    ]);
+    const c = await loadRegistryConfig(file);
+    assert.equal(c.automaticMount, true);
+    assert.deepEqual(c.s3, { bucket: 'reg', region: 'eu-west-1', endpoint: 'http://127.0.0.1:7480', rootDirectory: '/hull', accessKeyId: 'A', secretAccessKey: 'S', partSize: 8 * 1024 * 1024, redirectExpiresIn: 600 });
+    assert.deepEqual(c.proxy, { remoteUrl: 'https://registry-1.docker.io', username: 'u', password: 'p', ttlMs: 3_600_000 });
+    assert.deepEqual(c.notifications, [{ name: 'audit', url: 'http://hooks.local/x', headers: { Authorization: ['Bearer t'] }, timeoutMs: 2000, backoffMs: 500, ignoredActions: ['pull'], ignoredMediaTypes: [], maxQueue: 10_000 }]);
+    await write(['storage: {s3: {region: x}}']);
+    await assert.rejects(loadRegistryConfig(file), /storage.s3.bucket is required/);
+    await write(['storage: {s3: {bucket: b, accesskey: only}}']);
+    await assert.rejects(loadRegistryConfig(file), /both accesskey and secretkey/);
+    await write(['storage: {s3: {bucket: b, chunksize: 1000}}']);
+    await assert.rejects(loadRegistryConfig(file), /chunksize/);
+    await write(['proxy: {remoteurl: "ftp://x"}']);
+    await assert.rejects(loadRegistryConfig(file), /proxy.remoteurl/);
+    await write(['notifications: {endpoints: [{url: nope}]}']);
+    await assert.rejects(loadRegistryConfig(file), /notifications.endpoints\[0\].url/);
+    await fs.rm(dir, { recursive: true });
+  });
+
   test('errors name the problem', async () => {
     await assert.rejects(loadRegistryConfig('/nonexistent/registry.yaml'), { code: 'NOT_FOUND' });
     await assert.rejects(loadRegistryConfig(undefined, { addr: 'nope' }), /HOST:PORT/);

@@ -6,6 +6,8 @@
 import * as fs from 'node:fs/promises';
 import * as http from 'node:http';
 import * as https from 'node:https';
+import { randomUUID } from 'node:crypto';
+import * as os from 'node:os';
 import type { AddressInfo } from 'node:net';
 import { errorMessage } from '../errors.js';
 import { Gate } from './auth/gate.js';
@@ -13,8 +15,10 @@ import type { RegistryConfig } from './config.js';
 import { handleRequest, type Services } from './http/dispatch.js';
 import { silentLogger, type RegistryLogger } from './log.js';
 import { RegistryMetrics } from './metrics.js';
+import { Notifier } from './notifications/notifier.js';
+import { PullThroughCache } from './proxy/cache.js';
 import { Registry } from './registry.js';
-import { FsStorageDriver } from './storage/fs-driver.js';
+import { openStorageDriver } from './storage/open.js';
 
 export interface RunningRegistry {
   url: string;
@@ -32,11 +36,16 @@ export interface StartOptions {
 export async function startRegistryServer(config: RegistryConfig, options: StartOptions = {}): Promise<RunningRegistry> {
   const logger = options.logger ?? silentLogger;
   const metrics = new RegistryMetrics();
-  const registry = new Registry(new FsStorageDriver(config.root, { fsync: config.fsync }), (n) => (metrics.bytesIn += n));
+  const registry = new Registry(openStorageDriver(config), (n) => (metrics.bytesIn += n));
   await registry.prepare();
   const gate = await Gate.create(config);
   let closing = false;
-  const svc: Services = { registry, gate, config, metrics, logger, closing: () => closing };
+  const notifier = config.notifications.length > 0 ? new Notifier(config.notifications, logger) : undefined;
+  const svc: Services = {
+    registry, gate, config, metrics, logger, closing: () => closing,
+    ...(config.proxy ? { cache: new PullThroughCache(registry, config.proxy) } : {}),
+    ...(notifier ? { notifier, eventSource: { addr: `${os.hostname()}:${config.port}`, instanceID: randomUUID() } } : {}),
+  };
   const onRequest = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     handleRequest(svc, req, res).catch((err: unknown) => {
       logger({ level: 'error', msg: 'unhandled request error', error: errorMessage(err) });
@@ -59,9 +68,10 @@ export async function startRegistryServer(config: RegistryConfig, options: Start
     });
   });
   const port = (server.address() as AddressInfo).port;
+  if (svc.eventSource) svc.eventSource.addr = `${os.hostname()}:${port}`;
   const hostForUrl = config.host.includes(':') ? `[${config.host}]` : config.host === '0.0.0.0' ? '127.0.0.1' : config.host;
   const url = `${config.tls ? 'https' : 'http'}://${hostForUrl}:${port}`;
-  logger({ level: 'info', msg: 'registry listening', url, root: config.root, auth: gate.mode, tls: config.tls !== undefined });
+  logger({ level: 'info', msg: 'registry listening', url, storage: registry.driver.kind, root: config.s3 ? `s3://${config.s3.bucket}/${config.s3.rootDirectory ?? ''}` : config.root, auth: gate.mode, tls: config.tls !== undefined, ...(config.proxy ? { proxyOf: config.proxy.remoteUrl } : {}) });
 
   const purge = async (): Promise<void> => {
     try {
@@ -87,6 +97,7 @@ export async function startRegistryServer(config: RegistryConfig, options: Start
       server.close(() => {
         clearTimeout(force);
         clearInterval(sweep);
+        notifier?.close();
         logger({ level: 'info', msg: 'registry stopped' });
         resolve();
       });

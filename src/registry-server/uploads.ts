@@ -3,7 +3,9 @@
  * chunks in order, PUT closes it with the digest, DELETE cancels it.
  *
  * Crash safety: bytes go to repositories/<name>/_uploads/<id>, never to blobs/. Only PUT,
- * after hashing every byte and fsyncing, renames the file into blobs/. A SIGKILL at any point
+ * after hashing every byte and committing durably, moves the file into blobs/. The session's
+ * state is the file alone, so any process on the same storage (a replica) can continue it.
+ * A SIGKILL at any point
  * leaves at most a partial upload file, which the client can resume (GET gives its size) or
  * which the purge removes once untouched for `purgeAgeMs`.
  *
@@ -66,8 +68,7 @@ export class UploadStore {
 
   async create(repo: string): Promise<string> {
     const id = randomBytes(16).toString('hex');
-    const w = await this.driver.writer(uploadDataPath(repo, id), { append: false });
-    await w.close();
+    await this.driver.putContent(uploadDataPath(repo, id), '', { durable: false });
     this.digesters.set(key(repo, id), new Digester());
     return id;
   }
@@ -129,7 +130,8 @@ export class UploadStore {
 
   private async syncNow(repo: string, id: string): Promise<number> {
     const size = await this.size(repo, id);
-    const w = await this.driver.writer(uploadDataPath(repo, id), { append: true });
+    const w = await this.driver.writer(uploadDataPath(repo, id));
+    w.writable().end();
     await w.commit();
     return size;
   }
@@ -148,22 +150,22 @@ export class UploadStore {
     if (digester && digester.size !== start) digester = undefined;
     if (!digester && start === 0) digester = new Digester();
     this.digesters.delete(k); // reinstated only when the chunk lands whole
-    const w = await this.driver.writer(uploadDataPath(repo, id), { append: true });
+    const w = await this.driver.writer(uploadDataPath(repo, id));
     const counter = { n: 0 };
     try {
       await pipeline(body, meter(digester, limit, counter, this.onBytes), w.writable());
-      if (sync && (limit === undefined || counter.n === limit)) await w.commit();
-      else await w.close();
     } catch (err) {
-      await w.close();
-      // A chunk that overran its range is cut back, so the upload stays a prefix of what was meant.
-      if (limit !== undefined) await this.driver.truncate(uploadDataPath(repo, id), start);
+      // A chunk that broke its range is discarded, so the upload stays a prefix of what was meant;
+      // a plain body cut short keeps what arrived, and the client resumes from the reported size.
+      if (limit !== undefined) await w.cancel();
+      else await w.commit({ durable: false });
       throw err;
     }
     if (limit !== undefined && counter.n !== limit) {
-      await this.driver.truncate(uploadDataPath(repo, id), start);
+      await w.cancel();
       throw new HullError('RANGE_INVALID', `Cannot append chunk: Content-Range announced ${limit} bytes but ${counter.n} arrived`);
     }
+    await w.commit({ durable: sync });
     if (digester) this.digesters.set(k, digester);
     return start + counter.n;
   }

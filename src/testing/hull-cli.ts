@@ -66,6 +66,12 @@ export function createHullEnv(prefix = 'hull-test-'): HullEnv {
     async cleanup() {
       const ids = (await hull(['ps', '-aq', '--no-trunc'])).stdout.split('\n').filter(Boolean);
       if (ids.length > 0) await hull(['rm', '-f', ...ids]);
+      // The store's health scheduler (or its sleeping waiter), if one runs: it would outlive the store.
+      try {
+        process.kill(Number(readFileSync(join(runroot, 'health', 'scheduler.lock'), 'utf8').split(' ')[0]), 'SIGKILL');
+      } catch {
+        // none
+      }
       // Bridges and iptables rules are host-wide: remove this store's networks, the default one too.
       await hull(['network', 'prune', '-f']);
       await hull(['network', 'rm', '-f', 'bridge']);

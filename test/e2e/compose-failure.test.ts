@@ -44,7 +44,7 @@ services:
     );
     const up = await compose(['up', '-d']);
     assert.equal(up.code, 125);
-    assert.match(up.stderr, /Error: Cannot start service "app": dependency "db" \(sick-db-1\) did not become healthy after 2 failed probes; the last exited 1: "not ready yet"\n/);
+    assert.match(up.stderr, /Error: Cannot start service "app": dependency "db" \(sick-db-1\) is unhealthy; its last probe exited 1: "not ready yet"\n/);
     assert.deepEqual(await names(env), ['sick-db-1'], 'app was never created');
     const down = await compose(['down', '-t', '1']);
     assert.equal(down.code, 0, down.stderr);

@@ -294,3 +294,56 @@ test('errors say what is wrong: names, signals, ids, paused containers, linked /
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('ps rows have docker\'s template fields: RunningFor, Mounts, Networks, LocalVolumes, Size with --size', async () => {
+  const id = (await env.ok(['run', '-d', '-v', 'fieldvol:/v', 'busybox', 'sh', '-c', 'head -c 100000 /dev/zero > /big; sleep 70'])).trim();
+  try {
+    const line = (await env.ok(['ps', '-s', '--filter', `id=${id}`, '--format', '{{.RunningFor}}|{{.Mounts}}|{{.Networks}}|{{.LocalVolumes}}|{{.Size}}'])).trim();
+    const [running, mounts, networks, volumes, size] = line.split('|');
+    assert.match(running as string, /ago$/);
+    assert.equal(mounts, 'fieldvol');
+    assert.equal(networks, 'bridge');
+    assert.equal(volumes, '1');
+    assert.notEqual(size, '0B');
+  } finally {
+    await env.hull(['rm', '-f', id]);
+    await env.hull(['volume', 'rm', 'fieldvol']);
+  }
+});
+
+test('cp reaches volumes and binds inside a container, refuses a tmpfs with the reason; port clashes name the owner', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hull-cpbind-'));
+  try {
+    writeFileSync(join(dir, 'in-bind.txt'), 'from the bind\n');
+    const id = (await env.ok(['run', '-d', '-v', `${dir}:/srv/bind`, '-v', 'cpvol:/data', '--tmpfs', '/scratch', '-p', '127.0.0.1:18391:80', 'busybox', 'sh', '-c', 'echo in-volume > /data/v.txt; sleep 71'])).trim();
+    try {
+      for (let i = 0; i < 50 && (await env.hull(['cp', `${id}:/data/v.txt`, join(dir, 'got.txt')])).code !== 0; i++) await new Promise((r) => setTimeout(r, 100));
+      assert.equal((await import('node:fs')).readFileSync(join(dir, 'got.txt'), 'utf8'), 'in-volume\n');
+      await env.ok(['cp', `${id}:/srv/bind/in-bind.txt`, join(dir, 'got2.txt')]);
+      assert.equal((await import('node:fs')).readFileSync(join(dir, 'got2.txt'), 'utf8'), 'from the bind\n');
+      await env.ok(['cp', join(dir, 'in-bind.txt'), `${id}:/data/copied.txt`]);
+      assert.equal(await env.ok(['exec', id, 'cat', '/data/copied.txt']), 'from the bind\n');
+      const tmpfs = await env.hull(['cp', `${id}:/scratch`, join(dir, 'x')]);
+      assert.match(tmpfs.stderr, /on a tmpfs mounted at \/scratch/);
+      const clash = await env.hull(['run', '-d', '--name', 'second', '-p', '127.0.0.1:18391:80', 'busybox', 'sleep', '5']);
+      assert.equal(clash.code, 125);
+      assert.match(clash.stderr, /container "[a-z_]+" publishes it already/);
+      await env.hull(['rm', '-f', 'second']);
+    } finally {
+      await env.hull(['rm', '-f', id]);
+      await env.hull(['volume', 'rm', 'cpvol']);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('build - takes the Containerfile on stdin with no context; an unused --build-arg is warned about', async () => {
+  const r = await env.hull(['build', '-t', 'fromstdin:1', '--build-arg', 'NOT_USED=1', '--build-arg', 'USED=2', '-'], { input: 'FROM busybox\nARG USED\nRUN echo "used=$USED" > /u\n' });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /\[Warning\] One or more build-args \[NOT_USED\] were not consumed/);
+  assert.equal(await env.ok(['run', '--rm', 'fromstdin:1', 'cat', '/u']), 'used=2\n');
+  await env.ok(['rmi', 'fromstdin:1']);
+  const bad = await env.hull(['build', '-f', '-', '.'], { input: 'FROM busybox\nRUNN x\n' });
+  assert.match(bad.stderr, /Cannot parse "<stdin>" line 2/);
+});

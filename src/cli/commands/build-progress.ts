@@ -84,6 +84,14 @@ abstract class Renderer implements BuildRenderer {
     this.err.endLine();
   }
 
+  /** Warnings go to stderr in every mode, as docker prints them. */
+  protected warn(e: BuildEvent): boolean {
+    if (e.type !== 'warning') return false;
+    this.endOutput();
+    this.err.write(`[Warning] ${e.text}\n`);
+    return true;
+  }
+
   protected output(e: Extract<BuildEvent, { type: 'output' }>): void {
     (e.stream === 'stdout' ? this.out : this.err).write(e.data);
   }
@@ -100,6 +108,7 @@ abstract class Renderer implements BuildRenderer {
 
 class PlainRenderer extends Renderer {
   onEvent(e: BuildEvent): void {
+    if (this.warn(e)) return;
     switch (e.type) {
       case 'step':
         this.line(`STEP ${e.step}/${e.total}: ${e.text}`);
@@ -154,6 +163,7 @@ class TerminalRenderer extends Renderer {
   }
 
   onEvent(e: BuildEvent): void {
+    if (this.warn(e)) return;
     switch (e.type) {
       case 'step':
         this.close();
@@ -202,6 +212,7 @@ class QuietRenderer extends Renderer {
   private size = 0;
 
   onEvent(e: BuildEvent): void {
+    if (this.warn(e)) return;
     if (e.type === 'step') {
       this.kept = [];
       this.size = 0;

@@ -3,7 +3,9 @@
  * podman's plain `STEP 2/5: RUN make` lines in a pipe, one line per step with CACHED or its time
  * on a terminal, only the image ID with --quiet. The image ID is always the last line of stdout.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { HullError } from '../../errors.js';
 import { bool, list, str } from '../args.js';
 import type { Command } from '../command.js';
@@ -67,6 +69,8 @@ export const build: Command = {
   maxArgs: 1,
   async run(ctx, { options, positionals }) {
     const file = str(options, 'file');
+    const stdinOnly = positionals[0] === '-';
+    if (stdinOnly && file === '-') throw new HullError('INVALID_ARGUMENT', 'Cannot build: both the context and the Containerfile are "-" (standard input)', { hint: 'give a context directory with -f -, or use "hull build - < Containerfile" alone' });
     const quiet = bool(options, 'quiet');
     const secrets = Object.fromEntries(list(options, 'secret').map(parseSecret));
     const network = str(options, 'network');
@@ -79,8 +83,9 @@ export const build: Command = {
     try {
       const result = await ctx.engine().builds.build(
         {
-          contextDir: positionals[0] as string,
-          ...(file === '-' ? { fileText: readFileSync(0, 'utf8') } : file !== undefined ? { file } : {}),
+          // `build -`: the Containerfile on stdin and no context, as docker does (COPY has nothing to copy).
+          contextDir: stdinOnly ? emptyContext() : (positionals[0] as string),
+          ...(file === '-' || stdinOnly ? { fileText: readFileSync(0, 'utf8') } : file !== undefined ? { file } : {}),
           tags: list(options, 'tag'),
           buildArgs: keyValues(list(options, 'build-arg'), '--build-arg', process.env),
           labels: keyValues(list(options, 'label'), '--label'),
@@ -125,3 +130,10 @@ export const builderPrune: Command = {
     return 0;
   },
 };
+
+/** An empty directory as the context of `build -`, removed when hull exits. */
+function emptyContext(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'hull-build-ctx-'));
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}

@@ -153,7 +153,8 @@ export const cleanup: Command = {
   minArgs: 1,
   maxArgs: 1,
   async run(ctx, { positionals }) {
-    await ctx.engine().containers.lifecycle.cleanup(positionals[0] as string).catch(() => undefined);
+    // Records the exit; the restart policy decides there, and a short back-off is waited out here.
+    await ctx.engine().containers.health.handleExit(positionals[0] as string).catch(() => undefined);
     return 0;
   },
 };

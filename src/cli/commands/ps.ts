@@ -22,6 +22,7 @@ const ps: Command = {
     { name: 'filter', short: 'f', type: 'string', multiple: true, valueName: 'KEY=VALUE', description: 'id, name (regular expression), status, exited, label, ancestor, network, volume, health, publish, expose, before, since (same key: any; different keys: all)' },
     { name: 'last', short: 'n', type: 'string', valueName: 'N', description: 'show the N most recently created containers (all states)' },
     { name: 'latest', short: 'l', type: 'boolean', description: 'show the most recently created container (all states)' },
+    { name: 'size', short: 's', type: 'boolean', description: 'show the size of each container\'s writable layer (SIZE column, {{.Size}})' },
     FORMAT_JSON_OPTION,
   ],
   maxArgs: 0,
@@ -33,6 +34,8 @@ const ps: Command = {
     const engine = ctx.engine();
     const records = (await engine.containers.listReconciled(all, filters)).slice(0, last);
     const noTrunc = bool(options, 'no-trunc');
+    const sizes = bool(options, 'size') ? await engine.containerSizes() : undefined;
+    const row = (r: ContainerRecord) => psRow(r, engine.options.runroot, noTrunc, sizes?.get(r.Id));
     const id = (r: ContainerRecord) => (noTrunc ? r.Id : r.Id.slice(0, 12));
     if (bool(options, 'quiet')) {
       ctx.stdout.write(records.map((r) => id(r) + '\n').join(''));
@@ -42,11 +45,11 @@ const ps: Command = {
       ctx.stdout,
       str(options, 'format'),
       records,
-      (rs) => table(['CONTAINER ID', 'IMAGE', 'COMMAND', 'CREATED', 'STATUS', 'PORTS', 'NAMES'], rs.map((r) => {
-        const row = psRow(r, engine.options.runroot, noTrunc);
-        return [id(r), r.Config.Image, quoteCommand(r, noTrunc), timeAgo(r.Created), row.Status as string, row.Ports as string, r.Name];
+      (rs) => table(['CONTAINER ID', 'IMAGE', 'COMMAND', 'CREATED', 'STATUS', 'PORTS', 'NAMES', ...(sizes ? ['SIZE'] : [])], rs.map((r) => {
+        const v = row(r);
+        return [id(r), r.Config.Image, quoteCommand(r, noTrunc), timeAgo(r.Created), v.Status as string, v.Ports as string, r.Name, ...(sizes ? [v.Size as string] : [])];
       })),
-      (r) => psRow(r, engine.options.runroot, noTrunc),
+      row,
     );
     return 0;
   },

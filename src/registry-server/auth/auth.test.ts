@@ -104,6 +104,24 @@ describe('htpasswd Basic auth', () => {
     const res = await request(reg.url, 'POST', `/v2/bob/steal/blobs/uploads/?mount=${digestOf(img.layer)}&from=secret/app`, { headers: basic('bob', 'builder') });
     assert.equal(res.status, 202);
   });
+
+  test('automatic mount (no from) finds only repositories the caller may pull', async () => {
+    const files = await writeAuthFiles();
+    const auto = await startTestRegistry({ htpasswd: files.htpasswd, access: files.access, automaticMount: true });
+    try {
+      const { digestOf } = await import('../testing/harness.js');
+      const secret = await makeImage('auto-secret');
+      await pushImage(auto.url, 'secret/app', secret, 'v1', basic('alice', 'wonderland'));
+      const stolen = await request(auto.url, 'POST', `/v2/bob/steal/blobs/uploads/?mount=${digestOf(secret.layer)}`, { headers: basic('bob', 'builder') });
+      assert.equal(stolen.status, 202, 'bob may not read secret/app, so nothing is mounted');
+      const shared = await makeImage('auto-shared');
+      await pushImage(auto.url, 'bob/base', shared, 'v1', basic('bob', 'builder'));
+      const mounted = await request(auto.url, 'POST', `/v2/bob/app2/blobs/uploads/?mount=${digestOf(shared.layer)}`, { headers: basic('bob', 'builder') });
+      assert.equal(mounted.status, 201);
+    } finally {
+      await auto.close();
+    }
+  });
 });
 
 describe('Bearer token auth', () => {

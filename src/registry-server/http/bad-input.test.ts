@@ -54,10 +54,19 @@ test('invalid digests are DIGEST_INVALID', async () => {
     assert.equal(res.status, 400, p);
     assert.equal(errCode(res.body), 'DIGEST_INVALID', p);
   }
-  const m = await request(reg.url, 'GET', '/v2/bad/d/manifests/sha256:1234');
+  const m = await request(reg.url, 'PUT', '/v2/bad/d/manifests/sha256:1234', { body: '{}', headers: { 'Content-Type': OCI_MANIFEST } });
   assert.equal(errCode(m.body), 'DIGEST_INVALID');
-  const t = await request(reg.url, 'GET', '/v2/bad/d/manifests/-tag');
+  const t = await request(reg.url, 'PUT', '/v2/bad/d/manifests/-tag', { body: '{}', headers: { 'Content-Type': OCI_MANIFEST } });
   assert.equal(errCode(t.body), 'TAG_INVALID');
+});
+
+test('GET and HEAD of a reference that is neither a tag nor a digest are 404 MANIFEST_UNKNOWN (conformance: .INVALID_MANIFEST_NAME)', async () => {
+  for (const ref of ['.INVALID_MANIFEST_NAME', 'sha256:1234', '-tag']) {
+    const get = await request(reg.url, 'GET', `/v2/bad/d/manifests/${ref}`);
+    assert.equal(get.status, 404, ref);
+    assert.equal(errCode(get.body), 'MANIFEST_UNKNOWN', ref);
+    assert.equal((await request(reg.url, 'HEAD', `/v2/bad/d/manifests/${ref}`)).status, 404, ref);
+  }
 });
 
 test('a manifest naming missing blobs is MANIFEST_BLOB_UNKNOWN and not stored', async () => {

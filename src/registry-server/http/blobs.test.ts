@@ -165,4 +165,24 @@ describe('uploads', () => {
     assert.equal(missing.status, 202);
     assert.match(missing.headers.location!, /\/v2\/mnt\/dst2\/blobs\/uploads\//);
   });
+
+  test('automatic content discovery: a mount without from is 201 only with automaticMount on and a readable holder', async () => {
+    const d = await pushBlob(reg.url, 'auto/src', 'discoverable layer');
+    // Off (the default): the spec's fallback, an upload session.
+    const off = await request(reg.url, 'POST', `/v2/auto/dst/blobs/uploads/?mount=${d}`);
+    assert.equal(off.status, 202);
+
+    const auto = await startTestRegistry({ automaticMount: true });
+    try {
+      const ad = await pushBlob(auto.url, 'auto/src', 'discoverable layer');
+      const on = await request(auto.url, 'POST', `/v2/auto/dst/blobs/uploads/?mount=${ad}`);
+      assert.equal(on.status, 201);
+      assert.equal(on.headers.location, `/v2/auto/dst/blobs/${ad}`);
+      assert.equal((await request(auto.url, 'GET', `/v2/auto/dst/blobs/${ad}`)).body.toString(), 'discoverable layer');
+      const absent = await request(auto.url, 'POST', `/v2/auto/dst/blobs/uploads/?mount=${digestOf('stored nowhere')}`);
+      assert.equal(absent.status, 202);
+    } finally {
+      await auto.close();
+    }
+  });
 });

@@ -6,6 +6,7 @@
 import { pipeline } from 'node:stream/promises';
 import { HullError } from '../../errors.js';
 import { parseBlobDigest } from '../names.js';
+import type { BlobReader } from '../storage/driver.js';
 import { repoOf, type RequestContext } from './context.js';
 import { sendEmpty } from './respond.js';
 
@@ -34,10 +35,27 @@ export function parseRange(header: string | undefined, size: number): { start: n
   return { start, end };
 }
 
+function sizeOnly(size: number | undefined): BlobReader | undefined {
+  if (size === undefined) return undefined;
+  return {
+    size,
+    stream(): never {
+      throw new HullError('INTERNAL', 'Cannot stream a HEAD response');
+    },
+    close: async () => undefined,
+  };
+}
+
 export async function getBlob(ctx: RequestContext): Promise<void> {
   const repo = repoOf(ctx);
   const digest = parseBlobDigest(ctx.route.ref!);
-  const reader = await ctx.registry.blobs.open(repo, digest);
+  if (ctx.req.method === 'GET') {
+    // Object storage with redirects on: the client fetches the bytes from the bucket directly.
+    const location = await ctx.registry.blobs.redirectUrl(repo, digest);
+    if (location) return void sendEmpty(ctx.res, 307, { Location: location, 'Docker-Content-Digest': digest });
+  }
+  // HEAD needs only the size: no reader, so object stores are asked for metadata, not bytes.
+  const reader: BlobReader | undefined = ctx.req.method === 'HEAD' ? sizeOnly(await ctx.registry.blobs.stat(repo, digest)) : await ctx.registry.blobs.open(repo, digest);
   if (!reader) throw blobUnknown(repo, digest);
   const { res, req } = ctx;
   const range = parseRange(req.headers.range, reader.size);

@@ -8,12 +8,16 @@ import type { Gate, Principal } from '../auth/gate.js';
 import type { RegistryConfig } from '../config.js';
 import type { RegistryLogger } from '../log.js';
 import type { RegistryMetrics } from '../metrics.js';
+import type { PullThroughCache } from '../proxy/cache.js';
+import { planEvent, type EventSource } from '../notifications/events.js';
+import type { Notifier } from '../notifications/notifier.js';
 import type { Registry } from '../registry.js';
 import { deleteBlob, getBlob } from './blobs.js';
 import type { RequestContext } from './context.js';
 import { listCatalog, listReferrers, listTags } from './listings.js';
 import { deleteManifest, getManifest, putManifest } from './manifests.js';
 import { API_VERSION, API_VERSION_HEADER, errorBody, sendError, sendJson } from './respond.js';
+import { isUiPath, serveUi } from '../ui/serve.js';
 import { matchRoute, requiredAction, type Route } from './router.js';
 import { cancelUpload, patchUpload, putUpload, startUpload, uploadStatus } from './uploads.js';
 
@@ -23,6 +27,11 @@ export interface Services {
   config: RegistryConfig;
   metrics: RegistryMetrics;
   logger: RegistryLogger;
+  /** Webhook delivery; undefined when no endpoint is configured. */
+  notifier?: Notifier;
+  eventSource?: EventSource;
+  /** Set in proxy mode: a read-only pull-through cache. */
+  cache?: PullThroughCache;
   /** True once shutdown began: responses then close their connection. */
   closing: () => boolean;
 }
@@ -83,6 +92,7 @@ export async function handleRequest(svc: Services, req: IncomingMessage, res: Se
   const method = req.method ?? 'GET';
   let challengeScope: string | undefined;
   try {
+    if (isUiPath(rawPath)) return void serveUi(rawPath, method, res);
     const route = matchRoute(method, rawPath);
     const url = new URL(rawUrl, 'http://registry.invalid');
     if (route.kind === 'healthz') return void sendJson(req, res, 200, { status: 'ok' });
@@ -108,7 +118,15 @@ export async function handleRequest(svc: Services, req: IncomingMessage, res: Se
       return void sendError(req, res, error, headers);
     }
     if (route.kind === 'base') return void sendJson(req, res, 200, {});
+    if (svc.cache) {
+      if (method !== 'GET' && method !== 'HEAD') req.resume();
+      await svc.cache.prepare(route, method);
+    }
     await handlerFor(route, method)({ req, res, url, route, baseUrl, principal, registry: svc.registry, gate: svc.gate, config: svc.config });
+    if (svc.notifier) {
+      const event = planEvent(route, req, res, baseUrl, principal.account, svc.eventSource!);
+      if (event) svc.notifier.notify(event);
+    }
   } catch (err) {
     if (!isHullError(err)) svc.logger({ level: 'error', msg: 'request failed', method, path: rawUrl, error: err instanceof Error ? err.stack : String(err) });
     else if (errorBody(err).status >= 500) svc.logger({ level: 'error', msg: err.message, code: err.code });

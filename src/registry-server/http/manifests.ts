@@ -4,13 +4,27 @@
  */
 import { HullError } from '../../errors.js';
 import { acceptsMediaType } from '../manifest-rules.js';
-import { parseManifestRef } from '../names.js';
+import { parseManifestRef, type ManifestRef } from '../names.js';
 import { repoOf, type RequestContext } from './context.js';
 import { readBodyLimited, sendEmpty } from './respond.js';
 
+/**
+ * A GET or HEAD of a reference that is neither a tag nor a digest names nothing that can exist:
+ * 404 MANIFEST_UNKNOWN, as distribution and the conformance suite expect (".INVALID_MANIFEST_NAME").
+ * A PUT or DELETE of one stays 400, the client has a bug to fix.
+ */
+function lookupRef(repo: string, raw: string): ManifestRef {
+  try {
+    return parseManifestRef(raw);
+  } catch (err) {
+    if (!(err instanceof HullError)) throw err;
+    throw new HullError('MANIFEST_UNKNOWN', `Cannot find manifest "${raw}" in repository "${repo}": it is neither a tag nor a digest`);
+  }
+}
+
 export async function getManifest(ctx: RequestContext): Promise<void> {
   const repo = repoOf(ctx);
-  const ref = parseManifestRef(ctx.route.ref!);
+  const ref = lookupRef(repo, ctx.route.ref!);
   const stored = await ctx.registry.manifests.get(repo, ref);
   // Negotiation applies to tags; a digest names exact bytes, whatever the client accepts.
   if (ref.kind === 'tag' && !acceptsMediaType(ctx.req.headers.accept, stored.mediaType)) {

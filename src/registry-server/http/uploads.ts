@@ -5,6 +5,8 @@
  *   POST   /v2/<name>/blobs/uploads/?digest=D         -> 201 (monolithic: the body is the blob)
  *   POST   /v2/<name>/blobs/uploads/?mount=D&from=R   -> 201 if R has D and the caller may pull R,
  *                                                        else 202 with a session (spec: fall back)
+ *   POST   /v2/<name>/blobs/uploads/?mount=D          -> with storage.automaticMount, 201 if any
+ *                                                        repository the caller may pull has D
  *   PATCH  .../uploads/<id>  [Content-Range: a-b]     -> 202 Range: 0-<end>; a != size -> 416
  *   GET    .../uploads/<id>                           -> 204 Range: 0-<end>
  *   PUT    .../uploads/<id>?digest=D  [last chunk]    -> 201, digest verified before it is visible
@@ -53,8 +55,8 @@ export async function startUpload(ctx: RequestContext): Promise<void> {
   if (mount !== null) {
     drain(ctx.req);
     const digest = parseBlobDigest(mount);
-    const from = url.searchParams.get('from');
-    if (from !== null && isRepositoryName(from) && ctx.gate.can(ctx.principal, from, 'pull') && (await registry.blobs.stat(from, digest)) !== undefined) {
+    const from = url.searchParams.get('from') ?? (ctx.config.automaticMount ? await findReadableHolder(ctx, digest) : null);
+    if (from !== null && from !== undefined && isRepositoryName(from) && ctx.gate.can(ctx.principal, from, 'pull') && (await registry.blobs.stat(from, digest)) !== undefined) {
       await registry.blobs.link(repo, digest);
       sendEmpty(ctx.res, 201, createdHeaders(ctx, digest));
       return;
@@ -75,6 +77,19 @@ export async function startUpload(ctx: RequestContext): Promise<void> {
   drain(ctx.req);
   const id = await registry.uploads.create(repo);
   sendEmpty(ctx.res, 202, uploadHeaders(ctx, id, 0));
+}
+
+/**
+ * Automatic content discovery: a repository holding `digest` that the caller may pull, so a mount
+ * never grants what the caller could not already read. Walks the repositories (one list per
+ * repository); undefined when the shared store lacks the blob, which is checked first.
+ */
+async function findReadableHolder(ctx: RequestContext, digest: Digest): Promise<string | undefined> {
+  if (!(await ctx.registry.blobs.exists(digest))) return undefined;
+  for (const repo of await ctx.registry.repositories()) {
+    if (ctx.gate.can(ctx.principal, repo, 'pull') && (await ctx.registry.blobs.isLinked(repo, digest))) return repo;
+  }
+  return undefined;
 }
 
 export async function uploadStatus(ctx: RequestContext): Promise<void> {

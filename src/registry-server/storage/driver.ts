@@ -1,17 +1,22 @@
 /**
  * StorageDriver: the registry's only view of where bytes live (after distribution's
  * registry/storage/driver). Paths are '/'-separated and relative to the driver's root; paths.ts
- * builds them. Lifecycle of a blob upload through a driver:
+ * builds them; no component starts with '.' (drivers may keep their own state under such names).
  *
- *   writer(p, {append:true})  -> FileWriter   open (or reopen, to resume) an upload file
- *   w.writable() ... pipeline  -> bytes land   may be called once per writer
- *   w.commit()                 -> fsync+close  the bytes are durable, still invisible
- *   move(p, blobPath)          -> atomic       now visible to readers; never half-written
- *   (or w.cancel()            -> close+delete)
+ * The contract holds for a local filesystem and for an object store (S3), so it promises nothing
+ * only POSIX gives: no inode change times, no in-place truncate, no atomic rename. What it does
+ * promise, and storage/conformance.ts checks for every driver:
  *
- * Small files (links, manifests) go through putContent, which is atomic (temp, fsync, rename).
- * Every method that reads a missing path resolves to undefined or throws NOT_FOUND as documented,
- * so callers can map it to the spec's *_UNKNOWN codes.
+ *   writer(p)            -> FileWriter   append to p (created empty if missing); resumable from
+ *                                        any process: the size lives in storage, not in memory
+ *   w.writable() ...     -> bytes land   invisible to stat/reader until commit
+ *   w.commit()           -> appended     p is its old bytes + the new ones (durable by default)
+ *   (or w.cancel()       -> discarded    p is exactly as it was before the writer)
+ *   move(p, blobPath)    -> dst appears whole: a reader sees the old dst or the complete new one,
+ *                                        never a partial one; src is gone afterwards
+ *
+ * putContent is atomic the same way (whole or absent). modTime is the time of the last write
+ * (putContent, commit, or a move's arrival); GC's grace window is measured on it.
  */
 import type { Readable, Writable } from 'node:stream';
 
@@ -19,16 +24,15 @@ export interface FileInfo {
   readonly path: string;
   readonly size: number;
   readonly isDir: boolean;
+  /** Last write of the file (or its arrival by move); second precision on object stores. */
   readonly modTime: Date;
-  /** Last change of the inode (a rename or utimes updates it); GC uses it as "last linked". */
-  readonly changeTime: Date;
 }
 
 export interface BlobReader {
   readonly size: number;
-  /** A stream of bytes [start, end] inclusive; the reader owns the open file until the stream ends. */
+  /** A stream of bytes [start, end] inclusive, with backpressure; it owns its resources until it ends. */
   stream(start?: number, end?: number): Readable;
-  /** Closes the file when no stream was taken. */
+  /** Frees resources when no stream was taken. */
   close(): Promise<void>;
 }
 
@@ -37,36 +41,40 @@ export interface FileWriter {
   readonly startSize: number;
   /** A writable for the appended bytes; ends when the stream ends. Call at most once. */
   writable(): Writable;
-  /** fsyncs (when the driver is configured to) and closes; the file stays where it is. */
-  commit(): Promise<void>;
-  /** Closes without syncing; the bytes already written stay (used to resume after an error). */
-  close(): Promise<void>;
-  /** Closes and deletes the file. */
+  /**
+   * Makes the appended bytes part of the file. `durable: false` skips the fsync of drivers that
+   * have one (an intermediate chunk; the last one is committed durable). After a failed pipeline
+   * it keeps the bytes the writable had accepted, so a client can resume from the reported size.
+   */
+  commit(options?: { durable?: boolean }): Promise<void>;
+  /** Discards everything appended through this writer; the file is as it was when opened. */
   cancel(): Promise<void>;
 }
 
 export interface StorageDriver {
+  /** A name for logs and metrics ("filesystem", "s3"). */
+  readonly kind: string;
   /** The whole content of a small file; undefined when it does not exist. */
   getContent(path: string): Promise<Buffer | undefined>;
   /**
-   * Writes a small file atomically: temp, fsync, rename. Creates parent directories.
-   * `durable: false` writes in place without fsync, for files whose existence is all that
-   * matters (a crash leaves them absent or present, possibly empty, never misleading).
+   * Writes a small file atomically (whole or absent), replacing any file there; creates parents.
+   * `durable: false` allows skipping an fsync for files whose existence is all that matters.
    */
   putContent(path: string, data: string | Uint8Array, options?: { durable?: boolean }): Promise<void>;
   /** Opens a file for reading at any offset; undefined when it does not exist. */
   reader(path: string): Promise<BlobReader | undefined>;
-  /** Opens a file for appending (creating it and its parents) or truncating. */
-  writer(path: string, options: { append: boolean }): Promise<FileWriter>;
+  /** Opens a file for appending, creating it (and its parents) when missing. */
+  writer(path: string): Promise<FileWriter>;
   stat(path: string): Promise<FileInfo | undefined>;
   /** Names (not paths) of the entries of a directory, sorted; [] when it does not exist. */
   list(path: string): Promise<string[]>;
-  /** Renames atomically, replacing dst; creates dst's parents. */
+  /** Moves src to dst, replacing dst; dst is never seen partially written; creates dst's parents. */
   move(src: string, dst: string): Promise<void>;
   /** Removes a file or a directory tree; a missing path is not an error. */
   delete(path: string): Promise<void>;
-  /** Sets a file's times to now, so changeTime marks a fresh use (see gc.ts). */
-  touch(path: string): Promise<void>;
-  /** Cuts a file back to `size` bytes (an upload chunk that broke its declared range). */
-  truncate(path: string, size: number): Promise<void>;
+  /**
+   * Optional: a time-limited URL a client may GET the file from directly (S3 presigned URL);
+   * undefined when the driver cannot or is not configured to redirect.
+   */
+  redirectUrl?(path: string): Promise<string | undefined>;
 }

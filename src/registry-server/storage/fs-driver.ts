@@ -5,7 +5,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import { close as closeCb, createReadStream, createWriteStream, fstat as fstatCb, fsync as fsyncCb, open as openCb } from 'node:fs';
-import { once } from 'node:events';
 import { promisify } from 'node:util';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
@@ -26,6 +25,7 @@ export interface FsStorageDriverOptions {
 }
 
 export class FsStorageDriver implements StorageDriver {
+  readonly kind = 'filesystem';
   readonly root: string;
   private readonly fsync: boolean;
 
@@ -97,15 +97,14 @@ export class FsStorageDriver implements StorageDriver {
     };
   }
 
-  async writer(p: string, options: { append: boolean }): Promise<FileWriter> {
+  async writer(p: string): Promise<FileWriter> {
     const host = this.hostPath(p);
     // A numeric fd, not a FileHandle: a FileHandle lent to a stream with autoClose:false cannot
     // be closed afterwards (its close waits for the stream's reference forever).
-    const flags = options.append ? 'a' : 'w';
-    const fd = await fdOpen(host, flags, 0o644).catch(async (err: unknown) => {
+    const fd = await fdOpen(host, 'a', 0o644).catch(async (err: unknown) => {
       if (errnoCode(err) !== 'ENOENT') throw err;
       await fs.mkdir(path.dirname(host), { recursive: true });
-      return fdOpen(host, flags, 0o644);
+      return fdOpen(host, 'a', 0o644);
     });
     const startSize = (await fdStat(fd)).size;
     const sync = this.fsync;
@@ -117,7 +116,8 @@ export class FsStorageDriver implements StorageDriver {
       // A destroyed fs stream (an error mid-pipeline) closes the fd itself, whatever autoClose
       // says; closing it again could close an fd number already reused elsewhere.
       if (stream?.destroyed) {
-        if (!stream.closed) await once(stream, 'close');
+        // Not events.once: it would reject with the stream's error, which the pipeline reported.
+        if (!stream.closed) await new Promise((resolve) => stream!.once('close', resolve));
         return;
       }
       await fdClose(fd);
@@ -129,14 +129,16 @@ export class FsStorageDriver implements StorageDriver {
         stream = createWriteStream('', { fd, autoClose: false, highWaterMark: STREAM_CHUNK });
         return stream;
       },
-      async commit(): Promise<void> {
-        if (sync) await fdSync(fd);
+      async commit(options: { durable?: boolean } = {}): Promise<void> {
+        if (sync && options.durable !== false && !stream?.destroyed) await fdSync(fd);
         await close();
       },
-      close,
       async cancel(): Promise<void> {
         await close();
-        await fs.rm(host, { force: true });
+        // Appending is in place here, so discarding means cutting back to the opening size.
+        await fs.truncate(host, startSize).catch((err: unknown) => {
+          if (errnoCode(err) !== 'ENOENT') throw err;
+        });
       },
     };
   }
@@ -144,7 +146,7 @@ export class FsStorageDriver implements StorageDriver {
   async stat(p: string): Promise<FileInfo | undefined> {
     try {
       const st = await fs.stat(this.hostPath(p));
-      return { path: p, size: st.size, isDir: st.isDirectory(), modTime: st.mtime, changeTime: st.ctime };
+      return { path: p, size: st.size, isDir: st.isDirectory(), modTime: st.mtime };
     } catch (err) {
       if (errnoCode(err) === 'ENOENT' || errnoCode(err) === 'ENOTDIR') return undefined;
       throw err;
@@ -176,19 +178,6 @@ export class FsStorageDriver implements StorageDriver {
       if (code !== 'EISDIR' && code !== 'EPERM') throw err;
     }
     await fs.rm(host, { recursive: true, force: true });
-  }
-
-  async touch(p: string): Promise<void> {
-    const now = new Date();
-    try {
-      await fs.utimes(this.hostPath(p), now, now);
-    } catch (err) {
-      if (errnoCode(err) !== 'ENOENT') throw err;
-    }
-  }
-
-  async truncate(p: string, size: number): Promise<void> {
-    await fs.truncate(this.hostPath(p), size);
   }
 
   private async tempPath(): Promise<string> {

@@ -11,6 +11,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import tar from 'tar-stream';
 import { gzipSync } from 'node:zlib';
+import type { Radosgw } from './radosgw.js';
+import { createTestBucket } from './s3.js';
+import type { S3DriverOptions } from '../storage/s3-driver.js';
 import { loadRegistryConfig, startRegistryServer, type RegistryConfig, type RegistryConfigOverrides, type RegistryLogEntry } from '../index.js';
 
 export interface TestRegistry {
@@ -26,12 +29,32 @@ export async function tempDir(prefix = 'hull-reg-'): Promise<string> {
   return fs.mkdtemp(path.join(os.tmpdir(), prefix));
 }
 
+/**
+ * HULL_TEST_REGISTRY_S3 (JSON: endpoint, accessKeyId, secretAccessKey, region) runs every test
+ * registry on a fresh bucket of that S3 server instead of the filesystem: http/s3-backed.test.ts
+ * sets it to run the HTTP suites on radosgw. A registry restarted on the same root gets the same bucket.
+ */
+const s3Buckets = new Map<string, S3DriverOptions>();
+async function s3For(root: string): Promise<S3DriverOptions | undefined> {
+  const env = process.env.HULL_TEST_REGISTRY_S3;
+  if (!env) return undefined;
+  let options = s3Buckets.get(root);
+  if (!options) {
+    options = await createTestBucket({ ...(JSON.parse(env) as Omit<Radosgw, 'stop' | 'dir'>), dir: '', stop: async () => undefined });
+    s3Buckets.set(root, options);
+  }
+  return options;
+}
+
 export async function startTestRegistry(overrides: RegistryConfigOverrides = {}, patch: (c: RegistryConfig) => void = () => undefined): Promise<TestRegistry> {
   const root = overrides.root ?? (await tempDir());
   const config = await loadRegistryConfig(undefined, { addr: '127.0.0.1:0', root, fsync: false, ...overrides });
+  const s3 = await s3For(root);
+  if (s3) config.s3 = s3;
   patch(config);
   const logs: RegistryLogEntry[] = [];
   const running = await startRegistryServer(config, { logger: (e) => logs.push(e) });
+  if (s3 && logs.find((e) => e.msg === 'registry listening')?.storage !== 's3') throw new Error('HULL_TEST_REGISTRY_S3 is set but the registry does not run on S3');
   return {
     ...running,
     root,
