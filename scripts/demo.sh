@@ -92,6 +92,19 @@ show history demo-app
 show rmi demo-app
 show builder prune -f
 
+step "Restart policies and health checks, with no daemon and no systemd"
+show run -d --name demo-always --restart always busybox sh -c 'echo "started at $(date +%T)"; sleep 300'
+pid=$(hull inspect -f '{{.State.Pid}}' demo-always)
+printf '$ kill -9 %s   # the container crashes (killed from the host)\n' "$pid"
+kill -9 "$pid"
+for _ in $(seq 100); do [ "$(hull inspect -f '{{.RestartCount}}' demo-always)" -ge 1 ] && [ "$(hull inspect -f '{{.State.Status}}' demo-always)" = running ] && break; sleep 0.1; done
+show inspect -f 'status={{.State.Status}} restarts={{.RestartCount}}' demo-always
+show run -d --name demo-health --health-cmd 'test -f /tmp/ready' --health-interval 1s --health-retries 1 busybox sh -c 'sleep 2; touch /tmp/ready; sleep 300'
+show ps --filter name=demo-health --format '{{.Names}}: {{.Status}}'
+for _ in $(seq 100); do [ "$(hull inspect -f '{{.State.Health.Status}}' demo-health)" = healthy ] && break; sleep 0.1; done
+show ps --filter name=demo-health --format '{{.Names}}: {{.Status}}'
+show rm -f demo-always demo-health
+
 step "Containers and images are listed and removed like docker's"
 hull run --name demo-exited busybox echo "a named container that exited"
 show ps -a

@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import { HullError, errnoCode } from '../errors.js';
 import { sha256, type Digest } from '../oci/digest.js';
 import { writeJsonAtomic } from '../sys/atomic-write.js';
-import { withLock } from '../sys/lock.js';
+import { updateLocked } from '../sys/lock.js';
 import { writeGcRoots } from '../images/gc.js';
 
 export interface CacheEntry {
@@ -67,13 +67,13 @@ export class BuildCache {
 
   private async update<T>(fn: (doc: CacheFile) => T): Promise<T> {
     mkdirSync(this.dir, { recursive: true });
-    return withLock(join(this.dir, 'index.lock'), async () => {
-      const doc = this.read();
-      const result = fn(doc);
-      writeJsonAtomic(this.indexPath, doc);
-      await this.writeRoots(doc);
-      return result;
-    });
+    return updateLocked(join(this.dir, 'index.lock'), {
+      read: () => this.read(),
+      write: async (doc) => {
+        writeJsonAtomic(this.indexPath, doc);
+        await this.writeRoots(doc);
+      },
+    }, fn);
   }
 
   private async writeRoots(doc: CacheFile): Promise<void> {

@@ -54,6 +54,7 @@ export const COMMANDS: Record<string, CommandEntry> = {
   history: { summary: 'Show the history of an image', load: async () => (await import('./commands/history.js')).default },
   'image-prune': { summary: 'Remove unused images', load: async () => (await import('./commands/image-prune.js')).default, hidden: true },
   'system-df': { summary: 'Show disk usage', load: async () => (await import('./commands/system.js')).default, hidden: true },
+  'system-service': { summary: 'Serve the Docker Engine API', load: async () => (await import('./commands/system-service.js')).default, hidden: true },
   'system-prune': { summary: 'Remove unused data', load: async () => (await import('./commands/system-prune.js')).default, hidden: true },
   'system-check': { summary: 'Check the store for damage and leftovers', load: async () => (await import('./commands/system-check.js')).default, hidden: true },
   build: { summary: 'Build an image from a Containerfile or Dockerfile', load: async () => (await import('./commands/build.js')).build },
@@ -75,7 +76,7 @@ export const COMMANDS: Record<string, CommandEntry> = {
 export const GROUPS: Record<string, Record<string, string>> = {
   image: { ls: 'images', list: 'images', rm: 'rmi', remove: 'rmi', import: 'import', tag: 'tag', inspect: 'inspect', pull: 'pull', push: 'push',
     save: 'save', load: 'load', history: 'history', prune: 'image-prune' },
-  system: { df: 'system-df', prune: 'system-prune', check: 'system-check', info: 'info', restore: 'system-restore' },
+  system: { df: 'system-df', prune: 'system-prune', check: 'system-check', info: 'info', restore: 'system-restore', service: 'system-service' },
   healthcheck: { run: 'healthcheck-run' },
   builder: { prune: 'builder-prune', build: 'build' },
   container: {

@@ -7,7 +7,7 @@ import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync
 import { join } from 'node:path';
 import { HullError, errnoCode } from '../errors.js';
 import { writeJsonAtomic } from '../sys/atomic-write.js';
-import { withLock } from '../sys/lock.js';
+import { updateLocked, withLock } from '../sys/lock.js';
 import type { ContainerRecord } from './record.js';
 
 export class ContainerStore {
@@ -105,13 +105,11 @@ export class ContainerStore {
    */
   async update(id: string, fn: (r: ContainerRecord) => void, opts: { durable?: boolean } = {}): Promise<ContainerRecord> {
     const removed = () => new HullError('NOT_FOUND', `Cannot update container "${id}": it was removed`);
-    return withLock(join(this.dir, id, 'lock'), () => {
-      const r = this.read(id);
-      if (!r) throw removed();
-      fn(r);
-      writeJsonAtomic(this.recordPath(id), r, opts);
-      return r;
-    }).catch((err: unknown) => {
+    const io = {
+      read: () => this.read(id) ?? (() => { throw removed(); })(),
+      write: (r: ContainerRecord) => writeJsonAtomic(this.recordPath(id), r, opts),
+    };
+    return updateLocked(join(this.dir, id, 'lock'), io, (r) => (fn(r), r)).catch((err: unknown) => {
       throw errnoCode(err) === 'ENOENT' ? removed() : err;
     });
   }

@@ -7,9 +7,9 @@
  * Reading out uses GNU tar/cp on the host side, which copy symlinks as symlinks (never follow them).
  * A stopped container's rootfs is mounted for the copy and unmounted after.
  */
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, readlinkSync, statSync } from 'node:fs';
 import { spawn } from 'node:child_process';
-import { basename, dirname, posix } from 'node:path';
+import { basename, dirname, join, posix } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { HullError } from '../errors.js';
 import { execOrThrow } from '../sys/exec.js';
@@ -70,4 +70,36 @@ export async function copyIn(rootfs: string, source: string | Readable, containe
     stream = tarOf(dirname(source), basename(source), intoDir ? undefined : basename(target));
   }
   await applyLayer(destDir, stream, { whiteouts: 'delete', layer: `copy into ${name}` });
+}
+
+/** Docker's container path stat (the X-Docker-Container-Path-Stat header): mode has Go's FileMode type bits. */
+export interface PathStat {
+  name: string;
+  size: number;
+  mode: number;
+  mtime: string;
+  linkTarget: string;
+}
+
+const GO_MODE_DIR = 2 ** 31;
+const GO_MODE_SYMLINK = 2 ** 27;
+
+/** The path's own entry (a final symlink is not followed), its parents resolved inside the rootfs. */
+export function statPath(rootfs: string, containerPath: string, name: string): PathStat {
+  const clean = posix.normalize(`/${containerPath}`);
+  const host = clean === '/' ? rootfs : join(resolveInRoot(rootfs, posix.dirname(clean)), posix.basename(clean));
+  let st;
+  try {
+    st = lstatSync(host);
+  } catch {
+    throw new HullError('NOT_FOUND', `Cannot stat "${containerPath}" in container "${name}": no such file or directory`);
+  }
+  const link = st.isSymbolicLink();
+  return {
+    name: clean === '/' ? '/' : posix.basename(clean),
+    size: st.size,
+    mode: (st.mode & 0o7777) + (st.isDirectory() ? GO_MODE_DIR : 0) + (link ? GO_MODE_SYMLINK : 0),
+    mtime: st.mtime.toISOString(),
+    linkTarget: link ? readlinkSync(host) : '',
+  };
 }

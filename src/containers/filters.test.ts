@@ -19,3 +19,8 @@ test('ps filters follow docker: same key ORs, different keys AND', () => {
   assert.ok(!matchContainer(r, parseFilters(['status=exited', 'label=tier=back'])));
   assert.throws(() => parseFilters(['color=red']), /unknown filter/);
 });
+
+test('label filters AND, as docker and compose expect', () => {
+  assert.ok(matchContainer(r, parseFilters(['label=tier=front', 'label=team=x'])));
+  assert.ok(!matchContainer(r, parseFilters(['label=tier=front', 'label=team=y'])));
+});

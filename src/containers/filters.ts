@@ -81,10 +81,13 @@ function matchOne(r: ContainerRecord, key: string, value: string): boolean {
 export function matchContainer(r: ContainerRecord, filters: Array<[string, string]>, all: readonly ContainerRecord[] = []): boolean {
   const byKey = new Map<string, string[]>();
   for (const [k, v] of filters) byKey.set(k, [...(byKey.get(k) ?? []), v]);
-  return [...byKey].every(([k, values]) => values.some((v) => {
+  // docker: the values of one key OR, except labels, which must all match (compose selects its
+  // containers with several labels at once: project=X and oneoff=False).
+  const one = (k: string, v: string) => {
     if (k !== 'before' && k !== 'since') return matchOne(r, k, v);
     const ref = all.find((c) => c.Id === v || c.Name === v.replace(/^\//, '') || c.Id.startsWith(v));
     if (!ref) throw new HullError('NOT_FOUND', `Cannot filter by "${k}=${v}": no such container`);
     return k === 'before' ? r.Created < ref.Created : r.Created > ref.Created;
-  }));
+  };
+  return [...byKey].every(([k, values]) => (k === 'label' ? values.every((v) => one(k, v)) : values.some((v) => one(k, v))));
 }

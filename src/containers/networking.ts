@@ -49,7 +49,11 @@ function networkTarget(deps: NetworkingDeps, record: ContainerRecord, network: s
   const net = deps.network;
   if (!net) throw new HullError('UNSUPPORTED', `Cannot ${action} networks: networking is not set up`);
   const mode = parseNetworkMode(record.HostConfig.NetworkMode);
-  if (mode.kind === 'host' || mode.kind === 'container' || (mode.kind === 'none' && action === 'connect')) throw new HullError('CONFLICT', `Cannot ${action} container "${record.Name}": it uses --network ${record.HostConfig.NetworkMode}`);
+  // A container that was disconnected from its last network (an empty Networks map, unlike one
+  // created with --network none) may be connected again, as docker allows: compose disconnects
+  // and reconnects every container to set its aliases.
+  const disconnected = mode.kind === 'none' && record.NetworkSettings !== undefined && Object.keys(record.NetworkSettings.Networks).length === 0;
+  if (mode.kind === 'host' || mode.kind === 'container' || (mode.kind === 'none' && action === 'connect' && !disconnected)) throw new HullError('CONFLICT', `Cannot ${action} container "${record.Name}": it uses --network ${record.HostConfig.NetworkMode}`);
   return { name: net.networkName(network), net };
 }
 
@@ -59,6 +63,7 @@ export async function connectNetwork(deps: NetworkingDeps, record: ContainerReco
   if (record.State.Status === 'running') await net.connect(record.Id, name, settings);
   await deps.store.update(record.Id, (r) => {
     r.NetworkSettings = { Networks: { ...(r.NetworkSettings?.Networks ?? {}), [name]: settings } };
+    if (r.HostConfig.NetworkMode === 'none') r.HostConfig.NetworkMode = name;
   });
 }
 

@@ -10,7 +10,7 @@ import { connectNetwork, disconnectNetwork, planNetwork, type NetworkingDeps } f
 import { listProcesses, type TopResult } from './top.js';
 import { sampleStats, type StatsSample } from './stats.js';
 import { followLog, readLogs, selectLogs, type LogOptions, type LogRecord } from './logs.js';
-import { copyIn, copyOut, withRootfs } from './copy.js';
+import { copyIn, copyOut, statPath, withRootfs, type PathStat } from './copy.js';
 import { copyRootFor } from './copy-target.js';
 import { livePorts } from '../network/inspect.js';
 import { readSandbox } from '../network/sandbox.js';
@@ -256,6 +256,9 @@ export class ContainerService {
       attachments = await this.lifecycle.start(record, { attach: ios, recordsExit: opts.recordsExit ?? false });
     } catch (err) {
       for (const w of waiting) w.reject(err);
+      // As dockerd: an auto-remove container that cannot start is removed (its waiters on
+      // condition=removed return; `docker run --rm` with a missing command leaves nothing behind).
+      if (record.HostConfig.AutoRemove) await this.remove(record.Id, { force: true, volumes: true }).catch(() => undefined);
       throw err;
     }
     const own = opts.attach ? attachments.shift() : undefined;
@@ -456,6 +459,15 @@ export class ContainerService {
     await withRootfs(await this.deps.snapshotter(), record, this.lifecycle.paths(record.Id), (rootfs) => {
       const at = copyRootFor(record, rootfs, containerPath);
       return copyOut(at.root, at.path, dest, record.Name);
+    });
+  }
+
+  /** A path's entry inside the container (docker cp's stat), its parents resolved inside the rootfs. */
+  async statPath(idOrName: string, containerPath: string): Promise<PathStat> {
+    const record = this.inspect(idOrName);
+    return withRootfs(await this.deps.snapshotter(), record, this.lifecycle.paths(record.Id), async (rootfs) => {
+      const at = copyRootFor(record, rootfs, containerPath);
+      return statPath(at.root, at.path, record.Name);
     });
   }
 

@@ -25,7 +25,8 @@ export function containerJson(r: ContainerRecord, runroot: string): unknown {
     Created: r.Created,
     Path: r.Path,
     Args: r.Args,
-    State: { ...r.State, Running: r.State.Status === 'running' || r.State.Status === 'restarting', Paused: r.State.Status === 'paused', Restarting: r.State.Status === 'restarting', Dead: r.State.Status === 'dead' },
+    // Health is null without a check, as docker's nil pointer prints in templates ({{json .State.Health}}).
+    State: { ...r.State, Health: r.State.Health ?? null, Running: r.State.Status === 'running' || r.State.Status === 'restarting', Paused: r.State.Status === 'paused', Restarting: r.State.Status === 'restarting', Dead: r.State.Status === 'dead' },
     Image: r.ImageId,
     ResolvConfPath: `${runroot}/containers/${r.Id}/resolv.conf`,
     HostnamePath: `${runroot}/containers/${r.Id}/hostname`,

@@ -16,7 +16,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HullError, errnoCode } from '../errors.js';
 import { writeJsonAtomic } from '../sys/atomic-write.js';
-import { withLock } from '../sys/lock.js';
+import { updateLocked } from '../sys/lock.js';
 import type { Digest } from '../oci/digest.js';
 import type { WriteLease } from '../content/store.js';
 import { familiarString, formatReference, parseReference } from '../oci/reference.js';
@@ -60,12 +60,7 @@ export class ImageStore {
 
   /** Read-modify-write under the store lock; `fn` mutates the document. */
   async update<T>(fn: (doc: ImagesFile) => T): Promise<T> {
-    return withLock(this.lockPath, () => {
-      const doc = this.read();
-      const result = fn(doc);
-      writeJsonAtomic(this.path, doc);
-      return result;
-    });
+    return updateLocked(this.lockPath, { read: () => this.read(), write: (doc) => writeJsonAtomic(this.path, doc) }, fn);
   }
 
   list(): ImageRecord[] {

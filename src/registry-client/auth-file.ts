@@ -15,7 +15,7 @@ import { readFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { HullError, errnoCode } from '../errors.js';
 import { writeFileAtomic } from '../sys/atomic-write.js';
-import { withLock } from '../sys/lock.js';
+import { updateLocked } from '../sys/lock.js';
 import { DEFAULT_DOMAIN } from '../oci/reference.js';
 
 export interface Credentials {
@@ -111,11 +111,7 @@ export function lookupCredentials(host: string, repository: string | undefined, 
 
 async function updateDocument(file: string, fn: (doc: AuthDocument) => void): Promise<void> {
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-  await withLock(`${file}.lock`, () => {
-    const doc = readDocument(file);
-    fn(doc);
-    writeFileAtomic(file, JSON.stringify(doc, null, '\t') + '\n', 0o600);
-  });
+  await updateLocked(`${file}.lock`, { read: () => readDocument(file), write: (doc) => writeFileAtomic(file, JSON.stringify(doc, null, '\t') + '\n', 0o600) }, fn);
 }
 
 /** `hull login`: stores base64(user:pass) under the host key, keeping every other key as it was. */

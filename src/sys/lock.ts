@@ -110,3 +110,16 @@ export async function withLock<T>(path: string, fn: () => Promise<T> | T): Promi
     release();
   }
 }
+
+/**
+ * The metadata pattern every store shares: under `lockPath`, read the document, let `fn` change
+ * it, write it back (atomically: `write` is a temp + rename writer), and return what `fn` returned.
+ */
+export async function updateLocked<D, T>(lockPath: string, io: { read(): D; write(doc: D): void | Promise<void> }, fn: (doc: D) => T): Promise<T> {
+  return withLock(lockPath, async () => {
+    const doc = io.read();
+    const result = fn(doc);
+    await io.write(doc);
+    return result;
+  });
+}

@@ -147,7 +147,6 @@ test('no import cycles between files (static imports: a lazy import() runs after
 /** Process entries that are not the CLI: each is a program of its own. */
 const PROCESS_ENTRIES = new Set([
   'registry-server/serve-entry.ts', // the registry server as a bare process, for the benchmarks
-  'registry-server/measure.ts', // a benchmark driver (prints its table): belongs under bench/
 ]);
 
 // process.kill(pid) signals another process (a DNS server, a port proxy): that is allowed.

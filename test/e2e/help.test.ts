@@ -10,11 +10,11 @@ const dir = mkdtempSync(join(tmpdir(), 'hull-help-'));
 test.after(() => rmSync(dir, { recursive: true, force: true }));
 const hull = (args: string[]) => runHull(join(dir, 'root'), join(dir, 'run'), args);
 
-test('hull --help lists image, container, system and builder under Management Commands', async () => {
+test('hull --help lists image, container, system, builder and healthcheck under Management Commands', async () => {
   const r = await hull(['--help']);
   assert.equal(r.code, 0);
   const section = r.stdout.split('Management Commands:\n')[1]?.split('\n\n')[0] ?? '';
-  assert.deepEqual(section.split('\n').map((l) => l.trim().split(/\s+/)[0]), ['builder', 'container', 'image', 'system']);
+  assert.deepEqual(section.split('\n').map((l) => l.trim().split(/\s+/)[0]), ['builder', 'container', 'healthcheck', 'image', 'system']);
   assert.match(r.stdout, /^ {2}completion\s+Print a shell completion script/m);
 });
 

@@ -3,17 +3,17 @@
  * against skopeo and podman in the same run (docs/registry-client.md reports the figures; the
  * bench suite in bench/ runs the same comparisons on its corpus).
  *
- *   node dist/src/registry-client/testing/measure.js [ITERATIONS]
+ *   node dist/bench/tools/pull-push-timing.js [ITERATIONS]
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { HULL_BIN } from '../../testing/hull-cli.js';
-import { buildBusyboxTar } from '../../testing/busybox.js';
-import { buildImage, layerFromFiles, layerFromGzip, writeOciLayout } from './images.js';
-import { startReferenceRegistry, type ReferenceRegistry } from './reference-registry.js';
+import { HULL_BIN } from '../../src/testing/hull-cli.js';
+import { buildBusyboxTar } from '../../src/testing/busybox.js';
+import { buildImage, layerFromFiles, layerFromGzip, writeOciLayout } from '../../src/registry-client/testing/images.js';
+import { startReferenceRegistry, type ReferenceRegistry } from '../../src/registry-client/testing/reference-registry.js';
 
 function time(cmd: string, args: string[]): number {
   const t0 = process.hrtime.bigint();

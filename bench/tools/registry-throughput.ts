@@ -2,7 +2,7 @@
  * Throughput and memory measurement of a registry (hull's or Debian's docker-registry), for the
  * benchmark suite to call, and runnable by hand:
  *
- *   node dist/src/registry-server/measure.js [--sizes 102400,10485760] [--conc 1,8,64] [--peers hull,docker-registry]
+ *   node dist/bench/tools/registry-throughput.js [--sizes 102400,10485760] [--conc 1,8,64] [--peers hull,docker-registry]
  *
  * For each blob size and concurrency: upload distinct random blobs (POST then PUT ?digest= with
  * the body, as clients finish small uploads), then GET them all back; MB/s over the wall time of
@@ -33,7 +33,7 @@ export interface PeerServer {
   stop(): Promise<void>;
 }
 
-const ENTRY = path.join(path.dirname(fileURLToPath(import.meta.url)), 'serve-entry.js');
+const ENTRY = path.join(path.dirname(fileURLToPath(import.meta.url)), '../../src/registry-server/serve-entry.js');
 
 async function freePort(): Promise<number> {
   const srv = http.createServer();
