@@ -1,6 +1,7 @@
 /** Every scenario, in the order they run and appear in docs/benchmarks.md. */
 import type { Scenario } from '../lib/context.js';
 import { build } from './build.js';
+import { compose } from './compose.js';
 import { health } from './health.js';
 import { idleMemory } from './idle-memory.js';
 import { list } from './list.js';
@@ -13,4 +14,4 @@ import { registryS3 } from './registry-s3.js';
 import { start } from './start.js';
 import { unpack } from './unpack.js';
 
-export const SCENARIOS: readonly Scenario[] = [start, pull, push, unpack, registry, registryS3, registryProxy, build, idleMemory, list, network, health];
+export const SCENARIOS: readonly Scenario[] = [start, pull, push, unpack, registry, registryS3, registryProxy, build, idleMemory, list, network, health, compose];

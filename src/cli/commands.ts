@@ -64,6 +64,7 @@ export const COMMANDS: Record<string, CommandEntry> = {
   inspect: { summary: 'Show low-level information on containers or images as JSON', load: async () => (await import('./commands/inspect.js')).default },
   network: { summary: 'Manage networks', load: async () => (await import('./commands/network.js')).default },
   volume: { summary: 'Manage volumes', load: async () => (await import('./commands/volume.js')).default },
+  compose: { summary: 'Define and run multi-container applications from compose files', load: async () => (await import('./commands/compose.js')).default },
   events: { summary: 'Show what happened to containers, images and volumes', load: async () => (await import('./commands/events.js')).default },
   registry: { summary: 'Run an OCI Distribution registry (serve, gc)', load: async () => (await import('./commands/registry.js')).default },
   info: { summary: 'Show how hull is set up on this host', load: async () => (await import('./commands/info.js')).default },
