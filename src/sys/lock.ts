@@ -15,7 +15,11 @@ const selfToken = `${process.pid} ${processStartTime(process.pid) ?? 0}`;
 export function processStartTime(pid: number): string | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // A zombie (Z) or dying (X) process runs nothing and holds nothing: it counts as gone, also
+    // where no init reaps orphans (a container's init whose monitor was killed, in a sandbox).
+    if (fields[0] === 'Z' || fields[0] === 'X') return undefined;
+    return fields[19];
   } catch {
     return undefined;
   }
