@@ -129,8 +129,34 @@ show run --rm "127.0.0.1:$port/demo/busybox:1" echo "pulled from the registry hu
 show rmi "127.0.0.1:$port/demo/busybox:1"
 show images
 
-step "The Docker Engine API: the real docker CLI and docker-compose drive the same store"
+step "hull compose: a multi-service app from a compose file, natively (no API socket, no Python)"
 hull import --change 'CMD ["sh"]' "$work/busybox.tar.gz" busybox:latest > /dev/null
+mkdir -p "$work/shop"
+cat > "$work/shop/compose.yaml" <<'EOF'
+services:
+  db:
+    image: busybox
+    command: ["sh", "-c", "mkdir -p /data && echo 'rows: 3' > /data/table && touch /tmp/ready && sleep 300"]
+    volumes: ["dbdata:/data"]
+    healthcheck: { test: ["CMD", "test", "-f", "/tmp/ready"], interval: 1s, retries: 5 }
+  web:
+    image: busybox
+    depends_on: { db: { condition: service_healthy } }
+    command: ["httpd", "-f", "-p", "80", "-h", "/www"]
+    volumes: ["dbdata:/www"]
+    ports: ["127.0.0.1::80"]
+volumes:
+  dbdata: {}
+EOF
+printf '$ cat %s\n' "$work/shop/compose.yaml"; cat "$work/shop/compose.yaml"
+show compose -f "$work/shop/compose.yaml" up -d
+show compose -f "$work/shop/compose.yaml" ps
+web_port=$(hull compose -f "$work/shop/compose.yaml" port web 80)
+printf '$ curl http://%s/table\n' "$web_port"
+node -e "fetch('http://$web_port/table').then(r=>r.text()).then(t=>process.stdout.write(t))"
+show compose -f "$work/shop/compose.yaml" down -v
+
+step "The Docker Engine API: the real docker CLI and docker-compose drive the same store"
 printf '$ hull system service --time 0 unix://%s &\n' "$work/hull.sock"
 hull system service --time 0 "unix://$work/hull.sock" 2> "$work/service.log" &
 service_pid=$!
