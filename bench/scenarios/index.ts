@@ -1,5 +1,6 @@
 /** Every scenario, in the order they run and appear in docs/benchmarks.md. */
 import type { Scenario } from '../lib/context.js';
+import { api } from './api.js';
 import { build } from './build.js';
 import { compose } from './compose.js';
 import { health } from './health.js';
@@ -14,4 +15,4 @@ import { registryS3 } from './registry-s3.js';
 import { start } from './start.js';
 import { unpack } from './unpack.js';
 
-export const SCENARIOS: readonly Scenario[] = [start, pull, push, unpack, registry, registryS3, registryProxy, build, idleMemory, list, network, health, compose];
+export const SCENARIOS: readonly Scenario[] = [start, pull, push, unpack, registry, registryS3, registryProxy, build, idleMemory, list, network, health, compose, api];
