@@ -105,6 +105,17 @@ function configOf(argv: string[]): string | undefined {
 
 const isOurAardvark = (argv: string[], dir: string) => (argv[0] ?? '').endsWith('aardvark-dns') && configOf(argv) === dir;
 
+/**
+ * Every aardvark-dns serving `dir`, whatever its pid file says: a hull killed between starting one
+ * and the pid file being written (or while a second start raced it) leaves one no file names.
+ */
+function aardvarksServing(dir: string): number[] {
+  return readdirSync('/proc').filter((p) => /^\d+$/.test(p)).map(Number).filter((pid) => {
+    const argv = cmdline(pid);
+    return argv !== undefined && isOurAardvark(argv, dir);
+  });
+}
+
 /** Inodes of the UDP sockets bound to ip:53 in hull's network namespace (/proc/net/udp, udp6). */
 export function boundInodes(ip: string, table = readUdpTables()): Set<string> {
   const want = `${hexAddress(ip)}:0035`;
@@ -195,7 +206,7 @@ export async function syncDns(runroot: string, sandboxes: SandboxState[]): Promi
     changed = true;
   }
   if (plans.size === 0) {
-    if (pid !== undefined) await stopAardvark(pid, dir);
+    for (const p of new Set([...(pid !== undefined ? [pid] : []), ...aardvarksServing(dir)])) await stopAardvark(p, dir);
     rmSync(join(dir, PID_FILE), { force: true });
     return;
   }
@@ -206,6 +217,7 @@ export async function syncDns(runroot: string, sandboxes: SandboxState[]): Promi
     if (signal(pid, 'SIGHUP')) return waitListening(pid, dir, gateways, old);
   }
   if (pid === undefined || !runningAardvark(dir)) {
+    for (const stray of aardvarksServing(dir)) await stopAardvark(stray, dir); // port 53 must be free for the new one
     // A daemon: no user environment (RUST_LOG and the like), and no hold on the caller's cwd.
     const r = await execCapture([bin, '--config', dir, '-p', '53', 'run'], { cwd: '/', env: { PATH: DAEMON_PATH } });
     if (r.code !== 0) throw new HullError('RUNTIME_FAILED', `Cannot start aardvark-dns for the networks of ${runroot}: it exited with ${r.code}: ${r.stderr.trim()}`);
@@ -233,7 +245,9 @@ export function dnsNeedsSync(runroot: string): boolean {
   } catch {
     return false;
   }
-  return (files.length > 0) !== (runningAardvark(dir) !== undefined);
+  if (files.length > 0) return runningAardvark(dir) === undefined;
+  // No network needs DNS: any process still serving the directory (even one no pid file names) goes.
+  return aardvarksServing(dir).length > 0;
 }
 
 /**
