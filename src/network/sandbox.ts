@@ -22,7 +22,6 @@ import { processStartTime } from '../sys/lock.js';
 import type { CniConfList, CniResult } from './cni.js';
 import type { PortBinding } from './ports.js';
 import type { ProxyProcess } from './proxy.js';
-import { findAardvark } from './dns.js';
 
 export interface HostEntry {
   names: string[];
@@ -123,13 +122,8 @@ export async function removeNetns(path: string): Promise<void> {
   rmSync(path, { force: true });
 }
 
-/**
- * /etc/hosts for one container: itself, --add-host entries, then its peers on user networks. With
- * `dnsAnswersShared` (a DNS server runs for the networks), a name several peers share (compose's
- * service name on its replicas) is left to DNS, which answers with all of them: a hosts file can
- * give only one.
- */
-export function hostsContent(self: SandboxState, all: SandboxState[], opts: { dnsAnswersShared?: boolean } = {}): string {
+/** /etc/hosts for one container: itself, --add-host entries, then its peers on user networks. */
+export function hostsContent(self: SandboxState, all: SandboxState[]): string {
   const lines = ['127.0.0.1\tlocalhost', '::1\tlocalhost ip6-localhost ip6-loopback'];
   const seen = new Set<string>(['localhost']);
   const add = (ip: string, names: string[]) => {
@@ -142,13 +136,10 @@ export function hostsContent(self: SandboxState, all: SandboxState[], opts: { dn
   add(own?.ip ?? '127.0.1.1', [self.hostname, ...(own?.dns ? [self.name, ...self.endpoints.flatMap((e) => e.aliases)] : [])]);
   for (const h of self.extraHosts) lines.push(`${h.ip}\t${h.names.join(' ')}`);
   for (const e of self.endpoints.filter((x) => x.dns)) {
-    const holders = new Map<string, number>();
-    for (const peer of all) for (const a of peer.endpoints.find((x) => x.network === e.network && x.ip)?.aliases ?? []) holders.set(a, (holders.get(a) ?? 0) + 1);
-    const shared = (n: string) => (opts.dnsAnswersShared ?? false) && (holders.get(n) ?? 0) > 1;
     for (const peer of all) {
       if (peer.id === self.id) continue;
       const pe = peer.endpoints.find((x) => x.network === e.network && x.ip);
-      if (pe?.ip) add(pe.ip, [peer.name, ...pe.aliases.filter((a) => !shared(a)), peer.id.slice(0, 12)]);
+      if (pe?.ip) add(pe.ip, [peer.name, ...pe.aliases, peer.id.slice(0, 12)]);
     }
   }
   return lines.join('\n') + '\n';
@@ -172,16 +163,14 @@ export function writeInPlace(path: string, content: string): void {
  * Rewrites the hosts file of `self` (if given) and of every container sharing a name-resolving
  * network in `networks`. Call under the runroot's sandbox lock.
  */
-export function refreshHosts(runroot: string, networks: Set<string>, self?: SandboxState, opts: { dnsAnswersShared?: boolean } = {}): void {
+export function refreshHosts(runroot: string, networks: Set<string>, self?: SandboxState): void {
   const all = listSandboxes(runroot);
   if (self && !all.some((s) => s.id === self.id)) all.push(self);
-  // Where aardvark-dns serves the user networks, names shared by several containers are its to answer.
-  const dnsAnswersShared = opts.dnsAnswersShared ?? findAardvark() !== undefined;
   for (const s of all) {
     const affected = s.id === self?.id || s.endpoints.some((e) => e.dns && networks.has(e.network));
     if (!affected) continue;
     try {
-      writeInPlace(s.hostsPath, hostsContent(s, all, { dnsAnswersShared }));
+      writeInPlace(s.hostsPath, hostsContent(s, all));
     } catch (err) {
       if (errnoCode(err) !== 'ENOENT') throw err; // its bundle is gone: being removed right now
     }

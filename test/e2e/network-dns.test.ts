@@ -234,21 +234,3 @@ test("the DNS server of a store deleted without cleanup is stopped by another st
   assert.deepEqual(aardvarks(join(doomed, 'run')), [], 'stopped');
   await env.ok(['network', 'rm', 'after-doomed-dns']);
 });
-
-test('a name several containers share (replicas of a service) resolves to all of them, through DNS rather than /etc/hosts', async () => {
-  await env.ok(['network', 'create', 'dns-replicas']);
-  const ids: string[] = [];
-  try {
-    for (const i of [1, 2, 3]) ids.push((await env.ok(['run', '-d', '--name', `rep${i}`, '--network', 'dns-replicas', '--network-alias', 'svc', 'busybox', 'sleep', '600'])).trim());
-    const client = (await env.ok(['run', '-d', '--name', 'rep-client', '--network', 'dns-replicas', 'busybox', 'sleep', '600'])).trim();
-    ids.push(client);
-    const ips = await Promise.all([1, 2, 3].map((i) => inspect(env, `rep${i}`, '{{.NetworkSettings.Networks.dns-replicas.IPAddress}}').catch(() => inspect(env, `rep${i}`, '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}'))));
-    assert.deepEqual((await lookup(env, 'rep-client', 'svc')).sort(), [...ips].sort());
-    const hosts = await env.ok(['exec', 'rep-client', 'cat', '/etc/hosts']);
-    assert.doesNotMatch(hosts, /\bsvc\b/, 'the shared name is left to DNS');
-    assert.match(hosts, /\brep1\b/, 'each container keeps its own name in /etc/hosts');
-  } finally {
-    if (ids.length > 0) await env.hull(['rm', '-f', ...ids]);
-    await env.ok(['network', 'rm', 'dns-replicas']);
-  }
-});
