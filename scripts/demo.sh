@@ -113,7 +113,8 @@ show rm demo-exited ticker
 
 step "Serve a registry with hull itself, push the image to it, remove it locally, pull it back"
 port=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
-hull registry serve --addr "127.0.0.1:$port" --root "$work/registry" > "$work/registry.log" 2>&1 &
+# Started without the hull function, so that $! is hull itself and the clean-up can stop it.
+bin/hull --root "$work/root" --runroot "$work/run" registry serve --addr "127.0.0.1:$port" --root "$work/registry" > "$work/registry.log" 2>&1 &
 registry_pid=$!
 for _ in $(seq 50); do node -e "fetch('http://127.0.0.1:$port/v2/').then(()=>process.exit(0),()=>process.exit(1))" && break; sleep 0.1; done
 show tag busybox "127.0.0.1:$port/demo/busybox:1"
@@ -158,7 +159,7 @@ show compose -f "$work/shop/compose.yaml" down -v
 
 step "The Docker Engine API: the real docker CLI and docker-compose drive the same store"
 printf '$ hull system service --time 0 unix://%s &\n' "$work/hull.sock"
-hull system service --time 0 "unix://$work/hull.sock" 2> "$work/service.log" &
+bin/hull --root "$work/root" --runroot "$work/run" system service --time 0 "unix://$work/hull.sock" 2> "$work/service.log" &
 service_pid=$!
 for _ in $(seq 100); do [ -S "$work/hull.sock" ] && break; sleep 0.1; done
 export DOCKER_HOST="unix://$work/hull.sock" DOCKER_CONFIG="$work/docker-config"
