@@ -227,7 +227,8 @@ export class ContainerService {
     await this.deps.network?.reconcile((id) => this.lifecycle.alive(id)).catch(() => []);
     const every = this.list(true);
     this.health.ensureAlive(every);
-    return (all ? every : this.list(false)).filter((r) => matchContainer(r, filters, every));
+    // One read and reconcile of every record serves the filters (before/since name any container) and the list.
+    return (all ? every : every.filter((r) => isActive(r.State.Status))).filter((r) => matchContainer(r, filters, every));
   }
 
   /** Persists the exit of a container that died unobserved, then returns the current record. */

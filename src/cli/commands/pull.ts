@@ -1,4 +1,4 @@
-import { HullError } from '../../errors.js';
+import { HullError, showUntrusted } from '../../errors.js';
 import type { OptionSpec } from '../args.js';
 import type { PullPolicy } from '../../engine/requests.js';
 import { parsePlatform } from '../../engine/flags.js';
@@ -8,44 +8,41 @@ import type { PullOptions } from '../../images/pull.js';
 import { TRANSFER_OPTIONS, registryOptionsFrom } from './registry-options.js';
 import { createProgressRenderer } from './transfer-progress.js';
 
-/** Pulls with progress on stderr; resolves to the image ID. Shared with `hull run` (pull on missing). */
-export async function pullWithProgress(ctx: CliContext, reference: string, opts: PullOptions, quiet: boolean): Promise<string> {
+/**
+ * Runs a transfer with progress on stderr, cancelled by SIGINT/SIGTERM: `pull`, and the pull on
+ * missing of `run`/`create`.
+ */
+async function withPullProgress<T>(ctx: CliContext, reference: string, quiet: boolean, fn: (o: Pick<PullOptions, 'signal' | 'onEvent'>) => Promise<T>): Promise<T> {
   const renderer = createProgressRenderer(ctx.stderr, 'pull', { quiet });
   const abort = new AbortController();
-  const onSignal = () => abort.abort(new HullError('INTERNAL', `Cannot pull "${reference}": interrupted`));
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  const onSignal = () => abort.abort(new HullError('INTERNAL', `Cannot pull "${showUntrusted(reference)}": interrupted`));
+  process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
   try {
-    const result = await ctx.engine().images.pull(reference, { ...opts, signal: abort.signal, onEvent: (e) => renderer.onEvent(e) });
-    return result.record.id;
+    return await fn({ signal: abort.signal, onEvent: (e) => renderer.onEvent(e) });
   } finally {
     renderer.finish();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
   }
+}
+
+/** Pulls with progress on stderr; resolves to the image ID. */
+export async function pullWithProgress(ctx: CliContext, reference: string, opts: PullOptions, quiet: boolean): Promise<string> {
+  return withPullProgress(ctx, reference, quiet, async (o) => (await ctx.engine().images.pull(reference, { ...opts, ...o })).record.id);
 }
 
 export const PULL_OPTION: OptionSpec = { name: 'pull', type: 'string', valueName: 'POLICY', description: 'pull the image: missing (default), always or never' };
 
 /** The image `run`/`create` use, pulled by policy as docker does (progress on stderr). */
 export async function imageForCreate(ctx: CliContext, image: string, policy: string | undefined, platform?: string): Promise<string> {
-  const renderer = createProgressRenderer(ctx.stderr, 'pull', { quiet: false });
-  const abort = new AbortController();
-  const onSignal = () => abort.abort(new HullError('INTERNAL', `Cannot pull "${image}": interrupted`));
-  process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
-  try {
-    return await ctx.engine().ensureImage(image, {
+  return withPullProgress(ctx, image, false, (o) =>
+    ctx.engine().ensureImage(image, {
       ...registryOptionsFrom({}),
+      ...o,
       pull: (policy ?? 'missing') as PullPolicy,
       ...(platform !== undefined ? { platform: parsePlatform(platform) } : {}),
-      signal: abort.signal,
-      onEvent: (e) => renderer.onEvent(e),
-      onMissing: () => ctx.stderr.write(`Unable to find image '${image}' locally\n`),
-    });
-  } finally {
-    renderer.finish();
-    process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
-  }
+      onMissing: () => ctx.stderr.write(`Unable to find image '${showUntrusted(image)}' locally\n`),
+    }),
+  );
 }
 
 const pull: Command = {
