@@ -366,9 +366,19 @@ export class Lifecycle {
 
   /**
    * Records the exit of a container whose init has ended: runtime state deleted, rootfs unmounted,
-   * record exited with the monitor's code. Idempotent; returns undefined when there was nothing to do.
+   * record exited with the monitor's code. Idempotent; returns undefined when there was nothing to do,
+   * including when another process recorded the exit and removed the container (--rm) meanwhile.
    */
   async cleanup(id: string, opts: { restartsItself?: boolean } = {}): Promise<ContainerRecord | undefined> {
+    try {
+      return await this.recordExit(id, opts);
+    } catch (err) {
+      if (isHullError(err, 'NOT_FOUND') && !this.deps.store.find(id)) return undefined;
+      throw err;
+    }
+  }
+
+  private async recordExit(id: string, opts: { restartsItself?: boolean }): Promise<ContainerRecord | undefined> {
     const record = this.deps.store.find(id);
     if (!record || !isLive(record.State.Status) || this.alive(id)) return undefined;
     const paths = this.paths(id);
