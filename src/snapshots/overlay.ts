@@ -53,14 +53,17 @@ export class OverlaySnapshotter implements Snapshotter {
     const link = randomBytes(10).toString('hex').toUpperCase();
     if (parent !== undefined) writeFileSync(join(tmp, 'parent'), parent);
     writeFileSync(join(tmp, 'link'), link);
+    // The short link first, dangling until the rename: a layer is never visible without it (a kill
+    // -9 between the two left layers whose overlay mount failed). A dead link left by a kill is inert.
+    symlinkSync(`../layers/${layerKey(chainID)}/diff`, join(this.dir, 'l', link));
     try {
       renameSync(tmp, this.layerDir(chainID));
     } catch (err) {
+      rmSync(join(this.dir, 'l', link), { force: true });
       // Another process committed the same layer first: theirs is as good as ours.
       if (errnoCode(err) === 'ENOTEMPTY' || errnoCode(err) === 'EEXIST') return this.abortLayer(prepared);
       throw err;
     }
-    symlinkSync(`../layers/${layerKey(chainID)}/diff`, join(this.dir, 'l', link));
     fsyncDir(join(this.dir, 'layers'));
   }
 
@@ -98,6 +101,8 @@ export class OverlaySnapshotter implements Snapshotter {
     for (let id: string | undefined = chainID; id !== undefined; id = readOptional(join(this.layerDir(id), 'parent'))) {
       const link = readOptional(join(this.layerDir(id), 'link'));
       if (link === undefined) throw new HullError('NOT_FOUND', `Cannot find layer "${id}" in the overlay store`);
+      // Stores written before links came first may hold a layer whose link a kill -9 cut: remade.
+      if (!existsSync(join(this.dir, 'l', link))) symlinkSync(`../layers/${layerKey(id)}/diff`, join(this.dir, 'l', link));
       links.push(join(this.dir, 'l', link));
     }
     return links.join(':');

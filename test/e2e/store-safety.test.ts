@@ -111,3 +111,10 @@ test('a commit killed while it holds the container paused: the next command unpa
   assert.equal(clean.code, 0, clean.stdout);
 });
 
+
+test('a layer whose short overlay link a kill -9 cut (found by the crash suite) still mounts: the link is remade', async () => {
+  const linkDir = join(env.root, 'snapshots', 'overlay', 'l');
+  for (const name of readdirSync(linkDir)) (await import('node:fs')).rmSync(join(linkDir, name));
+  assert.equal(await env.ok(['run', '--rm', '--network', 'none', 'busybox', 'echo', 'mounted']), 'mounted\n');
+  assert.ok(readdirSync(linkDir).length > 0, 'the links are back');
+});
