@@ -10,22 +10,14 @@ import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { hullWithBusybox, type HullEnv } from '../../src/testing/hull-cli.js';
+import { waitFor as until } from '../../src/testing/wait.js';
+import { killIfStill, killProcessesNaming } from '../../src/testing/kill-verified.js';
 
 let env: HullEnv;
 before(async () => {
   env = await hullWithBusybox();
 });
 after(async () => env.cleanup());
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until(check: () => Promise<boolean>, what: string, ms = 60_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
 
 const state = async (name: string) => (await env.ok(['inspect', '-f', '{{.State.Status}} {{.RestartCount}}', name])).trim();
 const events = async (name: string) => (await env.ok(['events', '--since', '1h', '--until', '0s', '--filter', `container=${name}`, '--format', '{{.Action}}'])).split('\n').filter(Boolean);
@@ -145,16 +137,16 @@ function simulateReboot(): void {
   const bundles = join(env.runroot, 'containers');
   for (const id of existsSync(bundles) ? readdirSync(bundles) : []) {
     for (const file of ['conmon.pid', 'pidfile']) {
-      try {
-        process.kill(Number(readFileSync(join(bundles, id, file), 'utf8')), 'SIGKILL');
-      } catch {
-        // not running
-      }
+      // A file from an earlier test's container may name a pid reused by another test by now.
+      const path = join(bundles, id, file);
+      if (existsSync(path)) killIfStill(Number(readFileSync(path, 'utf8')), id);
     }
   }
+  // The exit commands of the containers stopped just before may still be writing to the runroot.
+  for (let round = 0; round < 10 && killProcessesNaming(env.runroot) > 0; round++) spawnSync('sleep', ['0.05']);
   const mounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4] ?? '').filter((m) => m.startsWith(env.runroot));
   for (const m of mounts.reverse()) spawnSync('umount', ['-l', m]);
-  rmSync(env.runroot, { recursive: true, force: true });
+  rmSync(env.runroot, { recursive: true, force: true, maxRetries: 5 });
 }
 
 test('after a reboot, system restore brings back always and unless-stopped (unless stopped by the user)', async () => {
