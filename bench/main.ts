@@ -67,6 +67,8 @@ async function main(): Promise<void> {
   };
   const machine = await describeMachine(join(repo, 'dist/src/main.js'), filesystem);
   const results: StoredScenario[] = [];
+  let docsWritten = false;
+  let missing: string[] = [];
   try {
     log(`corpus: ${Object.keys(corpus.images).join(', ')}; pushing to ${registry.host}`);
     await pushCorpus(ctx, registry);
@@ -74,13 +76,20 @@ async function main(): Promise<void> {
       results.push(await runScenario(s, ctx));
       // Saved after every scenario, so an interrupted run keeps what it measured.
       const merged = saveResults(repo, machine, results);
-      if (opts.docs) writeDocs(repo, merged, SCENARIOS);
+      // The docs are rewritten only from results for every scenario (this run's, and earlier runs'
+      // on this machine): an --only run on a fresh clone would otherwise replace them with one row.
+      missing = SCENARIOS.map((sc) => sc.name).filter((n) => !merged.scenarios[n]);
+      if (opts.docs && missing.length === 0) {
+        writeDocs(repo, merged, SCENARIOS);
+        docsWritten = true;
+      }
     }
   } finally {
     await registry.stop();
   }
   await removeTree(scratch);
-  log(`\nwrote bench-results/latest.json${opts.docs ? ', docs/benchmarks.md, docs/benchmarks-ratios.svg' : ''}`);
+  log(`\nwrote bench-results/latest.json${docsWritten ? ', docs/benchmarks.md, docs/benchmarks-ratios.svg' : ''}`);
+  if (opts.docs && !docsWritten) log(`docs/benchmarks.md left as it was: no results yet on this machine for ${missing.join(', ')} (a run without --only fills them in)`);
 }
 
 await main();

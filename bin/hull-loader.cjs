@@ -28,29 +28,43 @@ function commandOf(argv) {
 }
 
 const args = process.argv.slice(2);
-const key = `${/^[a-z][a-z-]*$/.test(commandOf(args)) ? commandOf(args) : 'other'}${args.includes('--help') ? '.help' : ''}`;
-const cacheFile = join(dir, 'cache', key);
+// V8 rejects a cache made under other flags (bin/hull gives the API service its own): one cache per set.
+const flags = process.execArgv.join(' ').replace(/[^a-z0-9]+/g, '-');
+const key = `${/^[a-z][a-z-]*$/.test(commandOf(args)) ? commandOf(args) : 'other'}${args.includes('--help') ? '.help' : ''}${flags ? `.${flags}` : ''}`;
+// Where the cache lives: beside the bundle; an ordinary user, who cannot write there (rootless
+// mode, docs/rootless.md), keeps one in the user's cache directory, read and written first.
+const cacheDirs = [join(dir, 'cache')];
+const home = process.env.XDG_CACHE_HOME || (process.env.HOME ? join(process.env.HOME, '.cache') : '');
+if (home && process.env.HULL_ROOTLESS_UID) cacheDirs.unshift(join(home, 'hull', 'code-cache'));
 let cachedData;
-try {
-  cachedData = readFileSync(cacheFile);
-} catch {
-  cachedData = undefined;
+for (const d of cacheDirs) {
+  try {
+    cachedData = readFileSync(join(d, key));
+    break;
+  } catch {
+    cachedData = undefined;
+  }
 }
 // The bundle is pure ASCII (esbuild's charset: 'ascii'), so latin1 decodes it exactly, ~4x faster.
 const source = readFileSync(bundle, 'latin1');
 const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename: bundle, cachedData });
 if (!cachedData || script.cachedDataRejected) {
   process.once('exit', () => {
-    const tmp = `${cacheFile}.${process.pid}.tmp`;
-    try {
-      mkdirSync(join(dir, 'cache'), { recursive: true });
-      writeFileSync(tmp, script.createCachedData());
-      renameSync(tmp, cacheFile);
-    } catch {
+    const data = script.createCachedData();
+    for (const d of cacheDirs) {
+      const file = join(d, key);
+      const tmp = `${file}.${process.pid}.tmp`;
       try {
-        unlinkSync(tmp);
+        mkdirSync(d, { recursive: true });
+        writeFileSync(tmp, data);
+        renameSync(tmp, file);
+        return;
       } catch {
-        // nothing was written
+        try {
+          unlinkSync(tmp);
+        } catch {
+          // nothing was written
+        }
       }
     }
   });

@@ -15,6 +15,12 @@ await build({
   platform: 'node',
   target: 'node20',
   sourcemap: true,
+  // Minified (names kept, for error names and stack traces; the source map maps back): every
+  // command reads, decodes and compiles the whole bundle, so its size is start-up time. 4.6 MB ->
+  // 2.3 MB took `hull version` from 210 to 160 ms and `hull ps` from 220 to 190 ms on a machine
+  // where reading the file alone cost 20 ms.
+  minify: true,
+  keepNames: true,
   // Non-ASCII characters escaped: bin/hull-loader.cjs reads the bundle as latin1 (faster than utf8).
   charset: 'ascii',
   // A native addon: loaded from node_modules at run time.

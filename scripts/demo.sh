@@ -10,6 +10,7 @@ hull() { bin/hull --root "$work/root" --runroot "$work/run" "$@"; }
 cleanup() {
   [ -n "${registry_pid:-}" ] && kill "$registry_pid" 2>/dev/null || true
   [ -n "${service_pid:-}" ] && kill "$service_pid" 2>/dev/null || true
+  hull pod rm -f -a >/dev/null 2>&1 || true
   hull ps -aq --no-trunc 2>/dev/null | xargs -r bin/hull --root "$work/root" --runroot "$work/run" rm -f >/dev/null 2>&1 || true
   # Bridges and their firewall rules are host-wide: remove this store's before deleting it.
   hull network prune -f >/dev/null 2>&1 || true
@@ -156,6 +157,39 @@ web_port=$(hull compose -f "$work/shop/compose.yaml" port web 80)
 printf '$ curl http://%s/table\n' "$web_port"
 node -e "fetch('http://$web_port/table').then(r=>r.text()).then(t=>process.stdout.write(t))"
 show compose -f "$work/shop/compose.yaml" down -v
+
+step "hull kube play: Kubernetes YAML as pods (a ConfigMap as env and file, an exec readiness probe), then kube down"
+mkdir -p "$work/kube"
+cat > "$work/kube/app.yaml" <<'EOF'
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: greeting}
+data: {GREETING: "hello from a ConfigMap", motd: "mounted as a file\n"}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: hello}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: hello}}
+  template:
+    metadata: {labels: {app: hello}}
+    spec:
+      volumes: [{name: cfg, configMap: {name: greeting}}]
+      containers:
+        - name: main
+          image: busybox
+          command: [sh, -c, 'touch /tmp/ready; exec sleep 600']
+          env: [{name: GREETING, valueFrom: {configMapKeyRef: {name: greeting, key: GREETING}}}]
+          volumeMounts: [{name: cfg, mountPath: /etc/greeting}]
+          readinessProbe: {exec: {command: [cat, /tmp/ready]}, periodSeconds: 1}
+EOF
+printf '$ cat %s\n' "$work/kube/app.yaml"; cat "$work/kube/app.yaml"
+show kube play "$work/kube/app.yaml" >/dev/null
+show pod ps
+printf '$ hull exec hello-pod-1-main sh -c '\''echo "$GREETING"; cat /etc/greeting/motd'\''\n'
+hull exec hello-pod-1-main sh -c 'echo "$GREETING"; cat /etc/greeting/motd'
+show kube down "$work/kube/app.yaml"
 
 step "The Docker Engine API: the real docker CLI and docker-compose drive the same store"
 printf '$ hull system service --time 0 unix://%s &\n' "$work/hull.sock"

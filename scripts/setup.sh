@@ -9,9 +9,13 @@ cd "$(dirname "$0")/.."
 # and the tools used as interoperability oracles and peers (dnsmasq: the DNS tests' upstream).
 DEB_PACKAGES=(runc conmon catatonit busybox-static skopeo umoci uidmap iptables buildah
   containernetworking-plugins aardvark-dns socat docker-registry attr tmux zstd podman dnsmasq-base
-  ceph-mon ceph-osd ceph-common radosgw chromium ${HULL_EXTRA_DEB_PACKAGES:-})
+  ceph-mon ceph-osd ceph-common radosgw chromium python3-kubernetes passt slirp4netns fuse-overlayfs
+  docker-compose python3-docker ${HULL_EXTRA_DEB_PACKAGES:-})
 # (ceph-*, radosgw: a real S3 server for the registry's S3 tests, started per test file by
-# src/registry-server/testing/radosgw.ts; chromium: the registry web UI's browser tests.)
+# src/registry-server/testing/radosgw.ts; chromium: the registry web UI's browser tests;
+# python3-kubernetes: the Kubernetes API's types, offline, for kube generate's schema test;
+# passt: pasta, rootless mode's network; slirp4netns, fuse-overlayfs: podman rootless, the bench's peer;
+# docker-compose 1.29, python3-docker: real Docker API clients driving `hull system service`.)
 missing=()
 for p in "${DEB_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -25,6 +29,12 @@ if [ ${#missing[@]} -gt 0 ]; then
   # The registry package starts a service listening on :5000; tests start their own on random ports.
   if systemctl is-active --quiet docker-registry 2>/dev/null; then systemctl stop docker-registry || true; fi
 fi
+
+# Rootless mode (docs/rootless.md): pasta opens /dev/net/tun as the user. udev makes it 0666 on
+# Debian; machines without udev leave it 0600 (a tap device still needs CAP_NET_ADMIN in its namespace).
+if [ -c /dev/net/tun ] && [ "$(stat -c %a /dev/net/tun)" != 666 ] && [ "$(id -u)" = 0 ]; then chmod 0666 /dev/net/tun; fi
+# The fuse-overlayfs storage driver (docs/storage.md) opens /dev/fuse as the user: 0666 as udev sets it.
+if [ -c /dev/fuse ] && [ "$(stat -c %a /dev/fuse)" != 666 ] && [ "$(id -u)" = 0 ]; then chmod 0666 /dev/fuse; fi
 
 # npm dependencies: reinstall when the lockfile changed since the last install.
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then

@@ -3,21 +3,23 @@
  * Errors become `Error: <message>` plus a hint on stderr, and docker's exit codes.
  */
 import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { HullError, errnoCode, errorMessage, escapeControlChars, isHullError } from './errors.js';
 import { parseArgs, formatOptions, str, type OptionSpec } from './cli/args.js';
 import { COMMANDS, GROUPS } from './cli/commands.js';
 import { checkArgCount } from './cli/group.js';
 import type { CliContext, Command } from './cli/command.js';
 import type { Engine } from './engine/engine.js';
-import type { SnapshotDriver } from './snapshots/snapshotter.js';
+import { parseStorageDriverOption } from './engine/storage-driver.js';
 
 // engine/defaults.ts holds constants only: `hull version` and `--help` still never load the engine.
 import { DEFAULT_ROOT, DEFAULT_RUNROOT } from './engine/defaults.js';
+import { reexecInNamespace, rootlessEngineOptions, rootlessInside } from './cli/rootless.js';
 
 const GLOBAL_OPTIONS: OptionSpec[] = [
   { name: 'root', type: 'string', valueName: 'DIR', description: `persistent storage: images, layers, containers (default ${DEFAULT_ROOT}, or $HULL_ROOT)` },
   { name: 'runroot', type: 'string', valueName: 'DIR', description: `runtime state: bundles, mounts (default ${DEFAULT_RUNROOT}, or $HULL_RUNROOT)` },
-  { name: 'storage-driver', type: 'string', valueName: 'DRIVER', description: 'overlay or copy (default: overlay when the kernel allows it)' },
+  { name: 'storage-driver', type: 'string', valueName: 'DRIVER', description: 'overlay, fuse-overlayfs or copy (vfs), for a new store; or $HULL_STORAGE_DRIVER (default: overlay when the kernel allows it; rootless: then fuse-overlayfs)' },
   { name: 'runtime', type: 'string', valueName: 'PATH', description: 'OCI runtime binary (default runc)' },
   { name: 'help', short: 'h', type: 'boolean', description: 'show help' },
   { name: 'version', short: 'v', type: 'boolean', description: 'show the version' },
@@ -131,10 +133,17 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   checkArgCount(cmd.name, cmd.usage, parsed.positionals.length, cmd.minArgs, cmd.maxArgs);
+  // An ordinary user: the command runs again inside the user's namespace (cli/rootless.ts).
+  if (cmd.usesEngine !== false && process.getuid?.() !== 0) return reexecInNamespace([process.argv[1] ?? fileURLToPath(import.meta.url), ...process.argv.slice(2)], process.env);
+  const rootless = rootlessInside(process.env);
+  const root = str(globals.options, 'root') ?? process.env.HULL_ROOT ?? rootless?.root ?? DEFAULT_ROOT;
+  const runroot = str(globals.options, 'runroot') ?? process.env.HULL_RUNROOT ?? rootless?.runroot ?? DEFAULT_RUNROOT;
   const engineOptions = {
-    root: str(globals.options, 'root') ?? process.env.HULL_ROOT ?? DEFAULT_ROOT,
-    runroot: str(globals.options, 'runroot') ?? process.env.HULL_RUNROOT ?? DEFAULT_RUNROOT,
-    storageDriver: str(globals.options, 'storage-driver') as SnapshotDriver | undefined,
+    root,
+    runroot,
+    // A user's host-wide state (network lock, probe answers) stays the user's: under the runroot.
+    ...(rootless ? { rootless: rootlessEngineOptions(rootless), hostPaths: { networkLock: join(runroot, 'network.lock'), bridgeOwners: join(runroot, 'bridges'), probeCache: join(runroot, 'probes') } } : {}),
+    storageDriver: parseStorageDriverOption(str(globals.options, 'storage-driver') ?? process.env.HULL_STORAGE_DRIVER),
     runtime: str(globals.options, 'runtime'),
     // The script node started (the bundle's loader, or this file): conmon's exit command runs it
     // to record a container's exit.
@@ -142,9 +151,6 @@ async function main(argv: string[]): Promise<number> {
     // The CLI is the user's shell's program: the engine works in its environment.
     env: process.env,
   };
-  if (engineOptions.storageDriver !== undefined && !['overlay', 'copy'].includes(engineOptions.storageDriver)) {
-    throw new HullError('INVALID_ARGUMENT', `Cannot use storage driver "${engineOptions.storageDriver}": expected overlay or copy`);
-  }
   // The engine module (and everything behind it) loads only for commands that use it.
   const { openEngine } = cmd.usesEngine === false ? { openEngine: undefined } : await import('./engine/engine.js');
   let engine: Engine | undefined;

@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { PassThrough, Writable, type Duplex } from 'node:stream';
 import { HullError } from '../errors.js';
 import { parseDetachKeys } from '../engine/flags.js';
-import type { ExecOptions } from '../engine/requests.js';
+import type { ExecOptions, TerminalControl, TerminalSize } from '../engine/requests.js';
 import { badParameter, field, MAX_JSON_BODY, orNoSuch, queryBool, quote, readJsonObject, sendJson, type ApiRequest } from './http.js';
 import { getContainer } from './containers.js';
 import { muxFrame } from './stream-frames.js';
@@ -23,6 +23,10 @@ export interface ExecInstance {
   attach: { stdin: boolean; stdout: boolean; stderr: boolean };
   running: boolean;
   exitCode: number | null;
+  /** The terminal's size: the latest one asked for, applied at start and on every resize. */
+  size?: TerminalSize;
+  /** Set while a terminal exec runs. */
+  terminal?: TerminalControl;
 }
 
 /** What the service keeps between requests: exec instances only. */
@@ -102,16 +106,20 @@ function streamWriter(conn: Connection, stream: 1 | 2, tty: boolean): Writable {
   });
 }
 
-export async function attachContainer(r: ApiRequest): Promise<void> {
-  const q = r.query;
-  const [stream, logs, stdin, stdout, stderr] = ['stream', 'logs', 'stdin', 'stdout', 'stderr'].map((n) => queryBool(q, n));
+/** The `detachKeys` query parameter of attach, as bytes; undefined when absent. */
+export function detachKeysQuery(q: URLSearchParams): Buffer | undefined {
   const detachKeys = q.get('detachKeys');
-  let keys: Buffer | undefined;
   try {
-    keys = detachKeys ? parseDetachKeys(detachKeys) : undefined;
+    return detachKeys ? parseDetachKeys(detachKeys) : undefined;
   } catch {
     throw badParameter(`Cannot read query parameter "detachKeys": ${quote(detachKeys ?? '')} is not a key sequence such as ctrl-p,ctrl-q`);
   }
+}
+
+export async function attachContainer(r: ApiRequest): Promise<void> {
+  const q = r.query;
+  const [stream, logs, stdin, stdout, stderr] = ['stream', 'logs', 'stdin', 'stdout', 'stderr'].map((n) => queryBool(q, n));
+  const keys = detachKeysQuery(q);
   await readHijackedBody(r); // options come from the query; a body (dockerode's) is read and ignored
   const c = await getContainer(r.engine, r.params.id as string);
   const tty = c.Config.Tty === true;
@@ -141,6 +149,22 @@ export async function attachContainer(r: ApiRequest): Promise<void> {
 
 const randomId = () => randomBytes(32).toString('hex');
 
+/** `ConsoleSize: [height, width]` (API 1.42+), in exec create and exec start bodies. */
+function consoleSize(body: Record<string, unknown>): TerminalSize | undefined {
+  const v = body.ConsoleSize;
+  if (v === undefined || v === null) return undefined;
+  if (!Array.isArray(v) || v.length !== 2 || !v.every((n) => Number.isInteger(n) && (n as number) >= 0 && (n as number) < 65536)) throw badParameter('Cannot read the request body: field "ConsoleSize" must be [height, width], two integers');
+  const [rows, columns] = v as [number, number];
+  return rows > 0 && columns > 0 ? { rows, columns } : undefined;
+}
+
+/** `h` and `w` of a resize request: integers (0 is accepted, as dockerd does, and changes nothing). */
+function resizeQuery(r: ApiRequest): TerminalSize {
+  const [rows, columns] = ['h', 'w'].map((n) => Number(r.query.get(n) ?? ''));
+  if (!Number.isInteger(rows) || !Number.isInteger(columns) || (rows as number) < 0 || (columns as number) < 0 || (rows as number) > 65535 || (columns as number) > 65535) throw badParameter('Cannot resize: query parameters "h" and "w" must be integers from 0 to 65535');
+  return { rows: rows as number, columns: columns as number };
+}
+
 export async function createExec(r: ApiRequest): Promise<void> {
   const state = r.state;
   const body = await readJsonObject(r.req);
@@ -151,7 +175,7 @@ export async function createExec(r: ApiRequest): Promise<void> {
   const user = field(body, 'User', 'string');
   const workdir = field(body, 'WorkingDir', 'string');
   const tty = field(body, 'Tty', 'boolean') ?? false;
-  if (tty) throw new HullError('UNSUPPORTED', 'Cannot create the exec: a TTY exec through the API is not supported yet', { hint: 'run docker exec without -t, or "hull exec -it" on the host' });
+  const size = consoleSize(body);
   if (field(body, 'Privileged', 'boolean')) throw new HullError('UNSUPPORTED', 'Cannot create the exec: privileged exec is not supported', { hint: 'run the container with --privileged instead' });
   const attach = { stdin: field(body, 'AttachStdin', 'boolean') ?? false, stdout: field(body, 'AttachStdout', 'boolean') ?? false, stderr: field(body, 'AttachStderr', 'boolean') ?? false };
   const c = await getContainer(r.engine, r.params.id as string);
@@ -164,6 +188,7 @@ export async function createExec(r: ApiRequest): Promise<void> {
     attach,
     running: false,
     exitCode: null,
+    ...(size ? { size } : {}),
   });
   sendJson(r.res, 201, { Id: id });
 }
@@ -180,7 +205,10 @@ export async function startExec(r: ApiRequest): Promise<void> {
   const state = r.state;
   const body = await readHijackedBody(r);
   const detach = field(body, 'Detach', 'boolean') ?? false;
+  const size = consoleSize(body);
   const exec = await getExec(state, r.params.id as string);
+  if (size) exec.size = size;
+  const tty = exec.opts.tty === true;
   if (exec.running || exec.exitCode !== null) throw new HullError('CONFLICT', `Exec ${exec.id} has already run`);
   exec.running = true;
   const run = (io: Parameters<typeof r.engine.containers.exec>[2]) => r.engine.containers.exec(exec.containerId, { ...exec.opts, ...(detach ? { interactive: false } : {}) }, io)
@@ -192,15 +220,25 @@ export async function startExec(r: ApiRequest): Promise<void> {
     r.res.end();
     return;
   }
-  const conn = takeOver(r, false, exec.attach.stdin);
-  const out = streamWriter(conn, 1, false);
-  const err = streamWriter(conn, 2, false);
+  const conn = takeOver(r, tty, exec.attach.stdin);
+  const out = streamWriter(conn, 1, tty);
+  const err = streamWriter(conn, 2, tty);
+  const terminal = tty ? {
+    ...(exec.size ? { size: exec.size } : {}),
+    onTerminal: (t: TerminalControl) => {
+      exec.terminal = t;
+      if (exec.size) t.resize(exec.size); // a resize that came while the process was starting
+    },
+  } : {};
   await run({
-    ...(exec.attach.stdout ? { stdout: out } : {}),
-    ...(exec.attach.stderr ? { stderr: err } : {}),
+    // A terminal merges stdout and stderr into one raw stream.
+    ...(exec.attach.stdout || (tty && exec.attach.stderr) ? { stdout: out } : {}),
+    ...(exec.attach.stderr && !tty ? { stderr: err } : {}),
     ...(conn.input ? { stdin: conn.input } : {}),
+    ...terminal,
     signal: r.signal,
   });
+  delete exec.terminal;
   conn.end();
 }
 
@@ -222,10 +260,20 @@ export async function inspectExec(r: ApiRequest): Promise<void> {
 }
 
 export async function resizeContainer(r: ApiRequest): Promise<void> {
-  const h = Number(r.query.get('h'));
-  const w = Number(r.query.get('w'));
+  const size = resizeQuery(r);
   const c = await getContainer(r.engine, r.params.id as string);
-  await r.engine.containers.resize(c.Id, { height: h, width: w });
+  await r.engine.containers.resize(c.Id, { height: size.rows, width: size.columns });
+  r.res.writeHead(200);
+  r.res.end();
+}
+
+/** Resizes an exec's terminal; before it starts, the size is kept for the start. */
+export async function resizeExec(r: ApiRequest): Promise<void> {
+  const size = resizeQuery(r);
+  const exec = await getExec(r.state, r.params.id as string);
+  if (exec.opts.tty !== true) throw new HullError('CONFLICT', `Cannot resize exec ${quote(exec.id)}: it has no terminal`);
+  exec.size = size;
+  exec.terminal?.resize(size);
   r.res.writeHead(200);
   r.res.end();
 }

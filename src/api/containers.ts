@@ -13,7 +13,7 @@ import { checkCreateBody } from './create-body.js';
 import { findImage } from './images.js';
 import { muxFrame } from './stream-frames.js';
 import { parseLogTime } from '../engine/flags.js';
-import type { ContainerCreateRequest, ContainerRecord, WaitCondition } from '../engine/requests.js';
+import { CONTAINER_FILTER_KEYS, type ContainerCreateRequest, type ContainerRecord, type WaitCondition } from '../engine/requests.js';
 
 export function getContainer(engine: Engine, id: string): Promise<ContainerRecord> {
   return orNoSuch('container', id, () => engine.containers.refresh(id));
@@ -63,20 +63,39 @@ export async function createContainer({ req, res, query, engine }: ApiRequest): 
   sendJson(res, 201, { Id: record.Id, Warnings: [] });
 }
 
+/** `size=1`: SizeRw (the writable layer) and SizeRootFs (that and the image), as `docker ps -s` and `inspect -s` show them. */
+async function sizesOf(engine: Engine, records: ContainerRecord[]): Promise<(r: ContainerRecord) => { SizeRw: number; SizeRootFs: number }> {
+  const rw = await engine.containerSizes(records.map((r) => r.Id));
+  const imageSize = new Map<string, number>();
+  const image = (id: string): number => {
+    if (!imageSize.has(id)) {
+      try {
+        imageSize.set(id, engine.images.details(engine.images.get(id)).size);
+      } catch {
+        imageSize.set(id, 0); // the image was removed under the container
+      }
+    }
+    return imageSize.get(id) as number;
+  };
+  for (const r of records) image(r.ImageId);
+  return (r) => ({ SizeRw: rw.get(r.Id) ?? 0, SizeRootFs: (rw.get(r.Id) ?? 0) + image(r.ImageId) });
+}
+
 export async function listContainers({ res, query, engine }: ApiRequest): Promise<void> {
   const all = queryBool(query, 'all');
-  queryBool(query, 'size');
+  const size = queryBool(query, 'size');
   const limit = queryInt(query, 'limit');
-  const filters = parseFilters(query, ['id', 'name', 'status', 'exited', 'label', 'ancestor']);
+  const filters = parseFilters(query, CONTAINER_FILTER_KEYS);
   const pairs = [...filters].flatMap(([k, vs]) => vs.map((v) => [k, v] as [string, string]));
   let records = await engine.containers.listReconciled(all || (limit !== undefined && limit > 0), pairs);
   if (limit !== undefined && limit > 0) records = records.slice(0, limit);
-  sendJson(res, 200, records.map((r) => containerSummary(engine, r)));
+  const sizes = size ? await sizesOf(engine, records) : undefined;
+  sendJson(res, 200, records.map((r) => ({ ...containerSummary(engine, r), ...sizes?.(r) })));
 }
 
-export async function inspectContainer({ res, params, engine }: ApiRequest): Promise<void> {
+export async function inspectContainer({ res, params, query, engine }: ApiRequest): Promise<void> {
   const r = await getContainer(engine, params.id as string);
-  const json = containerJson(r, engine.options.runroot) as { HostConfig: { LogConfig?: { Type?: string } } };
+  const json = { ...(containerJson(r, engine.options.runroot) as object), ...(queryBool(query, 'size') ? (await sizesOf(engine, [r]))(r) : {}) } as { HostConfig: { LogConfig?: { Type?: string } } };
   // conmon's k8s-file log is what json-file means here: the logs endpoint reads it. docker-py reads
   // the logs of `containers.run` only for json-file or journald, so the API names it json-file.
   if (json.HostConfig.LogConfig?.Type === 'k8s-file') json.HostConfig = { ...json.HostConfig, LogConfig: { ...json.HostConfig.LogConfig, Type: 'json-file' } };

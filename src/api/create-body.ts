@@ -92,6 +92,7 @@ export function checkCreateBody(body: Record<string, unknown>): CreateConfig & P
         checkKind(`NetworkingConfig.EndpointsConfig.${name}.Aliases`, 'strings', ep.Aliases);
         checkKind(`NetworkingConfig.EndpointsConfig.${name}.Links`, 'strings', ep.Links);
         checkKind(`NetworkingConfig.EndpointsConfig.${name}.IPAMConfig`, 'object', ep.IPAMConfig);
+        checkKind(`NetworkingConfig.EndpointsConfig.${name}.MacAddress`, 'string', ep.MacAddress);
       }
     }
   }

@@ -110,6 +110,19 @@ export async function readJsonObject(req: IncomingMessage): Promise<Record<strin
 }
 
 /** Docker's boolean query values: 1/true/True, 0/false/False; absent -> the default. */
+/** A header holding base64 (standard or URL-safe) JSON of an object, as X-Registry-Auth and X-Registry-Config are; undefined when absent. */
+export function base64JsonHeader(header: string | string[] | undefined, name: string): Record<string, unknown> | undefined {
+  if (typeof header !== 'string' || header === '') return undefined;
+  let doc: unknown;
+  try {
+    doc = JSON.parse(Buffer.from(header.replace(/-/g, '+').replace(/_/g, '/'), 'base64').toString('utf8'));
+  } catch {
+    throw badParameter(`Cannot read header "${name}": expected base64-encoded JSON`);
+  }
+  if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) throw badParameter(`Cannot read header "${name}": expected a JSON object`);
+  return doc as Record<string, unknown>;
+}
+
 export function queryBool(q: URLSearchParams, name: string, dflt = false): boolean {
   const v = q.get(name);
   if (v === null || v === '') return dflt;
@@ -152,7 +165,7 @@ export function parseFilters(q: URLSearchParams, allowed: readonly string[]): Ma
   }
   if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) throw badParameter('Cannot read query parameter "filters": expected a JSON object such as {"label":["a=b"]}');
   for (const [key, value] of Object.entries(doc as Record<string, unknown>)) {
-    if (!allowed.includes(key)) throw badParameter(`Cannot read query parameter "filters": invalid filter ${quote(key)} (this endpoint takes ${allowed.join(', ')})`);
+    if (!allowed.includes(key)) throw badParameter(`Cannot read query parameter "filters": invalid filter ${quote(key)} (${allowed.length > 0 ? `this endpoint takes ${allowed.join(', ')}` : 'this endpoint takes none'})`);
     let values: unknown[];
     if (Array.isArray(value)) values = value;
     else if (value !== null && typeof value === 'object') values = Object.entries(value as Record<string, unknown>).filter(([, on]) => on === true).map(([k]) => k);

@@ -10,23 +10,15 @@ import type { ServerResponse } from 'node:http';
 import { HullError } from '../errors.js';
 import { inspectDistribution, searchRegistry } from '../engine/registry-access.js';
 import { login } from '../engine/registry-login.js';
-import { badParameter, errorBody, field, orNoSuch, queryBool, queryInt, quote, readJsonObject, sendJson, startJsonStream, type ApiRequest } from './http.js';
+import { badParameter, base64JsonHeader, errorBody, field, orNoSuch, queryBool, queryInt, quote, readJsonObject, sendJson, startJsonStream, type ApiRequest } from './http.js';
 import { errorMessageLine, TransferMessages, type JsonMessage } from './progress.js';
 import { displayName, familiarString, parsePlatform, parseReference, type RegistryOptions } from './core.js';
 import { findImage, targetReference } from './images.js';
 
 /** X-Registry-Auth: base64url JSON {username, password, serveraddress, identitytoken}. */
 export function registryAuth(header: string | string[] | undefined): { username: string; password: string } | undefined {
-  if (typeof header !== 'string' || header === '') return undefined;
-  let doc: unknown;
-  try {
-    doc = JSON.parse(Buffer.from(header.replace(/-/g, '+').replace(/_/g, '/'), 'base64').toString('utf8'));
-  } catch {
-    throw badParameter('Cannot read header "X-Registry-Auth": expected base64-encoded JSON');
-  }
-  if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) throw badParameter('Cannot read header "X-Registry-Auth": expected a JSON object');
-  const a = doc as Record<string, unknown>;
-  if (typeof a.username === 'string' && a.username !== '' && typeof a.password === 'string') return { username: a.username, password: a.password };
+  const a = base64JsonHeader(header, 'X-Registry-Auth');
+  if (a && typeof a.username === 'string' && a.username !== '' && typeof a.password === 'string') return { username: a.username, password: a.password };
   return undefined;
 }
 

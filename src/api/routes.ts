@@ -9,8 +9,10 @@ import {
   commitContainer, containerChanges, containerLogs, containerStats, createContainer, exportContainer, getArchive, inspectContainer, killContainer, listContainers,
   pauseContainer, pruneContainers, putArchive, removeContainer, renameContainer, restartContainer, startContainer, stopContainer, topContainer, unpauseContainer, waitContainer,
 } from './containers.js';
-import { build } from './build.js';
-import { attachContainer, createExec, inspectExec, resizeContainer, startExec } from './attach-exec.js';
+import { build, pruneBuildCache } from './build.js';
+import { updateContainer } from './update.js';
+import { attachContainer, createExec, inspectExec, resizeContainer, resizeExec, startExec } from './attach-exec.js';
+import { attachWebSocket } from './attach-ws.js';
 import { diskUsage, events, info, ping, version } from './system.js';
 import { connectNetwork, createNetwork, createVolume, disconnectNetwork, inspectNetwork, inspectVolume, listNetworks, listVolumes, pruneNetworks, pruneVolumes, removeNetwork, removeVolume } from './volumes-networks.js';
 import { deleteImage, imageHistory, inspectImage, listImages, pruneImages, tagImage } from './images.js';
@@ -51,16 +53,18 @@ export const ROUTES: Route[] = [
   { method: 'POST', pattern: '/containers/{id}/restart', handler: restartContainer },
   { method: 'POST', pattern: '/containers/{id}/kill', handler: killContainer },
   { method: 'POST', pattern: '/containers/{id}/rename', handler: renameContainer },
+  { method: 'POST', pattern: '/containers/{id}/update', handler: updateContainer },
   { method: 'POST', pattern: '/containers/{id}/pause', handler: pauseContainer },
   { method: 'POST', pattern: '/containers/{id}/unpause', handler: unpauseContainer },
   { method: 'POST', pattern: '/containers/{id}/attach', handler: attachContainer, hijackable: true },
+  { method: 'GET', pattern: '/containers/{id}/attach/ws', handler: attachWebSocket, hijackable: true },
   { method: 'POST', pattern: '/containers/{id}/wait', handler: waitContainer },
   { method: 'DELETE', pattern: '/containers/{id}', handler: removeContainer },
   { method: 'GET', pattern: '/containers/{id}/archive', handler: getArchive },
   { method: 'PUT', pattern: '/containers/{id}/archive', handler: putArchive },
   { method: 'POST', pattern: '/containers/{id}/exec', handler: createExec },
   { method: 'POST', pattern: '/exec/{id}/start', handler: startExec, hijackable: true },
-  { method: 'POST', pattern: '/exec/{id}/resize', handler: ({ res }) => { res.writeHead(200); res.end(); } },
+  { method: 'POST', pattern: '/exec/{id}/resize', handler: resizeExec },
   { method: 'GET', pattern: '/exec/{id}/json', handler: inspectExec },
   { method: 'POST', pattern: '/commit', handler: commitContainer },
   { method: 'POST', pattern: '/build', handler: build },
@@ -71,6 +75,7 @@ export const ROUTES: Route[] = [
   { method: 'GET', pattern: '/images/get', handler: getImages },
   { method: 'GET', pattern: '/images/search', handler: searchImages },
   { method: 'POST', pattern: '/images/prune', handler: pruneImages },
+  { method: 'POST', pattern: '/build/prune', handler: pruneBuildCache },
   { method: 'GET', pattern: '/images/{name*}/json', handler: inspectImage },
   { method: 'GET', pattern: '/images/{name*}/history', handler: imageHistory },
   { method: 'GET', pattern: '/images/{name*}/get', handler: getImages },

@@ -45,6 +45,8 @@ export interface ServeOptions {
   signal?: AbortSignal;
   /** One line per failed request (5xx) and per start/stop; the CLI writes them to stderr. */
   log?: (line: string) => void;
+  /** Told when requests start being in flight and when none is any more (the CLI collects garbage by them). */
+  activity?: { busy(): void; idle(): void };
 }
 
 interface Tracker {
@@ -104,6 +106,12 @@ export function createApiServer(engine: Engine, opts: { tls?: TlsFiles; log?: (l
     }
   }
 
+  const hijacked = new Set<Duplex>();
+  const closeAll = server.closeAllConnections.bind(server);
+  server.closeAllConnections = () => {
+    closeAll();
+    for (const socket of hijacked) socket.destroy();
+  };
   server.on('request', (req: IncomingMessage, res: ServerResponse) => void dispatch(req, res));
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     // A response object on the raw socket, so errors before the hijack are ordinary HTTP answers.
@@ -112,6 +120,9 @@ export function createApiServer(engine: Engine, opts: { tls?: TlsFiles; log?: (l
     res.shouldKeepAlive = false;
     res.once('finish', () => socket.end());
     socket.on('error', () => socket.destroy());
+    // server.close() waits for upgraded sockets too, which closeAllConnections() does not reach.
+    hijacked.add(socket);
+    socket.once('close', () => hijacked.delete(socket));
     void dispatch(req, res, { socket, head });
   });
   server.on('clientError', (err: Error & { code?: string }, socket: Duplex) => {
@@ -163,9 +174,13 @@ export async function serveApi(engine: Engine, opts: ServeOptions): Promise<{ ad
   let stop: () => void = () => {};
   const tracker: Tracker = {
     active: 0,
-    onBusy: () => clearTimeout(idleTimer),
+    onBusy: () => {
+      clearTimeout(idleTimer);
+      opts.activity?.busy();
+    },
     onIdle: () => {
       if (opts.idleSeconds > 0) idleTimer = setTimeout(() => stop(), opts.idleSeconds * 1000);
+      opts.activity?.idle();
     },
   };
   const server = createApiServer(engine, { ...(opts.tls ? { tls: opts.tls } : {}), ...(opts.registry ? { registry: opts.registry } : {}), log, tracker });

@@ -158,9 +158,10 @@ export async function connectNetwork({ req, res, params, engine }: ApiRequest): 
   if (aliases !== undefined && aliases !== null && (!Array.isArray(aliases) || !aliases.every((a) => typeof a === 'string'))) throw badParameter('Cannot read field "EndpointConfig.Aliases": expected a list of strings');
   const ipam = endpoint.IPAMConfig as Record<string, unknown> | undefined | null;
   const ip = ipam ? field(ipam, 'IPv4Address', 'string') : undefined;
+  const mac = field(endpoint, 'MacAddress', 'string');
   const net = await orNoSuch('network', params.id as string, () => engine.networks.get(params.id as string));
   await orNoSuch('container', container, () => engine.containers.inspect(container));
-  await engine.containers.connectNetwork(container, net.Name, { ...(Array.isArray(aliases) ? { Aliases: aliases as string[] } : {}), ...(ip ? { IPAMConfig: { IPv4Address: ip } } : {}) });
+  await engine.containers.connectNetwork(container, net.Name, { ...(Array.isArray(aliases) ? { Aliases: aliases as string[] } : {}), ...(ip ? { IPAMConfig: { IPv4Address: ip } } : {}), ...(mac ? { MacAddress: mac } : {}) });
   res.writeHead(200);
   res.end();
 }

@@ -13,7 +13,8 @@
 import * as fs from 'node:fs';
 import { Readable, Transform, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import * as zlib from 'node:zlib';
+import type * as zlibTypes from 'node:zlib';
+import { lazyBuiltin } from '../sys/lazy-builtin.js';
 import { Digester, type Digest } from '../oci/digest.js';
 import { BLOCK, encodeHeader, encodePax, paddingFor, TYPEFLAG, type EntryType } from './tar-header.js';
 import { readTreeXattrs, type TreeXattrs } from './tree-xattrs.js';
@@ -74,10 +75,12 @@ export async function writeTreeTar(dir: string, output: Writable, opts: WriteTar
       cb(null, chunk);
     },
   });
-  const stages = opts.compression === 'gzip' ? [source, zlib.createGzip(), tap, output] : [source, tap, output];
+  const stages = opts.compression === 'gzip' ? [source, zlibModule().createGzip(), tap, output] : [source, tap, output];
   await pipeline(stages, opts.signal ? { signal: opts.signal } : {});
   return { digest: digest.digest(), diffID: diffID.digest(), size: digest.size };
 }
+
+const zlibModule = lazyBuiltin<typeof zlibTypes>('node:zlib');
 
 const FLUSH_BYTES = 256 * 1024;
 const READ_BYTES = 1024 * 1024;

@@ -13,11 +13,14 @@
  */
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import * as zlib from 'node:zlib';
+import type * as zlibTypes from 'node:zlib';
+import { lazyBuiltin } from '../sys/lazy-builtin.js';
 import { Decompress } from 'fzstd';
 import { errorMessage, isHullError } from '../errors.js';
 import type { Compression } from '../oci/media-types.js';
 import { layerError } from './layer-error.js';
+
+const zlibModule = lazyBuiltin<typeof zlibTypes>('node:zlib');
 
 const ZSTD_MAX_WINDOW = 128 * 1024 * 1024;
 
@@ -68,7 +71,7 @@ export async function decompressTo(input: Source, sink: (chunk: Buffer) => void,
     if (kind === 'none') {
       for await (const b of all()) sink(b);
     } else if (kind === 'gzip') {
-      const gunzip = zlib.createGunzip({ chunkSize: 256 * 1024 });
+      const gunzip = zlibModule().createGunzip({ chunkSize: 256 * 1024 });
       // pipeline() reports its own AbortError when the consumer throws; keep the sink's error.
       let sinkError: unknown;
       try {

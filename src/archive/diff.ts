@@ -3,8 +3,9 @@
  *
  * writeOverlayDiff turns the upper directory into a layer tar, translating overlay's markers into
  * image-spec layer.md whiteouts: a 0:0 character device becomes an empty `.wh.<name>` file, a
- * directory with trusted.overlay.opaque=y gets a `.wh..wh..opq` entry right after it, and
- * overlay's own trusted.overlay.* xattrs are left out. (hull mounts without redirect_dir or
+ * directory marked opaque (trusted.overlay.opaque=y, or user.overlay.opaque / user.fuseoverlayfs.opaque:
+ * sys/overlay-xattrs.ts) gets a `.wh..wh..opq` entry right after it, and the overlay's own xattrs
+ * are left out. (hull mounts without redirect_dir or
  * metacopy, so upper directories hold no other overlay metadata.)
  *
  * listChanges gives `hull diff`'s view (docker's container changes): A added, C changed,
@@ -16,9 +17,13 @@ import type { Writable } from 'node:stream';
 import { writeTreeTar, type TarRecord, type TreeEntry, type WriteTarOptions, type WriteTarResult } from './create-tar.js';
 import { readTreeXattrs } from './tree-xattrs.js';
 import { OPAQUE_MARKER, WHITEOUT_PREFIX } from './whiteouts.js';
+import { OPAQUE_XATTRS, OVERLAY_PRIVATE_XATTR } from '../sys/overlay-xattrs.js';
 
-const OPAQUE_XATTR = 'trusted.overlay.opaque';
-const OVERLAY_XATTR_PREFIX = 'trusted.overlay.';
+
+/** Opaque in any overlay's spelling: the kernel's (trusted.* as root, user.* in a user namespace) or fuse-overlayfs's. */
+function isOpaqueIn(xattrs: ReadonlyMap<string, Buffer> | undefined): boolean {
+  return OPAQUE_XATTRS.some((name) => xattrs?.get(name)?.toString() === 'y');
+}
 
 function isWhiteout(st: fs.Stats | fs.BigIntStats): boolean {
   return st.isCharacterDevice() && Number(st.rdev) === 0;
@@ -40,10 +45,11 @@ export function writeOverlayDiff(upperDir: string, output: Writable, opts: Write
       const [dir, name] = splitRel(e.rel);
       return [{ ...base, name: `${dir}${WHITEOUT_PREFIX}${name}`, type: 'file', size: 0 }];
     }
-    const opaque = e.xattrs?.get(OPAQUE_XATTR)?.toString() === 'y';
-    const xattrs = e.xattrs && new Map([...e.xattrs].filter(([k]) => !k.startsWith(OVERLAY_XATTR_PREFIX)));
+    const opaque = isOpaqueIn(e.xattrs);
+    const xattrs = e.xattrs && new Map([...e.xattrs].filter(([k]) => !OVERLAY_PRIVATE_XATTR.test(k)));
     const records = plain({ ...e, xattrs: xattrs && xattrs.size > 0 ? xattrs : undefined });
-    if (opaque && e.st.isDirectory()) records.push({ ...base, name: `${e.rel}/${OPAQUE_MARKER}`, type: 'file', size: 0 });
+    // fuse-overlayfs may also leave the marker as a file, which the walk emits itself.
+    if (opaque && e.st.isDirectory() && !fs.existsSync(`${upperDir}/${e.rel}/${OPAQUE_MARKER}`)) records.push({ ...base, name: `${e.rel}/${OPAQUE_MARKER}`, type: 'file', size: 0 });
     return records;
   });
 }
@@ -72,13 +78,16 @@ export async function listChanges(upperDir: string, lowerDirs: readonly string[]
       const r = rel === '' ? name : `${rel}/${name}`;
       if (exclude(r)) continue;
       const st = fs.lstatSync(`${upperDir}/${r}`);
-      if (isWhiteout(st)) {
-        if (inLower(lowerDirs, r)) changes.push({ kind: 'D', path: `/${r}` });
+      // fuse-overlayfs writes image-spec markers as files where it cannot make overlay's own.
+      if (name === OPAQUE_MARKER && st.isFile()) continue;
+      if (isWhiteout(st) || (st.isFile() && name.startsWith(WHITEOUT_PREFIX))) {
+        const gone = isWhiteout(st) ? r : `${rel === '' ? '' : `${rel}/`}${name.slice(WHITEOUT_PREFIX.length)}`;
+        if (inLower(lowerDirs, gone)) changes.push({ kind: 'D', path: `/${gone}` });
         continue;
       }
       changes.push({ kind: inLower(lowerDirs, r) ? 'C' : 'A', path: `/${r}` });
       if (st.isDirectory()) {
-        if (upperXattrs.get(r)?.get(OPAQUE_XATTR)?.toString() === 'y') {
+        if (isOpaqueIn(upperXattrs.get(r)) || fs.lstatSync(`${upperDir}/${r}/${OPAQUE_MARKER}`, { throwIfNoEntry: false })?.isFile()) {
           // An opaque directory hides every lower entry it does not hold itself.
           for (const gone of lowerNames(lowerDirs, r)) {
             if (!fs.existsSync(`${upperDir}/${r}/${gone}`)) changes.push({ kind: 'D', path: `/${r}/${gone}` });
@@ -106,6 +115,8 @@ function lowerNames(lowerDirs: readonly string[], rel: string): string[] {
 
 /** Lower directories under an opaque upper one are few: one getfattr each is fine. */
 function isOpaque(absDir: string): boolean {
-  const r = spawnSync('getfattr', ['-h', '--only-values', '-n', OPAQUE_XATTR, absDir], { encoding: 'utf8' });
-  return r.status === 0 && r.stdout === 'y';
+  return OPAQUE_XATTRS.some((name) => {
+    const r = spawnSync('getfattr', ['-h', '--only-values', '-n', name, absDir], { encoding: 'utf8' });
+    return r.status === 0 && r.stdout === 'y';
+  });
 }

@@ -16,6 +16,7 @@ import { cleanPath, joinRel, PathRefusal, RootResolver } from './safe-path.js';
 import { mkfifo, mknod, setXattrs } from './special-files.js';
 import type { TarEntry, TarEntryHandler } from './tar-reader.js';
 import { WhiteoutApplier, WHITEOUT_PREFIX } from './whiteouts.js';
+import { OVERLAY_PRIVATE_XATTR, opaqueXattr } from '../sys/overlay-xattrs.js';
 
 export interface LayerWriterOptions {
   root: string;
@@ -29,8 +30,6 @@ const O_CREATE_NEW = fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants
 
 /** xattr names as the kernel knows them; '=', '\\' and whitespace would corrupt setfattr's input. */
 const XATTR_NAME = /^(user|trusted|security|system)\.[\x21-\x3c\x3e-\x5b\x5d-\x7e]+$/;
-/** overlayfs reads these on its layers; an archive must not be able to set them (redirects, opaque). */
-const OVERLAY_XATTR = /^(trusted|user)\.overlay\./;
 
 export class LayerWriter implements TarEntryHandler {
   readonly resolver: RootResolver;
@@ -258,7 +257,7 @@ export class LayerWriter implements TarEntryHandler {
 
   /** overlayfs: a directory whose lower-layer contents are hidden (overlayfs.rst "whiteouts and opaque directories"). */
   setOpaque(rel: string): void {
-    this.pendXattr(rel, 'trusted.overlay.opaque', Buffer.from('y'));
+    this.pendXattr(rel, opaqueXattr(), Buffer.from('y'));
   }
 
   private pendXattr(rel: string, name: string, value: Buffer): void {
@@ -270,7 +269,7 @@ export class LayerWriter implements TarEntryHandler {
   private addXattrs(rel: string, e: TarEntry): void {
     for (const [name, value] of e.xattrs ?? []) {
       if (!XATTR_NAME.test(name)) this.refuse(`has an xattr with an invalid name "${name}"`);
-      if (OVERLAY_XATTR.test(name)) continue; // overlay's own metadata is never taken from an archive
+      if (OVERLAY_PRIVATE_XATTR.test(name)) continue; // an overlay's own metadata (redirects, opaque) is never taken from an archive
       if (e.type === 'symlink' && name.startsWith('user.')) continue; // the kernel refuses user.* on symlinks
       this.pendXattr(rel, name, value);
     }

@@ -79,6 +79,8 @@ export interface CopyInstruction extends Located {
   link: boolean;
   /** ADD --checksum=sha256:... (remote sources only). */
   checksum?: Raw;
+  /** ADD --keep-git-dir: a repository's .git is copied too. */
+  keepGitDir?: boolean;
   /** `COPY <<EOF /dst`: each heredoc is a file named after its delimiter. */
   heredocs: Heredoc[];
 }

@@ -12,6 +12,7 @@ import { writeJsonAtomic } from '../sys/atomic-write.js';
 import { readHostLimits } from '../sys/host-limits.js';
 import { resolveInRoot } from '../sys/safe-path.js';
 import { generateSpec } from '../runtime/spec.js';
+import { applyRootless } from '../runtime/rootless.js';
 import { applySecurity, DEFAULT_SECURITY, readSecurityHost } from '../runtime/security.js';
 import { resolveUser } from '../runtime/user.js';
 import { deleteContainer, runcArgv, type RuntimeOptions } from '../runtime/runc.js';
@@ -100,6 +101,7 @@ export async function runProcess(runtime: RuntimeOptions, p: RunProcess): Promis
   if (p.net.hostNetwork) base.linux.namespaces = base.linux.namespaces.filter((ns) => ns.type !== 'network');
   let spec: RuntimeSpec = applySecurity(base, DEFAULT_SECURITY, readSecurityHost(DEFAULT_SECURITY));
   spec = { ...spec, mounts: [...spec.mounts, ...p.mounts] };
+  if (runtime.rootless) spec = applyRootless(spec, runtime.rootless);
   const stubs = missingMountPoints(p.rootfs, spec.mounts.map((m) => m.destination));
   writeJsonAtomic(join(p.bundleDir, 'config.json'), spec, { ephemeral: true });
   try {

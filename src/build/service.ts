@@ -14,6 +14,7 @@ import type { ImageService } from '../images/image-service.js';
 import type { ContainerNetworking } from '../network/service.js';
 import type { EventLog } from '../events/event-log.js';
 import { parsePlatform } from '../oci/platform.js';
+import type { RegistryOptions } from '../registry-client/hosts.js';
 import type { BuildCache } from './cache.js';
 import type { BuildEventSink } from './events.js';
 import type { Containerfile } from './instructions.js';
@@ -24,6 +25,8 @@ export interface BuildRequest extends Omit<BuildOptions, 'file' | 'filter'> {
   /** The Containerfile: a path (default: CONTEXT/Containerfile, else CONTEXT/Dockerfile), or its text (-f -). */
   file?: string;
   fileText?: string;
+  /** How FROM images missing locally are pulled: TLS, auth file, the API's X-Registry-Config. */
+  registry?: RegistryOptions;
 }
 
 export interface BuildServiceDeps {
@@ -64,8 +67,8 @@ export class BuildService {
     const path = req.fileText !== undefined ? '-' : findContainerfile(contextDir, req.file);
     const text = req.fileText ?? readText(path);
     const snapshotter = await this.deps.snapshotter();
-    if (snapshotter.driver !== 'overlay') {
-      throw new HullError('UNSUPPORTED', 'Cannot build: the copy storage driver keeps no separate layer of changes', { hint: 'use the overlay driver (the default where the kernel allows it)' });
+    if (snapshotter.driver === 'copy') {
+      throw new HullError('UNSUPPORTED', 'Cannot build: the copy storage driver keeps no separate layer of changes', { hint: 'use the overlay or fuse-overlayfs driver (overlay is the default where the kernel allows it)' });
     }
     const [{ parseContainerfile }, { loadIgnoreFile }, { buildImage }] = await Promise.all([import('./parse.js'), import('./ignore-file.js'), import('./builder.js')]);
     const file = parseContainerfile(text, path === '-' ? '<stdin>' : path);
@@ -84,7 +87,8 @@ export class BuildService {
         ...(this.deps.network && req.network !== 'none' ? { network: this.deps.network } : {}),
         cache: await this.cache(),
         ensureImage: async (ref, o) => {
-          const d = await this.deps.images.ensureUnpacked(ref, { pull: o.pull, onPull: o.onPull, ...(o.platform !== undefined ? { pullOptions: { platform: parsePlatform(o.platform) } } : {}) });
+          const pullOptions = { ...req.registry, ...(o.platform !== undefined ? { platform: parsePlatform(o.platform) } : {}), ...(req.signal ? { signal: req.signal } : {}) };
+          const d = await this.deps.images.ensureUnpacked(ref, { pull: o.pull, onPull: o.onPull, pullOptions });
           return { record: d.record, manifest: d.manifest, config: d.config, top: d.top };
         },
         parseTriggers: (triggers) => parseContainerfile(`FROM scratch\n${triggers.join('\n')}\n`, 'ONBUILD trigger').stages[0]?.instructions ?? [],

@@ -33,6 +33,8 @@ import { withLock } from '../sys/lock.js';
 import type { ImageRecord, ImageStore } from '../images/image-store.js';
 import { gcLockPath, listLeaseEntries, liveLeases } from '../images/lease.js';
 import { readImage } from '../images/read-image.js';
+import { imageRoots } from '../images/gc.js';
+import { isIndexRecord, readIndex } from '../images/image-index.js';
 import { ensureUnpacked } from '../images/unpack.js';
 import type { ContainerRecord } from '../containers/record.js';
 import { listOrphanedPauses } from '../containers/commit.js';
@@ -152,11 +154,13 @@ async function checkImage(deps: StoreCheckDeps, image: ImageRecord, layers: Read
   if (!deps.content.has(image.manifest)) return { ...out, problem: `its manifest ${image.manifest} is missing` };
   let parsed: ReturnType<typeof readImage>;
   try {
+    if (isIndexRecord(image) && readIndex(deps.content, image).manifests.length === 0) return out; // an empty manifest list
     parsed = readImage(deps.content, image);
   } catch (err) {
     return { ...out, problem: `its manifest or config cannot be read: ${errorMessage(err)}` };
   }
-  const blobs = [image.manifest, parsed.manifest.config.digest, ...parsed.manifest.layers.map((l) => l.digest)];
+  // imageRoots: for a manifest list, every child's manifest, config and layers too.
+  const blobs = [...new Set([image.manifest, parsed.manifest.config.digest, ...parsed.manifest.layers.map((l) => l.digest), ...imageRoots(deps.content, image).blobs])];
   const missing = blobs.filter((b) => !deps.content.has(b));
   if (missing.length > 0) return { ...out, problem: `${missing.length} of its blobs are missing (${missing.map((m) => m.slice(0, 19)).join(', ')})` };
   if (verify) {
@@ -167,7 +171,8 @@ async function checkImage(deps: StoreCheckDeps, image: ImageRecord, layers: Read
     if (out.corrupt.length > 0) return { ...out, problem: `${out.corrupt.length} of its blobs do not match their digest (${out.corrupt.map((m) => m.slice(0, 19)).join(', ')})` };
   }
   const chain = chainIds(parsed.config.rootfs.diff_ids);
-  if (chain.some((c) => !layers.has(c))) out.missingLayers = parsed;
+  // A manifest list's layers are unpacked when it first runs (unpack.ts ensureUnpacked), not before.
+  if (!isIndexRecord(image) && chain.some((c) => !layers.has(c))) out.missingLayers = parsed;
   return out;
 }
 

@@ -34,6 +34,7 @@ export const CREATE_OPTIONS: Command['options'] = [
   { name: 'memory-swap', type: 'string', valueName: 'SIZE', description: 'memory plus swap limit (-1: unlimited swap)' },
   { name: 'cpus', type: 'string', valueName: 'N', description: 'number of CPUs (fractional: 1.5)' },
   { name: 'cpu-shares', short: 'c', type: 'string', valueName: 'N', description: 'relative CPU weight' },
+  { name: 'blkio-weight', type: 'string', valueName: 'N', description: 'relative block I/O weight, 10 to 1000 (needs the BFQ or CFQ I/O scheduler)' },
   { name: 'pids-limit', type: 'string', valueName: 'N', description: 'maximum number of processes (default 2048; -1 unlimited)' },
   { name: 'shm-size', type: 'string', valueName: 'SIZE', description: 'size of /dev/shm (default 64m)' },
   { name: 'ulimit', type: 'string', multiple: true, valueName: 'NAME=SOFT[:HARD]', description: 'resource limit, at most the host\'s hard limit' },
@@ -52,6 +53,10 @@ export const CREATE_OPTIONS: Command['options'] = [
   { name: 'dns-search', type: 'string', multiple: true, valueName: 'DOMAIN', description: 'search domain for the container (. for none)' },
   { name: 'dns-option', type: 'string', multiple: true, valueName: 'OPTION', description: 'resolver option for the container (e.g. ndots:2)' },
   { name: 'pid', type: 'string', valueName: 'MODE', description: 'pid namespace: host, or container:NAME to share another container\'s' },
+  { name: 'pod', type: 'string', valueName: 'POD', description: 'join a pod: share its network, IPC and host name, sit in its cgroup (hull pod create); new:NAME makes it, with this -p and --network' },
+  { name: 'init-ctr', type: 'string', valueName: 'always|once', description: 'with --pod: an init container, run to completion before the others at each pod start (once: removed after it succeeded)' },
+  { name: 'uts', type: 'string', valueName: 'MODE', description: 'UTS namespace (host name): private (default), host, or container:NAME' },
+  { name: 'cgroup-parent', type: 'string', valueName: 'PATH', description: 'cgroup under which the container\'s cgroup is made (default /hull)' },
   { name: 'ipc', type: 'string', valueName: 'MODE', description: 'IPC namespace: private (default), shareable, host, or container:NAME' },
   { name: 'sysctl', type: 'string', multiple: true, valueName: 'NAME=VALUE', description: 'a namespaced kernel parameter (net.*, kernel.shm*/msg*/sem, fs.mqueue.*)' },
   { name: 'oom-score-adj', type: 'string', valueName: 'N', description: 'OOM killer preference, -1000 to 1000 (never below hull\'s own: see docs/security.md)' },
@@ -64,7 +69,7 @@ export const CREATE_OPTIONS: Command['options'] = [
   { name: 'link', type: 'string', multiple: true, valueName: 'NAME[:ALIAS]', description: 'legacy link: ALIAS names container NAME in /etc/hosts' },
   { name: 'log-driver', type: 'string', valueName: 'DRIVER', description: 'json-file or k8s-file (the same log, kept by conmon), or none' },
   { name: 'userns', type: 'string', valueName: 'MODE', description: 'user namespace: host (the only mode as root; see rootless mode)' },
-  { name: 'mac-address', type: 'string', valueName: 'MAC', description: 'not supported: the bridge plugin chooses the address' },
+  { name: 'mac-address', type: 'string', valueName: 'MAC', description: 'the MAC address of the container\'s interface (bridge networks)' },
   { name: 'gpus', type: 'string', valueName: 'GPUS', description: 'not supported: hull has no GPU support' },
   { name: 'platform', type: 'string', valueName: 'OS/ARCH[/VARIANT]', description: 'the platform to pull when the image is missing' },
   { name: 'volumes-from', type: 'string', multiple: true, valueName: 'CONTAINER[:ro|rw]', description: 'mount the volumes and binds of another container' },
@@ -133,6 +138,8 @@ function resources(o: OptionValues): CreateHostConfig {
   }
   const shares = int('cpu-shares');
   if (shares !== undefined) hc.CpuShares = shares;
+  const blkio = int('blkio-weight');
+  if (blkio !== undefined) hc.BlkioWeight = blkio;
   const pids = int('pids-limit');
   if (pids !== undefined) hc.PidsLimit = pids;
   const shm = str(o, 'shm-size');
@@ -168,7 +175,7 @@ function exposedPorts(flags: string[]): Record<string, object> {
 }
 
 /** The request for `run`/`create` IMAGE CMD..., from the parsed flags and this process's environment. */
-export function createRequestFrom(o: OptionValues, image: string, cmd: string[], proc: { env: NodeJS.ProcessEnv; cwd: string }): ContainerCreateRequest {
+export function createRequestFrom(o: OptionValues, image: string, cmd: string[], proc: { env: NodeJS.ProcessEnv; cwd: string }, opts: { attached?: boolean } = {}): ContainerCreateRequest {
   const env = resolveEnvArgs([...readEnvFiles(list(o, 'env-file'), proc.env), ...list(o, 'env')], proc.env);
   const publish = parsePublish(list(o, 'publish'));
   const stopTimeout = str(o, 'stop-timeout');
@@ -200,6 +207,8 @@ export function createRequestFrom(o: OptionValues, image: string, cmd: string[],
       Tty: tty,
       OpenStdin: interactive,
       AttachStdin: interactive,
+      // docker: `run -i` attached closes the container's stdin with the client's; `-d -i` or `create -i` keeps it open.
+      ...(interactive && opts.attached ? { StdinOnce: true } : {}),
       ...(str(o, 'stop-signal') !== undefined ? { StopSignal: str(o, 'stop-signal') as string } : {}),
       ...(stopTimeout !== undefined ? { StopTimeout: Number(stopTimeout) } : {}),
       ExposedPorts: { ...exposedPorts(list(o, 'expose')), ...publish.ExposedPorts },
@@ -229,6 +238,8 @@ export function createRequestFrom(o: OptionValues, image: string, cmd: string[],
       ...(Object.keys(logOpts).length > 0 || str(o, 'log-driver') !== undefined ? { LogConfig: { Type: str(o, 'log-driver') ?? 'k8s-file', Config: logOpts } } : {}),
       ...(str(o, 'pid') !== undefined ? { PidMode: str(o, 'pid') as string } : {}),
       ...(str(o, 'ipc') !== undefined ? { IpcMode: str(o, 'ipc') as string } : {}),
+      ...(str(o, 'uts') !== undefined ? { UTSMode: str(o, 'uts') as string } : {}),
+      ...(str(o, 'cgroup-parent') !== undefined ? { CgroupParent: str(o, 'cgroup-parent') as string } : {}),
       ...(str(o, 'userns') !== undefined ? { UsernsMode: str(o, 'userns') as string } : {}),
       Sysctls: parseKeyValues(list(o, 'sysctl')),
       ...(intFlag(o, 'oom-score-adj') !== undefined ? { OomScoreAdj: intFlag(o, 'oom-score-adj') as number } : {}),
@@ -239,6 +250,8 @@ export function createRequestFrom(o: OptionValues, image: string, cmd: string[],
       ...health.host,
     },
     ...(aliases.length > 0 || ip !== undefined ? { NetworkingConfig: { EndpointsConfig: { [network ?? 'bridge']: { Aliases: aliases, ...(ip !== undefined ? { IPAMConfig: { IPv4Address: ip } } : {}) } } } } : {}),
+    ...(str(o, 'pod') !== undefined ? { Pod: str(o, 'pod') as string } : {}),
+    ...(str(o, 'init-ctr') !== undefined ? { InitContainerType: str(o, 'init-ctr') as string } : {}),
   };
 }
 

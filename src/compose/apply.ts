@@ -18,7 +18,8 @@ import { LABEL } from './labels.js';
 import type { ComposeProject, ServiceConfig } from './model.js';
 import { serviceImage } from './output.js';
 import type { ContainerStep, DownPlan, ObservedContainer, ObservedState, UpPlan } from './plan.js';
-import { startLevels } from './order.js';
+import { dependantsOf, dependenciesOf, startOrder } from './order.js';
+import { runGraph, settleAll } from './schedule.js';
 import { waitForCondition } from './wait.js';
 
 export type ComposeEvent =
@@ -132,7 +133,7 @@ async function prepareImages(engine: Engine, project: ComposeProject, plan: UpPl
   }
 }
 
-async function createAndStart(engine: Engine, c: PlannedContainer, emit: ComposeEventSink, recreated: boolean, start = true): Promise<void> {
+async function createAndStart(engine: Engine, c: PlannedContainer, emit: ComposeEventSink, recreated: boolean, start = true, after?: Promise<void>): Promise<void> {
   emit({ kind: 'container', name: c.name, action: recreated ? 'Recreate' : 'Creating' });
   const record = await engine.containers.create(c.request);
   for (const [network, endpoint] of Object.entries(c.connect)) {
@@ -141,18 +142,21 @@ async function createAndStart(engine: Engine, c: PlannedContainer, emit: Compose
   emit({ kind: 'container', name: c.name, action: recreated ? 'Recreated' : 'Created' });
   if (!start) return;
   emit({ kind: 'container', name: c.name, action: 'Starting' });
-  await engine.containers.start(record.Id);
+  await engine.containers.start(record.Id, after ? { after } : {});
   emit({ kind: 'container', name: c.name, action: 'Started' });
 }
 
-async function stopAndRemove(engine: Engine, id: string, name: string, emit: ComposeEventSink, timeout: number | undefined): Promise<void> {
+async function stopContainer(engine: Engine, id: string, name: string, emit: ComposeEventSink, timeout: number | undefined, onDown?: () => void): Promise<void> {
   emit({ kind: 'container', name, action: 'Stopping' });
   try {
-    await engine.containers.stop(id, timeout);
+    await engine.containers.stop(id, timeout, onDown ? { onDown } : {});
   } catch (err) {
     if (!isHullError(err, 'CONFLICT') && !isHullError(err, 'NOT_FOUND')) throw err; // not running, or gone: fine
   }
   emit({ kind: 'container', name, action: 'Stopped' });
+}
+
+async function removeContainer(engine: Engine, id: string, name: string, emit: ComposeEventSink): Promise<void> {
   emit({ kind: 'container', name, action: 'Removing' });
   try {
     await engine.containers.remove(id, { force: true });
@@ -160,6 +164,11 @@ async function stopAndRemove(engine: Engine, id: string, name: string, emit: Com
     if (!isHullError(err, 'NOT_FOUND')) throw err;
   }
   emit({ kind: 'container', name, action: 'Removed' });
+}
+
+async function stopAndRemove(engine: Engine, id: string, name: string, emit: ComposeEventSink, timeout: number | undefined): Promise<void> {
+  await stopContainer(engine, id, name, emit, timeout);
+  await removeContainer(engine, id, name, emit);
 }
 
 export async function applyUp(engine: Engine, project: ComposeProject, plan: UpPlan, opts: ApplyUpOptions): Promise<void> {
@@ -181,28 +190,62 @@ export async function applyUp(engine: Engine, project: ComposeProject, plan: UpP
     emit({ kind: 'volume', name: v.name, action: 'Created' });
   }
   await prepareImages(engine, project, plan, opts);
-  // Services of one level start together, each after its conditions are met; its replicas in parallel.
+  // Each service starts once what it depends on has started (and met its condition); its replicas in parallel.
   const byName = new Map(plan.services.map((s) => [s.service, s]));
-  for (const level of startLevels(project.model)) {
-    await settleAll(
-      level.flatMap((name) => {
-        const s = byName.get(name);
-        if (!s) return [];
-        return [
-          (async () => {
-            for (const [dep, d] of Object.entries(s.dependsOn)) {
-              if (project.model.services[dep] && !opts.noStart) await waitForCondition(engine, project, dep, d.condition, s.service, { emit, ...(opts.signal ? { signal: opts.signal } : {}) });
-            }
-            opts.signal?.throwIfAborted();
-            await settleAll(s.steps.map((step) => runStep(engine, step, opts)));
-          })(),
-        ];
-      }),
-    );
+  startOrder(project.model); // refuses a cycle before anything starts
+  // A new service that only needs its dependencies started is created and set up (rootfs,
+  // network, `runc create`) beside them; its process starts once they have (Compose's order).
+  const started = new Map([...byName.keys()].map((n) => [n, deferred()]));
+  const early = (name: string) => !opts.noStart && pipelined(project.model.services[name] as ServiceConfig, byName.get(name)?.steps ?? []);
+  await runGraph([...byName.keys()], (name) => (early(name) ? [] : dependenciesOf(project.model.services[name] as ServiceConfig)), async (name) => {
+    const done = started.get(name) as Deferred;
+    try {
+      await upService(name, early(name) ? Promise.all(dependenciesOf(project.model.services[name] as ServiceConfig).map((d) => started.get(d)?.promise)).then(() => undefined) : undefined);
+      done.resolve();
+    } catch (err) {
+      done.reject(err);
+      throw err;
+    }
+  });
+
+  async function upService(name: string, after: Promise<void> | undefined): Promise<void> {
+    after?.catch(() => undefined); // each start observes it (and throws it)
+    const s = byName.get(name) as (typeof plan.services)[number];
+    for (const [dep, d] of Object.entries(s.dependsOn)) {
+      if (project.model.services[dep] && !opts.noStart) await waitForCondition(engine, project, dep, d.condition, s.service, { emit, ...(opts.signal ? { signal: opts.signal } : {}) });
+    }
+    opts.signal?.throwIfAborted();
+    await settleAll(s.steps.map((step) => runStep(engine, step, opts, after)));
   }
 }
 
-async function runStep(engine: Engine, step: ContainerStep, opts: ApplyUpOptions): Promise<void> {
+interface Deferred {
+  promise: Promise<void>;
+  resolve(): void;
+  reject(err: unknown): void;
+}
+
+function deferred(): Deferred {
+  const d = {} as Deferred;
+  d.promise = new Promise<void>((resolve, reject) => Object.assign(d, { resolve, reject }));
+  d.promise.catch(() => undefined); // a failure is thrown by its own task
+  return d;
+}
+
+/**
+ * Whether a service may be set up beside its dependencies: new containers only, every dependency
+ * a plain `depends_on` with condition service_started (links, volumes_from and shared namespaces
+ * need the other container running, health and completion conditions are waited for first).
+ */
+function pipelined(svc: ServiceConfig, steps: readonly ContainerStep[]): boolean {
+  const deps = dependenciesOf(svc);
+  if (deps.length === 0 || steps.length === 0 || !steps.every((st) => st.action === 'create')) return false;
+  const shares = (v: unknown) => typeof v === 'string' && /^(service|container):/.test(v);
+  if ((svc.links as unknown[] | undefined)?.length || (svc.volumes_from as unknown[] | undefined)?.length || shares(svc.network_mode) || shares(svc.ipc) || shares(svc.pid)) return false;
+  return deps.every((d) => svc.depends_on?.[d]?.condition === 'service_started');
+}
+
+async function runStep(engine: Engine, step: ContainerStep, opts: ApplyUpOptions, after?: Promise<void>): Promise<void> {
   const { emit } = opts;
   if (step.action === 'keep') emit({ kind: 'container', name: step.existing.name, action: 'Running' });
   else if (step.action === 'start') {
@@ -214,23 +257,39 @@ async function runStep(engine: Engine, step: ContainerStep, opts: ApplyUpOptions
   else if (step.action === 'recreate') {
     await stopAndRemove(engine, step.replaces.id, step.replaces.name, emit, opts.timeout);
     await createAndStart(engine, step.container, emit, true, !opts.noStart);
-  } else await createAndStart(engine, step.container, emit, false, !opts.noStart);
-}
-
-/** Waits for every task (none is left running unobserved), then throws the first failure. */
-async function settleAll(tasks: Promise<unknown>[]): Promise<void> {
-  const results = await Promise.allSettled(tasks);
-  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (failed) throw failed.reason;
+  } else await createAndStart(engine, step.container, emit, false, !opts.noStart, after);
 }
 
 export async function applyDown(engine: Engine, plan: DownPlan, opts: { emit: ComposeEventSink; timeout?: number }, project?: ComposeProject): Promise<void> {
-  // Dependants first, level by level (startLevels reversed); each level's containers stop together.
-  const levels = project ? startLevels(project.model) : [];
-  const levelOf = (c: ObservedContainer) => levels.findIndex((l) => l.includes(c.labels[LABEL.service] ?? ''));
-  const stages = new Map<number, ObservedContainer[]>();
-  for (const c of plan.containers) stages.set(levelOf(c), [...(stages.get(levelOf(c)) ?? []), c]);
-  for (const l of [...stages.keys()].sort((a, b) => b - a)) await settleAll((stages.get(l) ?? []).map((c) => stopAndRemove(engine, c.id, c.name, opts.emit, opts.timeout)));
+  // A service stops once its dependants have stopped; each container is removed right after its
+  // own stop, beside the stops that follow (Compose stops in reverse order, then removes).
+  const serviceOf = (c: ObservedContainer) => c.labels[LABEL.service] ?? '';
+  const inModel = (c: ObservedContainer) => project?.model.services[serviceOf(c)] !== undefined;
+  const byService = new Map<string, ObservedContainer[]>();
+  for (const c of plan.containers.filter(inModel)) byService.set(serviceOf(c), [...(byService.get(serviceOf(c)) ?? []), c]);
+  // A service counts as stopped for the ones it depends on once its processes are dead: their
+  // stops begin while its clean-up (unmount, network teardown) and removal go on beside them.
+  const removals: Promise<void>[] = [];
+  const stopThenRemove = async (cs: ObservedContainer[]) => {
+    await settleAll(cs.map((c) => {
+      let down: () => void = () => {};
+      const isDown = new Promise<void>((r) => (down = r));
+      const done = stopContainer(engine, c.id, c.name, opts.emit, opts.timeout, down).then(() => removeContainer(engine, c.id, c.name, opts.emit));
+      removals.push(done);
+      return Promise.race([isDown, done]);
+    }));
+  };
+  try {
+    if (project) {
+      startOrder(project.model);
+      await runGraph([...byService.keys()], (name) => dependantsOf(project.model, name), (name) => stopThenRemove(byService.get(name) ?? []));
+    }
+    // Containers of services no longer in the file (or of a project given by name only) last.
+    await stopThenRemove(plan.containers.filter((c) => !inModel(c)));
+  } finally {
+    await Promise.allSettled(removals);
+  }
+  await settleAll(removals);
   for (const name of plan.networks) {
     opts.emit({ kind: 'network', name, action: 'Removing' });
     try {

@@ -11,6 +11,7 @@ import { applyMount, unmountIfMounted } from '../sys/mount.js';
 import { readHostLimits } from '../sys/host-limits.js';
 import { resolveInRoot } from '../sys/safe-path.js';
 import { generateSpec } from '../runtime/spec.js';
+import { applyRootless, type RootlessRuntime } from '../runtime/rootless.js';
 import { applySecurity, readSecurityHost } from '../runtime/security.js';
 import { applyResources, readSwapAccounting } from '../runtime/resources.js';
 import { applyDevices, resolveDevices } from '../runtime/devices.js';
@@ -20,26 +21,30 @@ import { resourcesOf, securityOf } from './host-options.js';
 import { findGroupId, resolveUser, type ResolvedUser } from '../runtime/user.js';
 import { applyKernelOptions, type KernelOptions } from '../runtime/kernel-options.js';
 import { checkExecutable } from '../runtime/exec-check.js';
-import type { Snapshotter } from '../snapshots/snapshotter.js';
+import type { Snapshotter, ViewIdMap } from '../snapshots/snapshotter.js';
 import type { RuntimeSpec } from '../oci/runtime-spec.js';
 import { mergeEnv } from '../oci/env.js';
 import { writeEtcFiles } from './etc-files.js';
+import { addKeepIdUser, findHostUser, outerId, viewIdMapOf } from './keep-id.js';
 import type { ContainerPaths } from './paths.js';
 import type { ContainerRecord } from './record.js';
 import type { NetworkAttachment } from '../network/service.js';
 
-export async function mountRootfs(snapshotter: Snapshotter, record: ContainerRecord, paths: ContainerPaths): Promise<void> {
+export async function mountRootfs(snapshotter: Snapshotter, record: ContainerRecord, paths: ContainerPaths, rootless?: RootlessRuntime): Promise<void> {
   mkdirSync(paths.rootfs, { recursive: true });
   await unmountIfMounted(paths.rootfs);
-  for (const m of snapshotter.viewMounts(record.Id, record.ImageChainId)) await applyMount(m, paths.rootfs);
+  for (const m of snapshotter.viewMounts(record.Id, record.ImageChainId, viewIdMapOf(record, rootless))) await applyMount(m, paths.rootfs);
 }
 
-/** docker creates a missing working directory, owned by the container's user. */
-function ensureWorkdir(rootfs: string, dir: string, user: ResolvedUser): void {
+/**
+ * docker creates a missing working directory, owned by the container's user: as hull's namespace
+ * sees that user, which a keep-id container's own user namespace shifts (`idMap`).
+ */
+function ensureWorkdir(rootfs: string, dir: string, user: ResolvedUser, idMap: ViewIdMap | undefined): void {
   const host = resolveInRoot(rootfs, dir);
   if (existsSync(host)) return;
   mkdirSync(host, { recursive: true, mode: 0o755 });
-  chownSync(host, user.uid, user.gid);
+  chownSync(host, idMap ? outerId(idMap.uid, user.uid) : user.uid, idMap ? outerId(idMap.gid, user.gid) : user.gid);
 }
 
 export function processEnv(record: ContainerRecord, user: ResolvedUser, extra: string[] = []): string[] {
@@ -47,11 +52,14 @@ export function processEnv(record: ContainerRecord, user: ResolvedUser, extra: s
 }
 
 /** Writes the runtime bundle (config.json, /etc files) for a container whose rootfs is mounted. */
-export function prepareBundle(record: ContainerRecord, paths: ContainerPaths, net: NetworkAttachment | undefined, kernel: KernelOptions = {}): RuntimeSpec {
+export function prepareBundle(record: ContainerRecord, paths: ContainerPaths, net: NetworkAttachment | undefined, kernel: KernelOptions = {}, rootless?: RootlessRuntime): RuntimeSpec {
   const c = record.Config;
   refuseLinkedMountDirs(paths.rootfs, record.Name);
-  const user = resolveUser(paths.rootfs, c.User);
-  ensureWorkdir(paths.rootfs, c.WorkingDir, user);
+  // keep-id runs as the user's own ids unless --user says otherwise (--user 0 is root, as in podman).
+  const keepId = rootless !== undefined && record.HostConfig.UsernsMode === 'keep-id';
+  const keepIdUser = keepId ? addKeepIdUser(paths.rootfs, findHostUser(rootless.uid, rootless.gid)) : undefined;
+  const user = resolveUser(paths.rootfs, c.User || keepIdUser);
+  ensureWorkdir(paths.rootfs, c.WorkingDir, user, viewIdMapOf(record, rootless));
   const env = processEnv(record, user);
   checkExecutable(paths.rootfs, record.Path, env, c.WorkingDir);
   const base = generateSpec({
@@ -67,6 +75,7 @@ export function prepareBundle(record: ContainerRecord, paths: ContainerPaths, ne
     hostLimits: readHostLimits(),
     readonlyRootfs: record.HostConfig.ReadonlyRootfs,
     ...(net?.netnsPath ? { netnsPath: net.netnsPath } : {}),
+    ...(record.HostConfig.CgroupParent ? { cgroupParent: record.HostConfig.CgroupParent } : {}),
   });
   // --network host: no network namespace at all.
   if (net?.hostNetwork) base.linux.namespaces = base.linux.namespaces.filter((ns) => ns.type !== 'network');
@@ -75,10 +84,13 @@ export function prepareBundle(record: ContainerRecord, paths: ContainerPaths, ne
   let spec = applySecurity(base, security, readSecurityHost(security));
   spec = applyResources(spec, resourcesOf(hc), { swapAccounting: readSwapAccounting() });
   spec = applyDevices(spec, (hc.Devices ?? []).flatMap((d) => resolveDevices(typeof d === 'string' ? d : { hostPath: d.PathOnHost, containerPath: d.PathInContainer ?? d.PathOnHost, permissions: d.CgroupPermissions ?? 'rwm' })));
-  spec = { ...spec, mounts: [...spec.mounts, ...(record.MountState?.spec ?? [])] };
+  spec = withMountPropagation({ ...spec, mounts: [...spec.mounts, ...(record.MountState?.spec ?? [])] });
   const groupAdd = (hc.GroupAdd ?? []).map((g) => (/^\d+$/.test(g) ? Number(g) : groupId(paths.rootfs, g, record.Name)));
   spec = applyKernelOptions(spec, { ...kernel, groupAdd }, readOwnOomScoreAdj());
   if (hc.Init) spec = withInit(spec);
+  if (rootless) spec = applyRootless(spec, rootless, { keepId });
+  // The network is still being set up: the container's process waits at its gate.
+  if (net?.pending) spec = { ...spec, hooks: { createRuntime: [net.pending.hook] } };
   for (const v of record.MountState?.pendingCopies ?? []) populateVolume(v.mountpoint, paths.rootfs, v.path);
   writeJsonAtomic(paths.config, spec, { ephemeral: true });
   return spec;
@@ -134,4 +146,15 @@ export function requireRunning(record: ContainerRecord, action: string): void {
       hint: record.State.Status === 'paused' ? `unpause it first ("hull unpause ${record.Name}")` : `start it first ("hull start ${record.Name}")`,
     });
   }
+}
+
+/**
+ * A slave or shared bind mount only propagates if the container's root does: with the default
+ * rprivate root, runc would make the source's copy private first. docker and containerd raise the
+ * root's propagation to rslave (or rshared) when a mount asks for it; so does hull.
+ */
+export function withMountPropagation(spec: RuntimeSpec): RuntimeSpec {
+  const opts = spec.mounts.flatMap((m) => m.options ?? []);
+  const wanted = opts.some((o) => o === 'rshared' || o === 'shared') ? 'rshared' : opts.some((o) => o === 'rslave' || o === 'slave') ? 'rslave' : undefined;
+  return wanted ? { ...spec, linux: { ...spec.linux, rootfsPropagation: wanted } } : spec;
 }

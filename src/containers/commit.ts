@@ -142,8 +142,8 @@ async function withOwnedPause<T>(deps: PauseDeps, id: string, reason: string, fn
 }
 
 function requireOverlay(snapshotter: Snapshotter, action: string, name: string): void {
-  if (snapshotter.driver !== 'overlay') {
-    throw new HullError('UNSUPPORTED', `Cannot ${action} container "${name}": the copy storage driver keeps no separate layer of changes`, { hint: 'use the overlay driver (the default where the kernel allows it)' });
+  if (snapshotter.driver === 'copy') {
+    throw new HullError('UNSUPPORTED', `Cannot ${action} container "${name}": the copy storage driver keeps no separate layer of changes`, { hint: 'use the overlay or fuse-overlayfs driver (overlay is the default where the kernel allows it)' });
   }
 }
 

@@ -17,12 +17,13 @@ import { isMountPoint, unmountIfMounted } from '../sys/mount.js';
 import { resolveInRoot } from '../sys/safe-path.js';
 import type { Snapshotter } from '../snapshots/snapshotter.js';
 import { mountRootfs } from './bundle.js';
+import type { RootlessRuntime } from '../runtime/rootless.js';
 import type { ContainerPaths } from './paths.js';
 import type { ContainerRecord } from './record.js';
 
-export async function withRootfs<T>(snapshotter: Snapshotter, record: ContainerRecord, paths: ContainerPaths, fn: (rootfs: string) => Promise<T>): Promise<T> {
+export async function withRootfs<T>(snapshotter: Snapshotter, record: ContainerRecord, paths: ContainerPaths, fn: (rootfs: string) => Promise<T>, rootless?: RootlessRuntime): Promise<T> {
   if (isMountPoint(paths.rootfs)) return fn(paths.rootfs);
-  await mountRootfs(snapshotter, record, paths);
+  await mountRootfs(snapshotter, record, paths, rootless);
   try {
     return await fn(paths.rootfs);
   } finally {

@@ -8,12 +8,13 @@
  * value), and ignored at its zero value, because Docker clients send every field of the body.
  */
 import { posix } from 'node:path';
-import { HullError } from '../errors.js';
+import { HullError, showUntrusted } from '../errors.js';
 import { computeCapabilities, securityOptionsFrom } from '../runtime/security.js';
 import { checkResources, checkUlimits, ULIMIT_NAMES, type ResourceOptions } from '../runtime/resources.js';
 import type { HostLimit } from '../sys/host-limits.js';
+import type { RootlessRuntime } from '../runtime/rootless.js';
 import { parseMountFlag, parseTmpfsFlag, parseVolumeFlag, type MountRequest } from '../volumes/mount-flags.js';
-import { checkDnsOption, checkDnsSearch, checkIpFlag, parseAddHost, parseNetworkMode } from '../network/flags.js';
+import { checkDnsOption, checkDnsSearch, checkIpFlag, checkMacAddress, parseAddHost, parseNetworkMode } from '../network/flags.js';
 import { checkAlias } from '../network/service.js';
 import { fromDockerBindings, checkBindings, type PortBinding } from '../network/ports.js';
 import { checkWorkdir, type ProcessOptions } from './config.js';
@@ -22,9 +23,11 @@ import { parseSignal } from '../runtime/signals.js';
 import type { ContainerCreateRequest, CreateHostConfig, DeviceMapping, DockerMount, HealthConfig, RestartPolicy } from './create-request.js';
 import type { HostConfig } from './record.js';
 import { parseHealthOnFailure, type HealthOnFailure } from '../health/health-config.js';
+import { isNetProbe, netProbeProblem } from '../health/net-probe.js';
 
 export type HostFields = Pick<HostConfig, 'Privileged' | 'CapAdd' | 'CapDrop' | 'SecurityOpt' | 'Memory' | 'MemorySwap' | 'NanoCpus' | 'CpuShares' | 'PidsLimit' | 'ShmSize' | 'Ulimits' | 'Devices' | 'Init'
-  | 'PidMode' | 'IpcMode' | 'Sysctls' | 'OomScoreAdj' | 'GroupAdd' | 'CpusetCpus' | 'CpusetMems' | 'MemoryReservation' | 'OomKillDisable' | 'Links'>;
+  | 'PidMode' | 'IpcMode' | 'UTSMode' | 'CgroupParent' | 'UsernsMode' | 'Sysctls' | 'OomScoreAdj' | 'GroupAdd' | 'CpusetCpus' | 'CpusetMems' | 'MemoryReservation' | 'OomKillDisable' | 'Links'
+  | 'MaskedPaths' | 'ReadonlyPaths'>;
 
 /** A checked request: every value parsed, nothing left to refuse. */
 export interface CreatePlan extends ProcessOptions {
@@ -37,11 +40,15 @@ export interface CreatePlan extends ProcessOptions {
   readOnly: boolean;
   tty: boolean;
   interactive: boolean;
+  /** Docker's StdinOnce: the container's stdin closes when the first attached client's does. */
+  stdinOnce: boolean;
   stopSignal?: string;
   stopTimeout?: number;
   logSizeMax?: number;
   /** k8s-file (conmon's log; json-file asks for the same) or none. */
   logDriver: 'k8s-file' | 'none';
+  /** Where conmon writes the log (default: beside the container's record). */
+  logPath?: string;
   host: HostFields;
   mounts: MountRequest[];
   binds: string[];
@@ -53,6 +60,7 @@ export interface CreatePlan extends ProcessOptions {
   network?: string;
   networkAliases: string[];
   ip?: string;
+  mac?: string;
   publish: PortBinding[];
   publishAll: boolean;
   exposed: Record<string, object>;
@@ -62,6 +70,7 @@ export interface CreatePlan extends ProcessOptions {
   addHosts: string[];
   restartPolicy?: RestartPolicy;
   healthcheck?: HealthConfig;
+  startupHealthcheck?: HealthConfig;
   healthOnFailure?: HealthOnFailure;
 }
 
@@ -69,6 +78,41 @@ export interface CreatePlan extends ProcessOptions {
 export interface CreateHost {
   /** The hard rlimits hull runs under (containers cannot get more: no CAP_SYS_RESOURCE). */
   limits: Record<string, HostLimit>;
+  /** Set when hull runs as an ordinary user (runtime/rootless.ts). */
+  rootless?: RootlessRuntime;
+  /** Whether the kernel weighs block I/O (--blkio-weight); read only when one is asked for. */
+  blkioWeight?: () => boolean;
+}
+
+/** The limit fields and their flags: in rootless mode without cgroup limits they are refused, never ignored. */
+const LIMIT_FIELDS: Array<[keyof CreateHostConfig, string]> = [
+  ['Memory', '--memory'], ['MemorySwap', '--memory-swap'], ['NanoCpus', '--cpus'], ['CpuShares', '--cpu-shares'], ['CpuQuota', '--cpu-quota'],
+  ['CpuPeriod', '--cpu-period'], ['PidsLimit', '--pids-limit'], ['CpusetCpus', '--cpuset-cpus'], ['CpusetMems', '--cpuset-mems'],
+  ['MemoryReservation', '--memory-reservation'], ['OomKillDisable', '--oom-kill-disable'],
+];
+
+/** --blkio-weight: 10 to 1000 where the kernel weighs block I/O; refused with the reason where it does not (docker drops it with a warning). */
+function checkBlkioWeight(weight: number | undefined, host: CreateHost): void {
+  if (weight === undefined || weight === null || weight === 0) return;
+  if (!Number.isInteger(weight) || weight < 10 || weight > 1000) throw bad('HostConfig.BlkioWeight', `${String(weight)} is outside 10 to 1000`);
+  if (!(host.blkioWeight?.() ?? false)) throw new HullError('UNSUPPORTED', 'Cannot use --blkio-weight: this kernel has no block I/O weight (blkio.weight needs the BFQ or CFQ I/O scheduler)', { hint: 'leave out --blkio-weight' });
+}
+
+/** Rootless mode: --userns keep-id is allowed; limits need a cgroup the user may write (docs/rootless.md). */
+function checkRootless(hc: CreateHostConfig, rootless: RootlessRuntime | undefined): void {
+  if (hc.UsernsMode === 'keep-id' && !rootless) {
+    throw new HullError('UNSUPPORTED', 'Cannot use --userns keep-id: it maps an ordinary user\'s own ID into the container, and hull runs as root here', { hint: 'run hull as an ordinary user (rootless mode, docs/rootless.md)' });
+  }
+  if (!rootless || rootless.cgroupLimits) return;
+  for (const [field, flag] of LIMIT_FIELDS) {
+    const v = hc[field];
+    if (isSet(v) && !(field === 'MemorySwap' && v === -1) && !(field === 'PidsLimit' && typeof v === 'number' && v < 0)) {
+      const v2 = rootless.cgroupV2;
+      throw new HullError('UNSUPPORTED', `Cannot use ${flag} in rootless mode: ${v2 ? 'hull does not yet place rootless containers in a delegated cgroup v2 subtree' : 'this host has cgroup v1, where the kernel lets only root create cgroups, so a limit cannot be applied'}`, {
+        hint: v2 ? 'run the container as root to limit it' : 'run it as root, or boot the host with cgroup v2 (systemd.unified_cgroup_hierarchy=1); see docs/rootless.md',
+      });
+    }
+  }
 }
 
 const bad = (field: string, why: string, hint?: string) => new HullError('INVALID_ARGUMENT', `Cannot create container: ${field} ${why}`, hint ? { hint } : {});
@@ -84,19 +128,14 @@ const isSet = (v: unknown): boolean => {
 const UNSUPPORTED_HOST: Array<[keyof CreateHostConfig, (v: unknown) => boolean, string?]> = [
   ['Cgroup', isSet],
   ['StorageOpt', isSet],
-  ['CgroupParent', isSet],
-  ['BlkioWeight', isSet],
   ['CpuRealtimePeriod', isSet],
   ['CpuRealtimeRuntime', isSet],
   ['DeviceCgroupRules', isSet],
   ['DeviceRequests', isSet, 'hull has no GPU support'],
   ['KernelMemory', isSet],
   ['KernelMemoryTCP', isSet],
-  ['MaskedPaths', isSet],
-  ['ReadonlyPaths', isSet],
   ['MemorySwappiness', (v) => v !== undefined && v !== null && v !== -1],
-  ['UTSMode', (v) => isSet(v) && v !== 'private'],
-  ['UsernsMode', (v) => isSet(v) && v !== 'private' && v !== 'host', 'user namespaces come with rootless mode; as root, containers share the host\'s'],
+  ['UsernsMode', (v) => isSet(v) && v !== 'private' && v !== 'host' && v !== 'keep-id', 'hull supports host (the default) and keep-id (rootless mode)'],
   ['CgroupnsMode', (v) => isSet(v) && v !== 'private' && v !== 'host'],
   ['Isolation', (v) => isSet(v) && v !== 'default'],
   ['VolumeDriver', (v) => isSet(v) && v !== 'local'],
@@ -142,7 +181,7 @@ function checkDevice(d: Partial<DeviceMapping>): Required<DeviceMapping> {
   return { PathOnHost: posix.normalize(host), PathInContainer: posix.normalize(container), CgroupPermissions: permissions };
 }
 
-function checkRestartPolicy(p: RestartPolicy | undefined, autoRemove: boolean): RestartPolicy | undefined {
+export function checkRestartPolicy(p: RestartPolicy | undefined, autoRemove: boolean): RestartPolicy | undefined {
   if (!p || !p.Name || p.Name === 'no') {
     if (p?.MaximumRetryCount) throw bad('HostConfig.RestartPolicy', 'gives MaximumRetryCount without the on-failure policy');
     return undefined;
@@ -154,28 +193,54 @@ function checkRestartPolicy(p: RestartPolicy | undefined, autoRemove: boolean): 
   return { Name: p.Name, MaximumRetryCount: p.MaximumRetryCount ?? 0 };
 }
 
-function checkHealthcheck(h: HealthConfig | undefined): HealthConfig | undefined {
+function checkHealthcheck(h: HealthConfig | undefined, field = 'Config.Healthcheck'): HealthConfig | undefined {
   if (!h) return undefined;
   for (const k of ['Interval', 'Timeout', 'StartPeriod', 'StartInterval'] as const) {
     const v = h[k];
-    if (v !== undefined && (!Number.isInteger(v) || v < 0)) throw bad(`Config.Healthcheck.${k}`, 'must be a whole number of nanoseconds, 0 or more');
-    if (v !== undefined && v > 0 && v < 1_000_000) throw bad(`Config.Healthcheck.${k}`, 'must be at least 1ms');
+    if (v !== undefined && (!Number.isInteger(v) || v < 0)) throw bad(`${field}.${k}`, 'must be a whole number of nanoseconds, 0 or more');
+    if (v !== undefined && v > 0 && v < 1_000_000) throw bad(`${field}.${k}`, 'must be at least 1ms');
   }
-  if (h.Retries !== undefined && (!Number.isInteger(h.Retries) || h.Retries < 0)) throw bad('Config.Healthcheck.Retries', 'must be a whole number, 0 or more');
+  if (h.Retries !== undefined && (!Number.isInteger(h.Retries) || h.Retries < 0)) throw bad(`${field}.Retries`, 'must be a whole number, 0 or more');
   const test = h.Test ?? [];
-  if (test.length > 0 && !['NONE', 'CMD', 'CMD-SHELL'].includes(test[0] as string)) throw bad('Config.Healthcheck.Test', `must start with NONE, CMD or CMD-SHELL, not "${test[0]}"`);
+  if (test.length > 0 && !['NONE', 'CMD', 'CMD-SHELL'].includes(test[0] as string) && !isNetProbe(test[0])) throw bad(`${field}.Test`, `must start with NONE, CMD, CMD-SHELL, HTTP-GET or TCP-SOCKET, not "${test[0]}"`);
+  const problem = isNetProbe(test[0]) ? netProbeProblem(test) : undefined;
+  if (problem) throw bad(`${field}.Test`, problem);
   return h;
 }
 
-function checkLog(hc: CreateHostConfig): { logDriver: 'k8s-file' | 'none'; logSizeMax?: number } {
+function checkLog(hc: CreateHostConfig): { logDriver: 'k8s-file' | 'none'; logSizeMax?: number; logPath?: string } {
   const type = hc.LogConfig?.Type || 'k8s-file';
   if (!['k8s-file', 'json-file', 'none', 'local'].includes(type)) throw new HullError('UNSUPPORTED', `Cannot create container: log driver "${type}" is not supported`, { hint: 'use json-file, k8s-file or none (hull keeps one log format: conmon\'s)' });
   let logSizeMax: number | undefined;
+  let logPath: string | undefined;
   for (const [key, value] of Object.entries(hc.LogConfig?.Config ?? {})) {
     if (key === 'max-size') logSizeMax = parseLogSize(value);
+    // podman's --log-opt path=FILE; the CRI's log_path (kubelet's /var/log/pods/...).
+    else if (key === 'path') logPath = checkLogPath(value);
     else if (key !== 'max-file' && key !== 'compress' && key !== 'mode' && key !== 'tag') throw bad('HostConfig.LogConfig.Config', `has "${key}": hull supports max-size (and accepts max-file)`);
   }
-  return { logDriver: type === 'none' ? 'none' : 'k8s-file', ...(logSizeMax !== undefined ? { logSizeMax } : {}) };
+  return { logDriver: type === 'none' ? 'none' : 'k8s-file', ...(logSizeMax !== undefined ? { logSizeMax } : {}), ...(logPath !== undefined ? { logPath } : {}) };
+}
+
+/** Docker's MaskedPaths/ReadonlyPaths (the CRI's masked_paths, readonly_paths): absolute paths replacing the defaults. */
+function checkProcPaths(hc: CreateHostConfig): Pick<HostFields, 'MaskedPaths' | 'ReadonlyPaths'> {
+  const out: Pick<HostFields, 'MaskedPaths' | 'ReadonlyPaths'> = {};
+  for (const field of ['MaskedPaths', 'ReadonlyPaths'] as const) {
+    const v = hc[field];
+    if (v === undefined || v === null) continue;
+    const paths = checkStringList(v, `HostConfig.${field}`);
+    for (const p of paths) if (!p.startsWith('/') || p.split('/').includes('..')) throw bad(`HostConfig.${field}`, `has "${showUntrusted(p)}": paths must be absolute`);
+    out[field] = paths;
+  }
+  return out;
+}
+
+function checkLogPath(path: string): string {
+  // eslint-disable-next-line no-control-regex -- refusing control characters is the point
+  if (!path.startsWith('/') || /[\u0000-\u001f\u007f]/.test(path) || path.split('/').includes('..') || path.endsWith('/')) {
+    throw bad('HostConfig.LogConfig.Config.path', `"${showUntrusted(path)}" is not an absolute file path`);
+  }
+  return path;
 }
 
 function parseLogSize(text: string): number {
@@ -245,6 +310,20 @@ function checkNamespaceMode(v: string | undefined, field: string, allowed: strin
   throw bad(`HostConfig.${field}`, `"${v}" is not a mode`, `use ${[...allowed, 'container:NAME'].join(', ')}`);
 }
 
+/**
+ * --cgroup-parent: a cgroupfs path below the hierarchy's root, made of plain names (a pod's is
+ * /hull/pod-ID). `..` and odd characters are refused: runc would create directories wherever it
+ * points. A relative path is taken from the root, as runc's cgroupfs driver does.
+ */
+export function checkCgroupParent(v: string): string {
+  const path = v.startsWith('/') ? v : `/${v}`;
+  const parts = path.split('/').slice(1);
+  if (v.length > 512 || parts.some((p) => !/^[a-zA-Z0-9_][a-zA-Z0-9_.:@-]*$/.test(p) || p === '..')) {
+    throw bad('HostConfig.CgroupParent', `"${showUntrusted(v)}" is not a cgroup path`, 'give a path such as /hull/mygroup (names of letters, digits, _ . : @ -)');
+  }
+  return path;
+}
+
 /** --pid, --ipc, --sysctl, --oom-score-adj, --group-add, --cpuset-*, --memory-reservation, --oom-kill-disable. */
 function checkKernelFields(hc: CreateHostConfig, networkMode: string | undefined): Partial<HostFields> {
   const out: Partial<HostFields> = {};
@@ -252,6 +331,10 @@ function checkKernelFields(hc: CreateHostConfig, networkMode: string | undefined
   if (pid) out.PidMode = pid;
   const ipc = checkNamespaceMode(hc.IpcMode === 'shareable' ? undefined : hc.IpcMode, 'IpcMode', ['host']);
   if (ipc) out.IpcMode = ipc;
+  const uts = checkNamespaceMode(hc.UTSMode, 'UTSMode', ['host']);
+  if (uts) out.UTSMode = uts;
+  if (hc.CgroupParent) out.CgroupParent = checkCgroupParent(hc.CgroupParent);
+  if (hc.UsernsMode === 'keep-id') out.UsernsMode = 'keep-id';
   const sysctls = Object.entries(hc.Sysctls ?? {});
   for (const [k, v] of sysctls) checkSysctl(k, String(v), { hostNetwork: networkMode === 'host', hostIpc: ipc === 'host' });
   if (sysctls.length > 0) out.Sysctls = Object.fromEntries(sysctls.map(([k, v]) => [k, String(v)]));
@@ -295,6 +378,8 @@ export function checkCreateRequest(req: ContainerCreateRequest, host: CreateHost
   if (typeof c.Image !== 'string' || c.Image === '') throw new HullError('INVALID_ARGUMENT', 'Cannot create container: no image given', { hint: 'name an image, e.g. "hull create busybox"' });
   const hc: CreateHostConfig = req.HostConfig ?? {};
   refuseUnsupported(hc);
+  checkRootless(hc, host.rootless);
+  checkBlkioWeight(hc.BlkioWeight, host);
   if (req.name !== undefined && req.name !== '' && !CONTAINER_NAME.test(req.name)) {
     throw new HullError('INVALID_ARGUMENT', `Cannot create container "${req.name}": invalid name`, { hint: 'names start with a letter or digit and contain only letters, digits, _, . and -' });
   }
@@ -325,17 +410,20 @@ export function checkCreateRequest(req: ContainerCreateRequest, host: CreateHost
   if (endpoints.length > 1) throw new HullError('UNSUPPORTED', 'Cannot create container: NetworkingConfig names more than one network', { hint: 'create it on one network, then "network connect" it to the others' });
   const ip = endpoint?.IPAMConfig?.IPv4Address || undefined;
   if (ip) checkIpFlag(ip);
+  // API 1.44 moved it into the endpoint; older clients send Config.MacAddress.
+  const macText = endpoint?.MacAddress || c.MacAddress || undefined;
+  const mac = macText ? checkMacAddress(macText) : undefined;
   const dns = checkStringList(hc.Dns, 'HostConfig.Dns').map((d) => checkIpFlag(d, '--dns'));
   const dnsSearch = checkStringList(hc.DnsSearch, 'HostConfig.DnsSearch').map(checkDnsSearch);
   const dnsOptions = checkStringList(hc.DnsOptions, 'HostConfig.DnsOptions').map(checkDnsOption);
   const addHosts = checkStringList(hc.ExtraHosts, 'HostConfig.ExtraHosts').map((h) => (parseAddHost(h), h));
   const workdir = c.WorkingDir ? checkWorkdir(c.WorkingDir) : undefined;
   if (c.StopTimeout !== undefined && c.StopTimeout !== null && !Number.isInteger(c.StopTimeout)) throw new HullError('INVALID_ARGUMENT', `Cannot use --stop-timeout "${c.StopTimeout}": expected whole seconds`);
-  if (c.MacAddress) throw new HullError('UNSUPPORTED', 'Cannot create container: Config.MacAddress (--mac-address) is not supported by hull', { hint: 'the bridge plugin chooses the address' });
   if (hc.Runtime && hc.Runtime !== 'runc') throw new HullError('UNSUPPORTED', `Cannot create container: runtime "${hc.Runtime}" is not available`, { hint: 'hull runs containers with runc (see --runtime)' });
   if (c.StopSignal) parseSignal(c.StopSignal, '--stop-signal');
   const restartPolicy = checkRestartPolicy(hc.RestartPolicy, autoRemove);
   const healthcheck = checkHealthcheck(c.Healthcheck);
+  const startupHealthcheck = checkHealthcheck(c.StartupHealthcheck, 'Config.StartupHealthcheck');
   const healthOnFailure = c.HealthcheckOnFailureAction ? parseHealthOnFailure(c.HealthcheckOnFailureAction) : undefined;
   const entrypoint = words(c.Entrypoint);
   const cmd = words(c.Cmd);
@@ -349,6 +437,7 @@ export function checkCreateRequest(req: ContainerCreateRequest, host: CreateHost
     readOnly: hc.ReadonlyRootfs ?? false,
     tty: c.Tty ?? false,
     interactive: c.OpenStdin ?? false,
+    stdinOnce: (c.OpenStdin ?? false) && (c.StdinOnce ?? false),
     ...(c.StopSignal ? { stopSignal: c.StopSignal } : {}),
     ...(typeof c.StopTimeout === 'number' ? { stopTimeout: c.StopTimeout } : {}),
     ...checkLog(hc),
@@ -360,6 +449,7 @@ export function checkCreateRequest(req: ContainerCreateRequest, host: CreateHost
       ...checkResourceFields(hc, host.limits),
       Devices: devices,
       Init: hc.Init ?? false,
+      ...checkProcPaths(hc),
       ...checkKernelFields(hc, networkMode),
     },
     mounts,
@@ -374,6 +464,7 @@ export function checkCreateRequest(req: ContainerCreateRequest, host: CreateHost
     ...(networkMode !== undefined ? { network: networkMode } : endpointName !== undefined ? { network: endpointName } : {}),
     networkAliases: checkStringList(endpoint?.Aliases, 'NetworkingConfig.EndpointsConfig.Aliases').map(checkAlias),
     ...(ip ? { ip } : {}),
+    ...(mac ? { mac } : {}),
     publish,
     publishAll: hc.PublishAllPorts ?? false,
     exposed: { ...(c.ExposedPorts ?? {}) },
@@ -383,6 +474,7 @@ export function checkCreateRequest(req: ContainerCreateRequest, host: CreateHost
     addHosts,
     ...(restartPolicy ? { restartPolicy } : {}),
     ...(healthcheck ? { healthcheck } : {}),
+    ...(startupHealthcheck?.Test?.length && startupHealthcheck.Test[0] !== 'NONE' ? { startupHealthcheck } : {}),
     ...(healthOnFailure && healthOnFailure !== 'none' ? { healthOnFailure } : {}),
     ...(cmd !== undefined ? { cmd } : {}),
     ...(entrypoint !== undefined ? { entrypoint: entrypoint.length === 1 && entrypoint[0] === '' ? [] : entrypoint } : {}),

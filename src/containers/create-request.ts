@@ -37,6 +37,12 @@ export interface CreateConfig {
   Healthcheck?: HealthConfig;
   /** podman's extension: none | kill | restart | stop, once the container turns unhealthy. */
   HealthcheckOnFailureAction?: string;
+  /**
+   * hull's extension, podman's startup health check (`--health-startup-*`; Kubernetes'
+   * startupProbe): run after each start instead of Healthcheck until it passes once; Retries
+   * failures in a row restart the container. Then Healthcheck takes over.
+   */
+  StartupHealthcheck?: HealthConfig;
   ArgsEscaped?: boolean;
   /** Anonymous volumes: {"/data": {}}. */
   Volumes?: Record<string, object> | null;
@@ -115,6 +121,7 @@ export interface CreateHostConfig {
   SecurityOpt?: string[] | null;
   StorageOpt?: Record<string, string> | null;
   Tmpfs?: Record<string, string> | null;
+  /** private (default), host, or container:NAME_OR_ID (a pod member joins its infra's). */
   UTSMode?: string;
   UsernsMode?: string;
   ShmSize?: number;
@@ -125,6 +132,7 @@ export interface CreateHostConfig {
   CpuShares?: number;
   Memory?: number;
   NanoCpus?: number;
+  /** The cgroup (cgroupfs path, e.g. /hull/pod-ID) the container's cgroup sits under; default /hull. */
   CgroupParent?: string;
   BlkioWeight?: number;
   CpuPeriod?: number;
@@ -167,4 +175,12 @@ export interface ContainerCreateRequest {
   Config: CreateConfig;
   HostConfig?: CreateHostConfig;
   NetworkingConfig?: { EndpointsConfig?: Record<string, EndpointConfig> | null };
+  /**
+   * hull's extension (podman's `--pod`): the pod (name or ID) the container joins. The core fills
+   * in the namespace modes (network, IPC, UTS, and pid if the pod shares it) and the cgroup parent
+   * from the pod (pods/member.ts); the request must not set them itself.
+   */
+  Pod?: string;
+  /** podman's `--init-ctr always|once`: with Pod, an init container run to completion before the others at each pod start. */
+  InitContainerType?: string;
 }

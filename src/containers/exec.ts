@@ -3,7 +3,7 @@
  * container's own process settings (capabilities, rlimits, no-new-privileges) as the base, so an
  * exec'd process is never more privileged than the container's init.
  */
-import { readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { randomBytes } from '../sys/random.js';
@@ -17,6 +17,9 @@ import { requireRunning, processEnv } from './bundle.js';
 import { checkWorkdir } from './config.js';
 import type { ContainerPaths } from './paths.js';
 import type { ContainerRecord } from './record.js';
+import { execWithTerminal, type TerminalControl, type TerminalExecDeps, type TerminalSize } from './exec-terminal.js';
+
+export type { TerminalControl, TerminalSize } from './exec-terminal.js';
 
 /** Where an exec'd process reads and writes: a file descriptor passed through, or a stream piped. */
 export type ExecStream<S> = number | S;
@@ -25,8 +28,12 @@ export interface ExecIO {
   stdin?: ExecStream<NodeJS.ReadableStream>;
   stdout?: ExecStream<NodeJS.WritableStream>;
   stderr?: ExecStream<NodeJS.WritableStream>;
-  /** Aborting sends the process SIGTERM (the front door's signal proxy). */
+  /** Aborting sends the process SIGTERM (the front door's signal proxy); with a terminal, SIGHUP. */
   signal?: AbortSignal;
+  /** With a terminal given as streams: its size at start. */
+  size?: TerminalSize;
+  /** With a terminal given as streams: called once the process runs, with the way to resize it. */
+  onTerminal?: (t: TerminalControl) => void;
 }
 
 export interface ExecOptions {
@@ -59,7 +66,15 @@ export function execArgv(o: RuntimeOptions, id: string, processFile: string, opt
 
 const stdioOf = (s: ExecStream<unknown> | undefined): number | 'pipe' | 'ignore' => (s === undefined ? 'ignore' : typeof s === 'number' ? s : 'pipe');
 
-export async function execInContainer(runtime: RuntimeOptions, record: ContainerRecord, paths: ContainerPaths, opts: ExecOptions, io: ExecIO = {}): Promise<number> {
+/**
+ * A terminal exec whose streams are not fds of a terminal (the API's sockets) needs a monitor to
+ * hold the pty (exec-terminal.ts); fds are handed to `runc exec -t`, which makes the caller's
+ * terminal raw and follows its size itself.
+ */
+const needsMonitor = (opts: ExecOptions, io: ExecIO) => opts.tty === true && [io.stdin, io.stdout, io.stderr].every((s) => typeof s !== 'number');
+
+export async function execInContainer(deps: TerminalExecDeps, record: ContainerRecord, paths: ContainerPaths, opts: ExecOptions, io: ExecIO = {}): Promise<number> {
+  const runtime = deps.runtime;
   requireRunning(record, 'exec in');
   if (opts.cmd.length === 0) throw new HullError('INVALID_ARGUMENT', `Cannot exec in container "${record.Name}": no command given`);
   if (opts.workdir !== undefined) checkWorkdir(opts.workdir);
@@ -71,6 +86,20 @@ export async function execInContainer(runtime: RuntimeOptions, record: Container
   const env = user ? processEnv(record, user, extraEnv) : [...spec.process.env, ...extraEnv];
   const proc = execProcess(spec.process, opts, { user: user ? { uid: user.uid, gid: user.gid, additionalGids: user.additionalGids } : spec.process.user, env });
   checkExecutable(paths.rootfs, opts.cmd[0] as string, proc.env, proc.cwd);
+  // runc sizes a new pty from consoleSize before the process runs: no early output at 0x0.
+  if (opts.tty && io.size) proc.consoleSize = { height: io.size.rows, width: io.size.columns };
+  if (needsMonitor(opts, io)) {
+    const dir = join(paths.bundle, `exec-${randomBytes(6).toString('hex')}`);
+    mkdirSync(dir, { mode: 0o700 });
+    try {
+      writeJsonAtomic(`${dir}/process.json`, proc, { ephemeral: true });
+      const stdin = io.stdin as NodeJS.ReadableStream | undefined;
+      const stdout = io.stdout as NodeJS.WritableStream | undefined;
+      return await execWithTerminal(deps, record, dir, `${dir}/process.json`, { interactive: opts.interactive ?? false, detach: opts.detach ?? false }, { stdin, stdout, size: io.size, onTerminal: io.onTerminal, signal: io.signal });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
   const processFile = join(paths.bundle, `exec-${randomBytes(6).toString('hex')}.json`);
   writeJsonAtomic(processFile, proc, { ephemeral: true });
   const [cmd, ...args] = execArgv(runtime, record.Id, processFile, opts);

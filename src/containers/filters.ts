@@ -7,7 +7,8 @@
 import { HullError } from '../errors.js';
 import type { ContainerRecord } from './record.js';
 
-const KEYS = ['id', 'name', 'status', 'exited', 'label', 'ancestor', 'network', 'volume', 'health', 'publish', 'expose', 'before', 'since'] as const;
+/** The keys `ps --filter` and the API's `filters` take. */
+export const CONTAINER_FILTER_KEYS = ['id', 'name', 'status', 'exited', 'label', 'ancestor', 'network', 'volume', 'health', 'publish', 'expose', 'before', 'since'] as const;
 const STATUSES = ['created', 'restarting', 'running', 'removing', 'paused', 'exited', 'dead'];
 const HEALTH = ['starting', 'healthy', 'unhealthy', 'none'];
 
@@ -15,8 +16,8 @@ export function parseFilters(flags: string[]): Array<[string, string]> {
   return flags.map((f) => {
     const eq = f.indexOf('=');
     const key = eq === -1 ? f : f.slice(0, eq);
-    if (!(KEYS as readonly string[]).includes(key)) {
-      throw new HullError('INVALID_ARGUMENT', `Cannot filter by "${key}": unknown filter`, { hint: `use one of ${KEYS.join(', ')}` });
+    if (!(CONTAINER_FILTER_KEYS as readonly string[]).includes(key)) {
+      throw new HullError('INVALID_ARGUMENT', `Cannot filter by "${key}": unknown filter`, { hint: `use one of ${CONTAINER_FILTER_KEYS.join(', ')}` });
     }
     const value = eq === -1 ? '' : f.slice(eq + 1);
     const bad = (why: string, hint: string) => new HullError('INVALID_ARGUMENT', `Cannot filter by "${f}": ${why}`, { hint });

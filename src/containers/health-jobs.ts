@@ -16,7 +16,8 @@ import type { EventLog } from '../events/event-log.js';
 import { monitorEnv } from '../runtime/conmon.js';
 import type { RuntimeOptions } from '../runtime/runc.js';
 import { effectiveProbe } from '../health/health-config.js';
-import { applyProbeResult, startingHealth, type HealthLogEntry, type HealthState } from '../health/health-state.js';
+import { applyProbeResult, applyStartupResult, startingHealth, type HealthLogEntry, type HealthState } from '../health/health-state.js';
+import { activeProbe } from '../health/active-probe.js';
 import { runProbe } from '../health/probe.js';
 import type { Job, ScheduleEntry } from '../health/schedule.js';
 import { ensureScheduler } from '../health/scheduler-process.js';
@@ -52,7 +53,7 @@ export interface ProbeOutcome {
 
 /** Pure: a reconciled record as the scheduler sees it. */
 export function entryOf(r: ContainerRecord): ScheduleEntry {
-  const probe = effectiveProbe(r.Config.Healthcheck);
+  const probe = activeProbe(r.Config, r.State.Health)?.probe;
   return {
     id: r.Id,
     status: r.State.Status,
@@ -182,18 +183,30 @@ export class HealthJobs {
   async probe(idOrName: string, signal?: AbortSignal): Promise<ProbeOutcome> {
     const stored = this.deps.store.get(idOrName);
     const r = reconcile(stored, this.deps.runtime.stateDir, this.deps.lifecycle.paths(stored.Id));
-    const probe = effectiveProbe(r.Config.Healthcheck);
-    if (!probe) throw new HullError('INVALID_ARGUMENT', `Cannot run the health check of container "${r.Name}": it has none`, { hint: 'give one with --health-cmd when creating it, or a HEALTHCHECK in its image' });
+    const active = activeProbe(r.Config, r.State.Health);
+    if (!active) throw new HullError('INVALID_ARGUMENT', `Cannot run the health check of container "${r.Name}": it has none`, { hint: 'give one with --health-cmd when creating it, or a HEALTHCHECK in its image' });
     if (r.State.Status !== 'running') throw new HullError('CONFLICT', `Cannot run the health check of container "${r.Name}": it is ${r.State.Status}`, { hint: `start it first ("hull start ${r.Name}")` });
-    const result = await runProbe({ runtime: this.deps.runtime, id: r.Id, bundle: this.deps.lifecycle.paths(r.Id).bundle }, probe, signal);
+    const { probe, startup } = active;
+    const result = await runProbe({ runtime: this.deps.runtime, id: r.Id, bundle: this.deps.lifecycle.paths(r.Id).bundle, pid: r.State.Pid }, probe, signal);
     let changedTo: HealthState['Status'] | undefined;
+    let startupFailed = false;
     const updated = await this.deps.store.update(r.Id, (x) => {
       if (x.State.Status !== 'running' || x.State.StartedAt !== r.State.StartedAt) return;
-      const u = applyProbeResult(x.State.Health ?? startingHealth(undefined), result, { probe, startedAt: x.State.StartedAt });
+      const current = x.State.Health ?? startingHealth(undefined, startup);
+      if (startup) {
+        const u = applyStartupResult(current, result, { probe, startedAt: x.State.StartedAt }, effectiveProbe(x.Config.Healthcheck) !== undefined);
+        x.State.Health = u.health;
+        startupFailed = u.failed;
+        changedTo = u.changedTo;
+        return;
+      }
+      const u = applyProbeResult(current, result, { probe, startedAt: x.State.StartedAt });
       x.State.Health = u.health;
       changedTo = u.changedTo;
     }, { durable: false });
     const health = updated.State.Health ?? startingHealth(undefined);
+    // podman's startup check: failing it `retries` times in a row restarts the container.
+    if (startupFailed) await this.restartUnhealthy(updated);
     if (changedTo) {
       // Docker's event action carries the status: "health_status: healthy".
       this.deps.events.emit('container', `health_status: ${changedTo}`, r.Id, { name: r.Name, image: r.Config.Image });
@@ -208,14 +221,18 @@ export class HealthJobs {
     const lifecycle = this.deps.lifecycle;
     if (action === 'kill') await lifecycle.kill(r, 'KILL', { byUser: false }).catch(() => {});
     else if (action === 'stop') await lifecycle.stop(r, r.HostConfig.StopTimeout ?? 10, { byUser: true });
-    else if (action === 'restart') {
-      const stopped = await lifecycle.stop(r, r.HostConfig.StopTimeout ?? 10, { byUser: false });
-      await lifecycle.withStartLock(r.Id, async () => {
-        const now = this.deps.store.get(r.Id);
-        // The stop's exit may already have been restarted by the policy: then that is the restart.
-        if (now.State.Status === 'exited' || now.State.Status === 'restarting') await lifecycle.startLocked(now, { byPolicy: true });
-      });
-      this.deps.events.emit('container', 'restart', r.Id, { name: stopped.Name, image: r.Config.Image });
-    }
+    else if (action === 'restart') await this.restartUnhealthy(r);
+  }
+
+  /** Stop and start again, counted as a restart (RestartCount), not as the user's. */
+  private async restartUnhealthy(r: ContainerRecord): Promise<void> {
+    const lifecycle = this.deps.lifecycle;
+    const stopped = await lifecycle.stop(r, r.HostConfig.StopTimeout ?? 10, { byUser: false });
+    await lifecycle.withStartLock(r.Id, async () => {
+      const now = this.deps.store.get(r.Id);
+      // The stop's exit may already have been restarted by the policy: then that is the restart.
+      if (now.State.Status === 'exited' || now.State.Status === 'restarting') await lifecycle.startLocked(now, { byPolicy: true });
+    });
+    this.deps.events.emit('container', 'restart', r.Id, { name: stopped.Name, image: r.Config.Image });
   }
 }

@@ -8,7 +8,11 @@ import type { ResourceOptions } from '../runtime/resources.js';
 import type { HostConfig } from './record.js';
 
 export function securityOf(hc: HostConfig): SecurityOptions {
-  return securityOptionsFrom({ privileged: hc.Privileged ?? false, capAdd: hc.CapAdd ?? [], capDrop: hc.CapDrop ?? [], securityOpt: hc.SecurityOpt ?? [] });
+  return {
+    ...securityOptionsFrom({ privileged: hc.Privileged ?? false, capAdd: hc.CapAdd ?? [], capDrop: hc.CapDrop ?? [], securityOpt: hc.SecurityOpt ?? [] }),
+    ...(hc.MaskedPaths ? { maskedPaths: hc.MaskedPaths } : {}),
+    ...(hc.ReadonlyPaths ? { readonlyPaths: hc.ReadonlyPaths } : {}),
+  };
 }
 
 export function resourcesOf(hc: HostConfig): ResourceOptions {
@@ -19,5 +23,6 @@ export function resourcesOf(hc: HostConfig): ResourceOptions {
   if (hc.CpuShares !== undefined) r.cpuShares = hc.CpuShares;
   if (hc.PidsLimit !== undefined) r.pidsLimit = hc.PidsLimit;
   if (hc.ShmSize !== undefined) r.shmSize = hc.ShmSize;
+  if (hc.BlkioWeight !== undefined) r.blkioWeight = hc.BlkioWeight;
   return r;
 }

@@ -17,15 +17,15 @@ import { execCapture, execOrThrow } from '../sys/exec.js';
 import { unmountIfMounted } from '../sys/mount.js';
 import { startMonitor } from '../runtime/conmon.js';
 import { attachSocket, type AttachIO, type Attachment } from '../runtime/attach.js';
-import { deleteContainer, deleteStoppedState, runcArgv, runtimeErrors, type RuntimeOptions } from '../runtime/runc.js';
+import { deleteContainer, deleteStoppedState, runcArgv, runtimeErrors, startCreated, type RuntimeOptions } from '../runtime/runc.js';
 import type { Snapshotter } from '../snapshots/snapshotter.js';
 import type { EventLog } from '../events/event-log.js';
 import { mountRootfs, prepareBundle } from './bundle.js';
 import type { ContainerStore } from './container-store.js';
-import { containerPaths, type ContainerPaths } from './paths.js';
+import { containerPaths, ensureLogDir, logPathOf, type ContainerPaths } from './paths.js';
 import { ZERO_TIME, type ContainerRecord } from './record.js';
 import { initAlive, isActive, isLive, readExit, readRuntimeInit } from './reconcile.js';
-import { withLock } from '../sys/lock.js';
+import { acquireLock, withLock } from '../sys/lock.js';
 import { planRestart, validateRestartPolicy } from '../health/restart-policy.js';
 import { effectiveProbe } from '../health/health-config.js';
 import { startingHealth } from '../health/health-state.js';
@@ -111,7 +111,7 @@ export class Lifecycle {
    * left out; if the caller dies meanwhile, reads still reconcile the state from the exit file and
    * the next start or rm cleans up.
    */
-  async start(record: ContainerRecord, opts: { attach?: AttachIO[]; recordsExit?: boolean } = {}): Promise<Attachment[]> {
+  async start(record: ContainerRecord, opts: { attach?: AttachIO[]; recordsExit?: boolean; ready?: Promise<unknown>; after?: Promise<unknown> } = {}): Promise<Attachment[]> {
     return this.withStartLock(record.Id, () => this.startLocked(this.deps.store.get(record.Id), { ...opts, byPolicy: false }));
   }
 
@@ -127,15 +127,25 @@ export class Lifecycle {
     return withLock(lock, fn);
   }
 
-  /** Start, with the start lock held. `byPolicy`: a restart by the restart policy (its count goes on). */
-  async startLocked(record: ContainerRecord, opts: { attach?: AttachIO[]; recordsExit?: boolean; byPolicy: boolean }): Promise<Attachment[]> {
+  /**
+   * Start, with the start lock held. `byPolicy`: a restart by the restart policy (its count goes on).
+   * `ready`: what the container joins (a pod's infra) is being started; the rootfs is mounted
+   * meanwhile, the namespaces are joined once it settles. `after`: the container is set up
+   * (`runc create`) at once, but its process starts only once that settles (compose's
+   * dependencies), and not at all if it fails.
+   */
+  async startLocked(record: ContainerRecord, opts: { attach?: AttachIO[]; recordsExit?: boolean; byPolicy: boolean; ready?: Promise<unknown>; after?: Promise<unknown> }): Promise<Attachment[]> {
     if (isLive(record.State.Status) && this.alive(record.Id)) throw new HullError('CONFLICT', `Cannot start container "${record.Name}": it is already ${record.State.Status}`);
     const watched = (opts.recordsExit ?? false) && !record.Config.Tty && !record.HostConfig.AutoRemove && !hasRestartPolicy(record);
     const paths = await this.beginStart(record);
     const attachments: Attachment[] = [];
+    let pending: NetworkAttachment['pending'];
     try {
-      await this.writeBundle(record, paths);
-      const pid = await startMonitor({
+      // The network's endpoints are connected (CNI ADD) while the monitor creates the container.
+      const network = await this.writeBundle(record, paths, { connectLater: true, ...(opts.ready ? { ready: opts.ready } : {}) });
+      pending = network.pending;
+      // (A throw while the monitor's options are made is a rejection too: `connected` is awaited.)
+      const created = Promise.resolve().then(() => startMonitor({
         conmon: this.deps.conmon,
         env: this.deps.env,
         runtime: this.deps.runtime.binary,
@@ -147,32 +157,42 @@ export class Lifecycle {
         conmonPidFile: paths.conmonPidFile,
         exitDir: paths.exitDir,
         // --log-driver none: conmon still needs a sink; nothing is kept.
-        logPath: record.HostConfig.LogConfig?.Type === 'none' ? '/dev/null' : paths.log,
+        logPath: record.HostConfig.LogConfig?.Type === 'none' ? '/dev/null' : ensureLogDir(logPathOf(record, paths)),
         logSizeMax: record.HostConfig.LogSizeMax,
         terminal: record.Config.Tty,
         stdin: record.Config.OpenStdin,
+        stdinOnce: record.Config.StdinOnce ?? false,
         runtimeLog: paths.runtimeLog,
         ...(watched ? {} : { exitCommand: [...this.deps.hullArgv, 'container', 'cleanup', record.Id] }),
-      }).catch((err: unknown) => {
+      })).catch((err: unknown) => {
         const runtimeError = runtimeErrorOf(paths);
         throw runtimeError ? new HullError('RUNTIME_FAILED', `Cannot start container "${record.Name}": ${runtimeError}`, { cause: err }) : err;
       });
+      // Both settle before a failure is thrown (the clean-up must not race a set-up); a network
+      // failure is the cause to report, as it would have stopped the start before the create.
+      const [net, monitor] = await Promise.allSettled([Promise.resolve(network.connected), created]);
+      if (net.status === 'rejected') throw net.reason;
+      if (monitor.status === 'rejected') throw monitor.reason;
+      pending?.close(); // runc create is past its hooks
+      const pid = monitor.value;
       for (const io of opts.attach ?? []) attachments.push(await attachSocket(paths.attach, io));
-      await execOrThrow(runcArgv.start(this.deps.runtime, record.Id), `start container "${record.Name}"`);
+      await opts.after;
+      await startCreated(this.deps.runtime, record.Id, `start container "${record.Name}"`, () => this.alive(record.Id));
       await this.markRunning(record, pid, opts.byPolicy);
       return attachments;
     } catch (err) {
       for (const a of attachments) a.close();
-      throw await this.abortStart(record, paths, err);
+      throw await this.abortStart(record, paths, await networkError(pending, err));
     }
   }
 
   private async markRunning(record: ContainerRecord, pid: number, byPolicy = false): Promise<void> {
-    const probed = effectiveProbe(record.Config.Healthcheck) !== undefined;
+    const probed = effectiveProbe(record.Config.Healthcheck) !== undefined || effectiveProbe(record.Config.StartupHealthcheck) !== undefined;
+    const startupCheck = effectiveProbe(record.Config.StartupHealthcheck) !== undefined;
     await this.deps.store.update(record.Id, (r) => {
       transition(r, 'running', { Pid: pid, ExitCode: 0, Error: '', OOMKilled: false, StartedAt: new Date().toISOString(), FinishedAt: ZERO_TIME });
       // Each start begins "starting" (the probe log is kept, as Docker keeps it).
-      if (probed) r.State.Health = startingHealth(r.State.Health);
+      if (probed) r.State.Health = startingHealth(r.State.Health, startupCheck);
       // A start by the user begins a new series of restarts (Docker's ResetRestartManager).
       if (!byPolicy && (r.RestartCount || r.Restart)) {
         r.RestartCount = 0;
@@ -183,6 +203,29 @@ export class Lifecycle {
     }, { durable: (record.MountState?.pendingCopies.length ?? 0) > 0 });
     this.deps.events.emit('container', 'start', record.Id, { name: record.Name, image: record.Config.Image });
     if (probed) this.deps.schedule?.();
+  }
+
+  /**
+   * A start killed -9 between `runc create` and `runc start` leaves a runtime container whose init
+   * waits forever on its exec FIFO, holding the mount, the network namespace and its DNS record:
+   * the record and runc both say created. Once nobody holds the start lock, it is undone as a
+   * failed start. (Killed after `runc start`, the FIFO is gone: the container runs and is left be.)
+   */
+  async reapAbandonedStart(id: string): Promise<void> {
+    const waitingInit = () => this.deps.store.find(id)?.State.Status === 'created' && existsSync(join(this.deps.runtime.stateDir, id, 'exec.fifo')) && this.alive(id);
+    if (!waitingInit()) return;
+    let release: () => void;
+    try {
+      release = await acquireLock(`${this.paths(id).bundle}.start.lock`, 0);
+    } catch {
+      return; // a start in progress
+    }
+    try {
+      const record = this.deps.store.find(id);
+      if (record && waitingInit()) await this.abortStart(record, this.paths(id), new Error('its start was interrupted: the hull process starting it was killed'));
+    } finally {
+      release();
+    }
   }
 
   /** Undoes a start that failed part-way and records why; returns the error to throw. */
@@ -216,8 +259,9 @@ export class Lifecycle {
     const paths = await this.beginStart(record);
     let child: ChildProcess | undefined;
     const stdioOf = (s: ExecStream<unknown> | undefined) => (s === undefined ? 'ignore' : typeof s === 'number' ? s : 'pipe');
+    let pending: NetworkAttachment['pending'];
     try {
-      await this.writeBundle(record, paths);
+      pending = (await this.writeBundle(record, paths)).pending;
       const [cmd, ...args] = runcArgv.run(this.deps.runtime, record.Id, paths.bundle, paths.pidFile, paths.runtimeLog);
       // Its own process group: a signal from the front door reaches the container once.
       child = spawn(cmd as string, args, { stdio: [stdioOf(io.stdin), stdioOf(io.stdout), stdioOf(io.stderr)], detached: true });
@@ -228,6 +272,7 @@ export class Lifecycle {
         child?.once('error', reject).once('close', (code, signal) => resolve({ code, signal }));
       });
       const pid = await waitForFile(paths.pidFile, exited);
+      if (pid !== undefined) pending?.close(); // runc is past its hooks
       if (pid !== undefined) await this.markRunning(record, pid);
       const { code, signal } = await exited;
       if (child.stdin && io.stdin !== undefined && typeof io.stdin !== 'number') io.stdin.unpipe(child.stdin);
@@ -239,7 +284,7 @@ export class Lifecycle {
       return (await this.cleanup(record.Id))?.State.ExitCode ?? code ?? 255;
     } catch (err) {
       if (child && child.exitCode === null) child.kill('SIGKILL');
-      throw await this.abortStart(record, paths, err);
+      throw await this.abortStart(record, paths, await networkError(pending, err));
     }
   }
 
@@ -254,15 +299,28 @@ export class Lifecycle {
 
   /**
    * The runtime bundle: the rootfs mount and the network set-up, independent of each other and
-   * done side by side, then config.json and the /etc files.
+   * done side by side, then config.json and the /etc files. With `connectLater` the network's
+   * endpoints may still be connecting: `connected` settles when they are (see
+   * NetworkAttachment.connected), and the caller must await it before it starts or undoes.
    */
-  private async writeBundle(record: ContainerRecord, paths: ContainerPaths): Promise<void> {
+  private async writeBundle(record: ContainerRecord, paths: ContainerPaths, opts: { connectLater?: boolean; ready?: Promise<unknown> } = {}): Promise<{ pending?: NetworkAttachment['pending']; connected?: Promise<unknown> }> {
     const snapshotter = await this.deps.snapshotter();
+    const attach = { ...(opts.connectLater ? { connectLater: true } : {}) };
     // Both settle before a failure is thrown, so the caller's clean-up never races a set-up.
-    const [net, mount] = await Promise.allSettled([this.attachNetwork(record, paths), mountRootfs(snapshotter, record, paths)]);
+    // `ready`: what the network waits for (a pod's infra, whose namespace a member joins).
+    const [net, mount] = await Promise.allSettled([(opts.ready ?? Promise.resolve()).then(() => this.attachNetwork(record, paths, attach)), mountRootfs(snapshotter, record, paths, this.deps.runtime.rootless)]);
     if (net.status === 'rejected') throw net.reason;
-    if (mount.status === 'rejected') throw mount.reason;
-    prepareBundle(record, paths, net.value, this.kernelOptions(record));
+    const pending = net.value?.pending;
+    const connected = net.value?.connected;
+    try {
+      if (mount.status === 'rejected') throw mount.reason;
+      prepareBundle(record, paths, net.value, this.kernelOptions(record), this.deps.runtime.rootless);
+    } catch (err) {
+      await Promise.allSettled([connected]);
+      throw await networkError(pending, err);
+    }
+    // Wrapped: an async function returning the promise itself would wait for it.
+    return { ...(pending ? { pending } : {}), ...(connected ? { connected } : {}) };
   }
 
   /** --pid/--ipc and the other kernel options; a container: mode joins the running target's namespace. */
@@ -279,9 +337,11 @@ export class Lifecycle {
     };
     const pid = mode(hc.PidMode, 'pid');
     const ipc = mode(hc.IpcMode, 'IPC');
+    const uts = mode(hc.UTSMode, 'UTS');
     return {
       ...(pid ? { pid } : {}),
       ...(ipc ? { ipc } : {}),
+      ...(uts ? { uts } : {}),
       ...(hc.Sysctls ? { sysctls: hc.Sysctls } : {}),
       ...(hc.OomScoreAdj !== undefined ? { oomScoreAdj: hc.OomScoreAdj } : {}),
       ...(hc.CpusetCpus ? { cpusetCpus: hc.CpusetCpus } : {}),
@@ -292,7 +352,7 @@ export class Lifecycle {
   }
 
   /** The network namespace and /etc files, before the bundle (which joins them) is written. */
-  private async attachNetwork(record: ContainerRecord, paths: ContainerPaths): Promise<NetworkAttachment | undefined> {
+  private async attachNetwork(record: ContainerRecord, paths: ContainerPaths, opts: { connectLater?: boolean }): Promise<NetworkAttachment | undefined> {
     if (!this.deps.network) return undefined;
     let joined: JoinTarget | undefined;
     if (record.HostConfig.NetworkMode.startsWith('container:')) {
@@ -305,7 +365,8 @@ export class Lifecycle {
       mkdirSync(join(joined.bundleDir, 'netns-joiners'), { recursive: true });
       writeFileSync(join(joined.bundleDir, 'netns-joiners', record.Id), '');
     }
-    return this.deps.network.attach(this.withLinks(record), paths.bundle, joined);
+    // The gate lets rootless pasta configure the namespace while runc creates the container.
+    return this.deps.network.attach(this.withLinks(record), paths.bundle, joined, { gate: true, ...opts });
   }
 
   /** Legacy links become /etc/hosts entries for the linked containers' addresses, as docker's do. */
@@ -460,23 +521,34 @@ export class Lifecycle {
       throw new HullError('CONFLICT', `Cannot kill container "${record.Name}": it is not running`);
     }
     // Like docker: a signal goes to the container's PID 1 (which may trap it); only SIGKILL goes
-    // to every process, so that nothing survives a kill.
-    const r = await execCapture(runcArgv.kill(this.deps.runtime, record.Id, name, name === 'KILL' || name === '9'));
+    // to every process, so that nothing survives a kill. Rootless on cgroup v1 there is no cgroup
+    // to list them from (runc's --all fails): SIGKILL to PID 1 of the container's own PID
+    // namespace ends every process in it (pid_namespaces(7)).
+    const all = (name === 'KILL' || name === '9') && !this.deps.runtime.rootless;
+    const r = await execCapture(runcArgv.kill(this.deps.runtime, record.Id, name, all));
     if (r.code !== 0 && this.alive(record.Id)) throw new HullError('RUNTIME_FAILED', `Cannot kill container "${record.Name}": ${r.stderr.trim()}`);
     this.deps.events.emit('container', 'kill', record.Id, { name: record.Name, signal });
   }
 
-  /** docker stop: the stop signal, then SIGKILL after `timeoutSeconds`. */
-  async stop(record: ContainerRecord, timeoutSeconds: number, opts: { byUser?: boolean } = {}): Promise<ContainerRecord> {
+  /**
+   * docker stop: the stop signal, then SIGKILL after `timeoutSeconds`. `onDown` is called once
+   * the container's init is dead, before its clean-up (unmount, network teardown) is recorded.
+   */
+  async stop(record: ContainerRecord, timeoutSeconds: number, opts: { byUser?: boolean; onDown?: () => void } = {}): Promise<ContainerRecord> {
     // A stop during a back-off cancels the restart; one during a restart waits for it, then stops it.
     if (opts.byUser !== false) record = await this.markStoppedByUser(record.Id);
-    if (!isLive(record.State.Status) || !this.alive(record.Id)) return (await this.cleanup(record.Id)) ?? record;
+    if (!isLive(record.State.Status) || !this.alive(record.Id)) {
+      opts.onDown?.();
+      return (await this.cleanup(record.Id)) ?? record;
+    }
     if (record.State.Status === 'paused') await execCapture(runcArgv.resume(this.deps.runtime, record.Id));
     await this.kill(record, record.Config.StopSignal ?? 'SIGTERM', { byUser: false }).catch(() => {});
     const deadline = Date.now() + timeoutSeconds * 1000;
-    while (this.alive(record.Id) && Date.now() < deadline) await sleep(50);
+    // Most inits die within milliseconds of the signal: look again soon, then back off to 50 ms.
+    for (let pause = 5; this.alive(record.Id) && Date.now() < deadline; pause = Math.min(pause * 2, 50)) await sleep(pause);
     if (this.alive(record.Id)) await this.kill(record, 'KILL', { byUser: false }).catch(() => {});
     while (this.alive(record.Id)) await sleep(20);
+    opts.onDown?.();
     // A --rm container may be removed by whoever records its exit (its monitor, a foreground run).
     const stopped = await this.wait(record.Id).catch((err: unknown) => {
       if (isHullError(err, 'NOT_FOUND')) return { ...record, State: { ...record.State, Status: 'exited' as const, Pid: 0 } };
@@ -488,8 +560,22 @@ export class Lifecycle {
 
   async pause(record: ContainerRecord, pause: boolean): Promise<void> {
     assertTransition(record.Name, record.State.Status, pause ? 'paused' : 'running');
+    if (pause && this.deps.runtime.rootless && !this.deps.runtime.rootless.cgroupLimits) {
+      throw new HullError('UNSUPPORTED', `Cannot pause container "${record.Name}": pausing needs the freezer cgroup, and in rootless mode on this host the container has no cgroup of its own`, { hint: 'stop it instead, or run it as root to pause it; see docs/rootless.md' });
+    }
     await execOrThrow((pause ? runcArgv.pause : runcArgv.resume)(this.deps.runtime, record.Id), `${pause ? 'pause' : 'unpause'} container "${record.Name}"`);
     await this.deps.store.update(record.Id, (r) => transition(r, pause ? 'paused' : 'running'));
     this.deps.events.emit('container', pause ? 'pause' : 'unpause', record.Id, { name: record.Name });
   }
+}
+
+/**
+ * A start failed: a network still being set up settles first (nothing races the clean-up), its
+ * gate closes, and its own error, when it failed, is the one to report (runc only saw its hook fail).
+ */
+async function networkError(pending: NetworkAttachment['pending'], err: unknown): Promise<unknown> {
+  if (!pending) return err;
+  const netErr = await pending.ready.then(() => undefined, (e: unknown) => e);
+  pending.close();
+  return netErr ?? err;
 }

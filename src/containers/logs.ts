@@ -16,7 +16,8 @@ export function parseK8sLog(text: string): LogRecord[] {
   const out: LogRecord[] = [];
   const partial: Partial<Record<'stdout' | 'stderr', LogRecord>> = {};
   for (const line of text.split('\n')) {
-    const m = /^(\S+) (stdout|stderr) ([FP]) ?(.*)$/.exec(line);
+    // `s`: a terminal's lines end in \r, which `.` alone would not match.
+    const m = /^(\S+) (stdout|stderr) ([FP]) ?(.*)$/s.exec(line);
     if (!m) continue;
     const stream = m[2] as 'stdout' | 'stderr';
     const pending = partial[stream];

@@ -4,7 +4,7 @@
  * running container). The network service does the kernel's part.
  */
 import { HullError } from '../errors.js';
-import { parseNetworkMode } from '../network/flags.js';
+import { checkMacAddress, parseNetworkMode } from '../network/flags.js';
 import { bindingsFromExposed, checkBindings, toDockerBindings } from '../network/ports.js';
 import type { ContainerNetworking, EndpointSettings } from '../network/service.js';
 import type { ContainerStore } from './container-store.js';
@@ -33,15 +33,15 @@ export function planNetwork(deps: NetworkingDeps, opts: CreatePlan, exposed: Rec
   const refuse = (what: string) => new HullError('INVALID_ARGUMENT', `Cannot use ${what} with --network ${opts.network}`, { hint: 'they need a bridge network' });
   if (mode.kind !== 'network' || !net) {
     if (ports.length > 0 && mode.kind !== 'host') throw refuse('-p/-P');
-    if (opts.networkAliases.length || opts.ip) throw refuse('--network-alias/--ip');
+    if (opts.networkAliases.length || opts.ip || opts.mac) throw refuse('--network-alias/--ip/--mac-address');
     if (mode.kind === 'container') return { NetworkMode: `container:${deps.store.get(mode.ref).Id}`, ...extra };
     return { NetworkMode: mode.kind === 'network' ? 'none' : mode.kind, ...extra };
   }
   const name = net.networkName(mode.name);
-  if (name === 'bridge' && (opts.networkAliases.length || opts.ip)) {
-    throw new HullError('INVALID_ARGUMENT', 'Cannot use --network-alias or --ip on the default bridge network', { hint: 'create a network ("hull network create NAME") and use --network NAME' });
+  if ((name === 'bridge' || name === 'slirp4netns' || name === 'pasta') && (opts.networkAliases.length || opts.ip)) {
+    throw new HullError('INVALID_ARGUMENT', `Cannot use --network-alias or --ip on the ${name === 'bridge' ? 'default bridge' : name} network`, { hint: 'create a network ("hull network create NAME") and use --network NAME' });
   }
-  const settings: EndpointSettings = { Aliases: opts.networkAliases, ...(opts.ip ? { IPAMConfig: { IPv4Address: opts.ip } } : {}) };
+  const settings: EndpointSettings = { Aliases: opts.networkAliases, ...(opts.ip ? { IPAMConfig: { IPv4Address: opts.ip } } : {}), ...(opts.mac ? { MacAddress: opts.mac } : {}) };
   return { NetworkMode: name, PortBindings: toDockerBindings(ports), PublishAllPorts: opts.publishAll, ...extra, networks: { [name]: settings } };
 }
 
@@ -59,12 +59,14 @@ function networkTarget(deps: NetworkingDeps, record: ContainerRecord, network: s
 
 export async function connectNetwork(deps: NetworkingDeps, record: ContainerRecord, network: string, settings: EndpointSettings): Promise<void> {
   const { name, net } = networkTarget(deps, record, network, 'connect');
+  if (settings.MacAddress) settings = { ...settings, MacAddress: checkMacAddress(settings.MacAddress) };
   if (record.NetworkSettings?.Networks[name]) throw new HullError('CONFLICT', `Cannot connect container "${record.Name}" to network "${name}": it is already connected`);
   if (record.State.Status === 'running') await net.connect(record.Id, name, settings);
   await deps.store.update(record.Id, (r) => {
     r.NetworkSettings = { Networks: { ...(r.NetworkSettings?.Networks ?? {}), [name]: settings } };
     if (r.HostConfig.NetworkMode === 'none') r.HostConfig.NetworkMode = name;
   });
+  net.announce('connect', name, record.Id);
 }
 
 export async function disconnectNetwork(deps: NetworkingDeps, record: ContainerRecord, network: string): Promise<void> {
@@ -76,4 +78,5 @@ export async function disconnectNetwork(deps: NetworkingDeps, record: ContainerR
     r.NetworkSettings = { Networks: rest };
     if (r.HostConfig.NetworkMode === name) r.HostConfig.NetworkMode = Object.keys(rest)[0] ?? 'none';
   });
+  net.announce('disconnect', name, record.Id);
 }

@@ -3,7 +3,8 @@
  * Persistent: the record and the log, under <root>. Runtime: bundle, monitor files, exit file,
  * under <runroot>, which is a tmpfs on a normal host and starts empty after a reboot.
  */
-import { join } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 
 export interface ContainerPaths {
   bundle: string;
@@ -40,4 +41,15 @@ export function containerPaths(root: string, runroot: string, id: string): Conta
     exitFile: `${exitDir}/${id}`,
     log: join(root, 'containers', id, 'ctr.log'),
   };
+}
+
+/** Where conmon writes a container's log: its own path (podman's log-opt path, the CRI's log_path), else beside its record. */
+export function logPathOf(record: { HostConfig: { LogConfig?: { Config?: Record<string, string> } } }, paths: { log: string }): string {
+  return record.HostConfig.LogConfig?.Config?.path ?? paths.log;
+}
+
+/** The log's directory made (kubelet makes the pod's log directory, the runtime the container's), the path returned. */
+export function ensureLogDir(path: string): string {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o755 });
+  return path;
 }

@@ -28,6 +28,19 @@ export function initAlive(init: RuntimeInit | undefined): boolean {
   return init !== undefined && processStartTime(init.pid) === init.startTime;
 }
 
+/** Whether the container's monitor (conmon, by its pid file) still runs: while it does, it records the exit itself. */
+export function monitorAlive(conmonPidFile: string): boolean {
+  try {
+    const pid = Number(readFileSync(conmonPidFile, 'utf8').trim());
+    if (!Number.isInteger(pid) || pid <= 0) return false;
+    // proc(5) stat: "pid (comm) state ..."; a zombie (Z) is dead, only not yet reaped.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) === 'conmon' && stat[stat.lastIndexOf(')') + 2] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
 export interface ExitInfo {
   code: number;
   /** When the monitor wrote the exit file: the container's finish time. */

@@ -3,7 +3,7 @@
  * `inspect` can render it directly.
  *
  *   <root>/containers/<id>/container.json   version 1, written atomically under the container's lock
- *   <root>/containers/names/<name>          contains the id; created with O_EXCL, so names are unique
+ *   <root>/containers/names/<name>          the id, then the reserving process; created with O_EXCL, so names are unique
  *   <runroot>/containers/<id>/              bundle (config.json), rootfs mount point, /etc files
  */
 import type { Digest } from '../oci/digest.js';
@@ -28,12 +28,16 @@ export interface ContainerConfig {
   Labels: Record<string, string>;
   Tty: boolean;
   OpenStdin: boolean;
+  /** Docker's: stdin closes with the first attached client's (else it stays open for the next attach). */
+  StdinOnce?: boolean;
   StopSignal?: string;
   Domainname?: string;
   ExposedPorts?: Record<string, object>;
   Healthcheck?: HealthConfig;
   /** podman's --health-on-failure (podman inspect's name for it). */
   HealthcheckOnFailureAction?: HealthOnFailure;
+  /** Run after each start until it passes once (create-request.ts). */
+  StartupHealthcheck?: HealthConfig;
 }
 
 export interface HostConfig {
@@ -59,6 +63,9 @@ export interface HostConfig {
   CapAdd?: string[];
   CapDrop?: string[];
   SecurityOpt?: string[];
+  /** Replace the runtime's default masked and read-only /proc and /sys paths (docker's fields, the CRI's). */
+  MaskedPaths?: string[];
+  ReadonlyPaths?: string[];
   // Resources, in docker's units (bytes, nano-CPUs).
   Memory?: number;
   MemorySwap?: number;
@@ -66,6 +73,7 @@ export interface HostConfig {
   CpuShares?: number;
   PidsLimit?: number;
   ShmSize?: number;
+  BlkioWeight?: number;
   Ulimits?: Array<{ Name: string; Soft: number; Hard: number }>;
   /** Host devices (records made before version 0.2 hold --device flag strings). */
   Devices?: Array<DeviceMapping | string>;
@@ -80,6 +88,12 @@ export interface HostConfig {
   // Kernel options (runtime/kernel-options.ts), as docker names them; container: modes hold the ID.
   PidMode?: string;
   IpcMode?: string;
+  /** host, or container:ID (a pod member shares its infra's hostname). */
+  UTSMode?: string;
+  /** The cgroupfs parent of the container's cgroup (default /hull; a pod's /hull/pod-ID). */
+  CgroupParent?: string;
+  /** keep-id (rootless mode): the user's own ID inside the container (runtime/rootless.ts). */
+  UsernsMode?: string;
   Sysctls?: Record<string, string>;
   OomScoreAdj?: number;
   /** Group names (from the image's /etc/group) or numeric gids. */
@@ -148,6 +162,12 @@ export interface ContainerRecord {
   /** Restarts by the restart policy since the user last started it (Docker's RestartCount). */
   RestartCount?: number;
   Restart?: RestartBookkeeping;
+  /** The ID of the pod the container belongs to (podman inspect's "Pod"). */
+  Pod?: string;
+  /** The pod's infra container, which holds its namespaces (podman's IsInfra). */
+  IsInfra?: boolean;
+  /** An init container of its pod: run to completion before the others (always: each pod start; once: removed after it succeeded). */
+  InitContainerType?: 'always' | 'once';
 }
 
 export const ZERO_TIME = '0001-01-01T00:00:00Z';

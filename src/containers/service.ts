@@ -2,8 +2,7 @@
  * ContainerService: the container operations the front ends call. Creation and removal live here;
  * starting, stopping and cleanup in lifecycle.ts (through the conmon monitor); exec in exec.ts.
  */
-import { existsSync, rmSync } from 'node:fs';
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import type { RuntimeSpec } from '../oci/runtime-spec.js';
 import { connectNetwork, disconnectNetwork, planNetwork, type NetworkingDeps } from './networking.js';
@@ -11,11 +10,12 @@ import { listProcesses, type TopResult } from './top.js';
 import { sampleStats, type StatsSample } from './stats.js';
 import { followLog, readLogs, selectLogs, type LogOptions, type LogRecord } from './logs.js';
 import { copyIn, copyOut, statPath, withRootfs, type PathStat } from './copy.js';
-import { copyRootFor } from './copy-target.js';
+import { copyRootFor, etcFileMounts } from './copy-target.js';
 import { livePorts } from '../network/inspect.js';
 import { readSandbox } from '../network/sandbox.js';
 import type { PortBinding } from '../network/ports.js';
-import { HullError } from '../errors.js';
+import { HullError, errorMessage } from '../errors.js';
+import { join } from 'node:path';
 import { unmountIfMounted } from '../sys/mount.js';
 import { randomId } from '../sys/ids.js';
 import type { ImageConfig } from '../oci/image-config.js';
@@ -24,18 +24,20 @@ import type { ContentStore } from '../content/store.js';
 import type { ImageStore, ImageRecord } from '../images/image-store.js';
 import type { Snapshotter } from '../snapshots/snapshotter.js';
 import { deleteContainer, type RuntimeOptions } from '../runtime/runc.js';
-import { attachSocket, resizeTerminal, type AttachIO, type Attachment } from '../runtime/attach.js';
+import { attachSocket, reopenMonitorLog, resizeTerminal, type AttachIO, type Attachment } from '../runtime/attach.js';
 import { mergeProcessConfig, processArgs } from './config.js';
 import { checkCreateRequest, type CreateHost, type CreatePlan } from './create-check.js';
 import type { ResolvedMounts } from '../volumes/resolve.js';
 import type { ContainerCreateRequest } from './create-request.js';
 import { ContainerStore } from './container-store.js';
 import { Lifecycle } from './lifecycle.js';
+import { logPathOf } from './paths.js';
 import { HealthJobs } from './health-jobs.js';
 import { resolveMounts } from '../volumes/resolve.js';
 import type { VolumeStore } from '../volumes/volume-store.js';
 import type { EventLog } from '../events/event-log.js';
 import { execInContainer, type ExecIO, type ExecOptions } from './exec.js';
+import { applyUpdate, planUpdate, readUpdateHost, type UpdateRequest } from './update.js';
 import { waitForContainer, WAIT_CONDITIONS, type WaitCondition, type WaitResult } from './wait.js';
 import { execCapture } from '../sys/exec.js';
 import { commitContainer, diffContainer, releaseOrphanedPause, type CommitOptions, type PauseDeps } from './commit.js';
@@ -43,7 +45,7 @@ import { readImage } from '../images/read-image.js';
 import type { Change } from '../archive/diff.js';
 import { checkName, generateName } from './names.js';
 import { ZERO_TIME, type ContainerRecord } from './record.js';
-import { isActive, reconcile } from './reconcile.js';
+import { isActive, isLive, monitorAlive, reconcile } from './reconcile.js';
 import { transition } from './state-machine.js';
 import { matchContainer } from './filters.js';
 import { hostname as hostHostname } from 'node:os';
@@ -67,6 +69,27 @@ export interface ContainerDeps {
   host: () => CreateHost;
   /** The engine's environment (EngineOptions.env): the monitor's PATH and HULL_* settings. */
   env: NodeJS.ProcessEnv;
+  /** Pods (pods/service.ts), wired by the engine: what joining one means lives there. */
+  pods?: PodHooks;
+  /** What a killed build left (views mounted: a fuse-overlayfs mount is a daemon too), undone by `ps` (wired by the engine). */
+  reapDeadBuilds?: () => Promise<unknown>;
+}
+
+/** What containers ask of pods, so that pods/ (which drives containers) stays above the line. */
+export interface PodHooks {
+  /** A request naming a Pod -> the request as a member of it (namespace modes, cgroup parent) and the pod's ID. */
+  planMember(request: ContainerCreateRequest): Promise<{ request: ContainerCreateRequest; pod: string }>;
+  /**
+   * Before a member starts: its pod's infra runs (started if need be). Resolves once the pod
+   * allows the start; `ready`, when the infra is being started, settles once it runs.
+   */
+  beforeMemberStart(record: ContainerRecord): Promise<{ ready?: Promise<void> }>;
+}
+
+/** How the pod service creates a pod's own containers (its infra). */
+export interface InternalCreate {
+  pod?: string;
+  infra?: boolean;
 }
 
 /** Docker's merge: the container's health check fields win, the image's fill the rest. */
@@ -117,14 +140,29 @@ export class ContainerService {
    * (checkCreateRequest), so the API, compose and kube get the checks the CLI's flags get.
    * The image must be in the store (front doors pull first: Engine.ensureImage).
    */
-  async create(request: ContainerCreateRequest): Promise<ContainerRecord> {
+  async create(request: ContainerCreateRequest, internal: InternalCreate = {}): Promise<ContainerRecord> {
+    let pod = internal.pod;
+    if (request.Pod !== undefined && request.Pod !== '') {
+      if (!this.deps.pods) throw new HullError('UNSUPPORTED', `Cannot create container in pod "${request.Pod}": pods are not set up`);
+      ({ request, pod } = await this.deps.pods.planMember(request));
+    } else if (request.InitContainerType) {
+      throw new HullError('INVALID_ARGUMENT', 'Cannot create container: --init-ctr needs --pod', { hint: 'init containers belong to a pod: add --pod NAME' });
+    }
+    const initType = request.InitContainerType || undefined;
+    if (initType !== undefined && initType !== 'always' && initType !== 'once') throw new HullError('INVALID_ARGUMENT', `Cannot create container: --init-ctr "${initType}" is not a type`, { hint: 'use always or once' });
     const opts = checkCreateRequest(request, this.deps.host());
-    // --pid/--ipc container:NAME keep the container's ID, as --network container: does.
-    for (const f of ['PidMode', 'IpcMode'] as const) {
+    // --pid/--ipc/--uts container:NAME keep the container's ID, as --network container: does.
+    for (const f of ['PidMode', 'IpcMode', 'UTSMode'] as const) {
       const mode = opts.host[f];
       if (mode?.startsWith('container:')) opts.host[f] = `container:${this.deps.store.get(mode.slice('container:'.length)).Id}`;
     }
     if (opts.host.Links) opts.host.Links = opts.host.Links.map((l) => `${this.deps.store.get(l.slice(0, l.indexOf(':'))).Id}:${l.slice(l.indexOf(':') + 1)}`);
+    for (const r of this.deps.store.list()) {
+      if (r.State.Status === 'created') await this.lifecycle.reapAbandonedStart(r.Id);
+      // Its init and its monitor killed (-9): nobody else will record the exit, which unmounts
+      // the rootfs (a fuse-overlayfs mount is a daemon too) and frees the network.
+      else if (isLive(r.State.Status) && !this.lifecycle.alive(r.Id) && !monitorAlive(this.lifecycle.paths(r.Id).conmonPidFile)) await this.lifecycle.cleanup(r.Id).catch(() => undefined);
+    }
     await this.deps.network?.reconcile((id) => this.lifecycle.alive(id)).catch(() => []);
     const image = this.deps.images.get(opts.image);
     const { manifest, config } = this.loadImage(image);
@@ -159,11 +197,13 @@ export class ContainerService {
           Labels: { ...(config.config?.Labels ?? {}), ...opts.labels },
           Tty: opts.tty,
           OpenStdin: opts.interactive,
+          ...(opts.stdinOnce ? { StdinOnce: true } : {}),
           ...(stopSignal ? { StopSignal: stopSignal } : {}),
           ...(opts.domainname ? { Domainname: opts.domainname } : {}),
           ...(Object.keys(opts.exposed).length > 0 || config.config?.ExposedPorts ? { ExposedPorts: { ...(config.config?.ExposedPorts ?? {}), ...opts.exposed } } : {}),
           ...healthOf(opts.healthcheck, config.config?.Healthcheck),
           ...(opts.healthOnFailure ? { HealthcheckOnFailureAction: opts.healthOnFailure } : {}),
+          ...(opts.startupHealthcheck ? { StartupHealthcheck: opts.startupHealthcheck } : {}),
         },
         HostConfig: {
           AutoRemove: opts.autoRemove,
@@ -171,7 +211,7 @@ export class ContainerService {
           ReadonlyRootfs: opts.readOnly,
           Runtime: this.deps.runtime.binary,
           LogSizeMax: opts.logSizeMax ?? DEFAULT_LOG_SIZE_MAX,
-          LogConfig: { Type: opts.logDriver, Config: opts.logSizeMax !== undefined ? { 'max-size': String(opts.logSizeMax) } : {} },
+          LogConfig: { Type: opts.logDriver, Config: { ...(opts.logSizeMax !== undefined ? { 'max-size': String(opts.logSizeMax) } : {}), ...(opts.logPath !== undefined ? { path: opts.logPath } : {}) } },
           StopTimeout: opts.stopTimeout ?? 10,
           ...opts.host,
           Binds: opts.binds,
@@ -183,6 +223,9 @@ export class ContainerService {
         State: { Status: 'created', Pid: 0, ExitCode: 0, Error: '', StartedAt: ZERO_TIME, FinishedAt: ZERO_TIME, OOMKilled: false },
         Driver: snapshotter.driver,
         ...(networks ? { NetworkSettings: { Networks: networks } } : {}),
+        ...(pod ? { Pod: pod } : {}),
+        ...(internal.infra ? { IsInfra: true } : {}),
+        ...(initType ? { InitContainerType: initType } : {}),
       };
       this.deps.store.create(record);
       this.deps.events.emit('container', 'create', id, { name, image: opts.image });
@@ -224,6 +267,13 @@ export class ContainerService {
    * with their hull (kill -9), filtered by Docker's filters (filters.ts).
    */
   async listReconciled(all: boolean, filters: Array<[string, string]> = []): Promise<ContainerRecord[]> {
+    await this.deps.reapDeadBuilds?.().catch(() => undefined);
+    for (const r of this.deps.store.list()) {
+      if (r.State.Status === 'created') await this.lifecycle.reapAbandonedStart(r.Id);
+      // Its init and its monitor killed (-9): nobody else will record the exit, which unmounts
+      // the rootfs (a fuse-overlayfs mount is a daemon too) and frees the network.
+      else if (isLive(r.State.Status) && !this.lifecycle.alive(r.Id) && !monitorAlive(this.lifecycle.paths(r.Id).conmonPidFile)) await this.lifecycle.cleanup(r.Id).catch(() => undefined);
+    }
     await this.deps.network?.reconcile((id) => this.lifecycle.alive(id)).catch(() => []);
     const every = this.list(true);
     this.health.ensureAlive(every);
@@ -241,10 +291,12 @@ export class ContainerService {
   /**
    * Starts a container. `attach` streams are connected before it starts (no output lost), and so
    * are the attaches that arrived in this process while it was not running (Docker clients attach
-   * first, then start). `recordsExit`: see Lifecycle.start.
+   * first, then start). `recordsExit`, `after`: see Lifecycle.start(Locked).
    */
-  async start(idOrName: string, opts: { attach?: AttachIO; recordsExit?: boolean } = {}): Promise<{ record: ContainerRecord; attachment: Attachment | undefined }> {
+  async start(idOrName: string, opts: { attach?: AttachIO; recordsExit?: boolean; after?: Promise<unknown> } = {}): Promise<{ record: ContainerRecord; attachment: Attachment | undefined }> {
     const record = await this.refresh(idOrName);
+    // A member mounts its rootfs while its pod's infra starts; it joins the infra once that runs.
+    const { ready } = record.Pod && !record.IsInfra && record.State.Status !== 'running' && record.State.Status !== 'paused' ? ((await this.deps.pods?.beforeMemberStart(record)) ?? {}) : {};
     if (record.State.Status === 'running' || record.State.Status === 'paused') {
       if (opts.attach) throw new HullError('CONFLICT', `Cannot start container "${record.Name}": it is already ${record.State.Status}`, { hint: `attach to it with "hull attach ${record.Name}"` });
       return { record, attachment: undefined };
@@ -254,7 +306,7 @@ export class ContainerService {
     const ios = [...(opts.attach ? [opts.attach] : []), ...waiting.map((w) => w.io)];
     let attachments: Attachment[];
     try {
-      attachments = await this.lifecycle.start(record, { attach: ios, recordsExit: opts.recordsExit ?? false });
+      attachments = await this.lifecycle.start(record, { attach: ios, recordsExit: opts.recordsExit ?? false, ...(ready ? { ready } : {}), ...(opts.after ? { after: opts.after } : {}) });
     } catch (err) {
       for (const w of waiting) w.reject(err);
       // As dockerd: an auto-remove container that cannot start is removed (its waiters on
@@ -340,34 +392,65 @@ export class ContainerService {
 
   /** See Lifecycle.runInForeground: `run --rm` in the foreground without a terminal. */
   async runInForeground(idOrName: string, io: ExecIO): Promise<number> {
-    return this.lifecycle.runInForeground(await this.refresh(idOrName), io);
+    const record = await this.refresh(idOrName);
+    if (record.Pod && !record.IsInfra) await (await this.deps.pods?.beforeMemberStart(record))?.ready;
+    return this.lifecycle.runInForeground(record, io);
   }
 
-  async stop(idOrName: string, timeoutSeconds?: number): Promise<ContainerRecord> {
+  /** `onDown`: see Lifecycle.stop (a caller that only waits for the process may go on then). */
+  async stop(idOrName: string, timeoutSeconds?: number, opts: { onDown?: () => void } = {}): Promise<ContainerRecord> {
     const record = await this.refresh(idOrName);
-    return this.lifecycle.stop(record, timeoutSeconds ?? record.HostConfig.StopTimeout ?? 10);
+    return this.lifecycle.stop(record, timeoutSeconds ?? record.HostConfig.StopTimeout ?? 10, opts);
   }
 
-  async remove(idOrName: string, opts: { force?: boolean; volumes?: boolean } = {}): Promise<ContainerRecord> {
+  /** `byPod`: the pod service removing its infra (which only goes with its pod). */
+  async remove(idOrName: string, opts: { force?: boolean; volumes?: boolean; byPod?: boolean } = {}): Promise<ContainerRecord> {
     const record = await this.refresh(idOrName);
-    if (isActive(record.State.Status)) {
-      if (!opts.force) {
-        throw new HullError('CONFLICT', `Cannot remove container "${record.Name}": it is ${record.State.Status}`, { hint: `stop it first ("hull stop ${record.Name}") or use "hull rm -f"` });
-      }
-      await this.lifecycle.kill(record, 'KILL').catch(() => {});
-      await this.lifecycle.wait(record.Id).catch(() => undefined);
-      // An --rm container is removed by whoever records its exit: that may just have been done.
-      if (!this.deps.store.find(record.Id)) return record;
+    if (record.IsInfra && !opts.byPod && record.Pod) {
+      throw new HullError('CONFLICT', `Cannot remove container "${record.Name}": it is the infra container of pod ${record.Pod.slice(0, 12)}`, { hint: `remove the pod instead ("hull pod rm ${record.Pod.slice(0, 12)}")` });
+    }
+    if (isActive(record.State.Status) && !opts.force) {
+      throw new HullError('CONFLICT', `Cannot remove container "${record.Name}": it is ${record.State.Status}`, { hint: `stop it first ("hull stop ${record.Name}") or use "hull rm -f"` });
     }
     const paths = this.lifecycle.paths(record.Id);
     // Marked first: an rm killed half-way leaves a record that says so (hull system check, rm -f again).
-    await this.deps.store.update(record.Id, (r) => transition(r, 'removing'));
+    // A container that had to be killed is marked under its start lock once it is down: a restart
+    // (by its policy or a health check) that came between the kill and the mark has started it
+    // again, so it is killed again. One that was down already is marked at once (the exit command
+    // removes an --rm container while it holds that lock).
+    for (let attempt = 0, killed = false; ; attempt++) {
+      const now = await this.refresh(record.Id).catch(() => undefined);
+      // An --rm container is removed by whoever records its exit: that may just have been done.
+      if (!now) return record;
+      if (!killed && !isActive(now.State.Status)) {
+        await this.deps.store.update(record.Id, (r) => transition(r, 'removing'));
+        break;
+      }
+      if (isActive(now.State.Status)) {
+        await this.lifecycle.kill(now, 'KILL').catch(() => {});
+        await this.lifecycle.wait(now.Id).catch(() => undefined);
+        killed = true;
+      }
+      const marked = await this.lifecycle.withStartLock(record.Id, async () => {
+        const current = this.deps.store.find(record.Id);
+        if (!current) return 'gone';
+        if (isActive(reconcile(current, this.deps.runtime.stateDir, paths).State.Status)) {
+          if (attempt >= 5) throw new HullError('CONFLICT', `Cannot remove container "${record.Name}": it keeps being restarted`, { hint: `stop it first ("hull stop ${record.Name}"), then remove it` });
+          return 'running';
+        }
+        await this.deps.store.update(record.Id, (r) => transition(r, 'removing'));
+        return 'marked';
+      });
+      if (marked === 'gone') return record;
+      if (marked === 'marked') break;
+    }
     await deleteContainer(this.deps.runtime, record.Id);
     await unmountIfMounted(paths.rootfs);
     await this.deps.network?.detach(record.Id).catch(() => {});
     const snapshotter = await this.deps.snapshotter();
     await snapshotter.removeView(record.Id);
-    rmSync(paths.bundle, { recursive: true, force: true });
+    // A health probe still finishing writes and deletes its files in the bundle: retry a moment.
+    rmSync(paths.bundle, { recursive: true, force: true, maxRetries: 5 });
     rmSync(`${paths.bundle}.start.lock`, { force: true });
     rmSync(paths.exitFile, { force: true });
     await this.deps.store.remove(record);
@@ -396,15 +479,35 @@ export class ContainerService {
   async prune(): Promise<ContainerRecord[]> {
     const removed: ContainerRecord[] = [];
     for (const r of this.list(true)) {
-      if (isActive(r.State.Status)) continue;
+      if (isActive(r.State.Status) || r.IsInfra) continue; // an infra goes with its pod (pod prune)
       removed.push(await this.remove(r.Id));
     }
     return removed;
   }
 
+  /** `update`: new limits and restart policy, applied at once to a running container (update.ts). */
+  async update(idOrName: string, request: UpdateRequest): Promise<ContainerRecord> {
+    const record = await this.refresh(idOrName);
+    const host = readUpdateHost();
+    const next = planUpdate(record.Name, record.HostConfig, request, host);
+    await applyUpdate(this.deps.runtime, record, this.lifecycle.paths(record.Id), next, host);
+    const updated = await this.deps.store.update(record.Id, (r) => {
+      r.HostConfig = planUpdate(r.Name, r.HostConfig, request, host);
+    });
+    this.deps.events.emit('container', 'update', record.Id, { name: record.Name });
+    return updated;
+  }
+
   async exec(idOrName: string, opts: ExecOptions, io: ExecIO = {}): Promise<number> {
     const record = this.inspect(idOrName);
-    return execInContainer(this.deps.runtime, record, this.lifecycle.paths(record.Id), opts, io);
+    // Docker's exec events: exec_create and exec_start name the command, exec_die has the exit code.
+    const attributes = { name: record.Name, image: record.Config.Image, execID: randomId() };
+    const command = opts.cmd.join(' ');
+    this.deps.events.emit('container', `exec_create: ${command}`, record.Id, attributes);
+    this.deps.events.emit('container', `exec_start: ${command}`, record.Id, attributes);
+    const code = await execInContainer({ conmon: this.deps.conmon, runtime: this.deps.runtime, env: this.deps.env }, record, this.lifecycle.paths(record.Id), opts, io);
+    if (!opts.detach) this.deps.events.emit('container', 'exec_die', record.Id, { ...attributes, exitCode: String(code) });
+    return code;
   }
 
   /** `network connect`: recorded for every later start, and joined now if the container runs. */
@@ -434,13 +537,31 @@ export class ContainerService {
   }
 
   /**
+   * Makes the monitor reopen the log file (after kubelet rotated it: renamed the file away).
+   * Waits until the file is there again, so the next write lands in the new one.
+   */
+  async reopenLog(idOrName: string): Promise<void> {
+    const record = this.inspect(idOrName);
+    if (record.State.Status !== 'running') throw new HullError('CONFLICT', `Cannot reopen the log of container "${record.Name}": it is ${record.State.Status}`, { hint: 'only a running container has a log open' });
+    const paths = this.lifecycle.paths(record.Id);
+    const path = logPathOf(record, paths);
+    try {
+      reopenMonitorLog(join(paths.bundle, 'ctl'));
+    } catch (err) {
+      throw new HullError('RUNTIME_FAILED', `Cannot reopen the log of container "${record.Name}": its monitor's control FIFO cannot be opened (${errorMessage(err)})`, { cause: err });
+    }
+    for (let i = 0; i < 200 && !existsSync(path); i++) await new Promise((r) => setTimeout(r, 25));
+    if (!existsSync(path)) throw new HullError('RUNTIME_FAILED', `Cannot reopen the log of container "${record.Name}": the monitor did not recreate ${path}`);
+  }
+
+  /**
    * The container's log records (stdout and stderr, with times), selected by `opts`; with
    * `follow`, new records keep coming until the container stops or `signal` aborts.
    */
   async logs(idOrName: string, opts: LogOptions & { follow?: boolean }, onRecord: (r: LogRecord) => void, signal?: AbortSignal): Promise<void> {
     const record = this.inspect(idOrName);
     if (record.HostConfig.LogConfig?.Type === 'none') throw new HullError('CONFLICT', `Cannot read the logs of container "${record.Name}": its log driver is "none", which keeps nothing`, { hint: 'create it with --log-driver json-file (the default) to keep its output' });
-    const path = this.lifecycle.paths(record.Id).log;
+    const path = logPathOf(record, this.lifecycle.paths(record.Id));
     const offset = existsSync(path) ? statSync(path).size : 0;
     for (const r of selectLogs(readLogs(path), opts)) onRecord(r);
     if (!opts.follow) return;
@@ -457,19 +578,21 @@ export class ContainerService {
   /** Copies PATH out of the container (running or not) as files at `dest`, or a tar stream. */
   async copyFrom(idOrName: string, containerPath: string, dest: string | Writable): Promise<void> {
     const record = this.inspect(idOrName);
-    await withRootfs(await this.deps.snapshotter(), record, this.lifecycle.paths(record.Id), (rootfs) => {
-      const at = copyRootFor(record, rootfs, containerPath);
+    const paths = this.lifecycle.paths(record.Id);
+    await withRootfs(await this.deps.snapshotter(), record, paths, (rootfs) => {
+      const at = copyRootFor(record, rootfs, containerPath, etcFileMounts(paths.bundle));
       return copyOut(at.root, at.path, dest, record.Name);
-    });
+    }, this.deps.runtime.rootless);
   }
 
   /** A path's entry inside the container (docker cp's stat), its parents resolved inside the rootfs. */
   async statPath(idOrName: string, containerPath: string): Promise<PathStat> {
     const record = this.inspect(idOrName);
-    return withRootfs(await this.deps.snapshotter(), record, this.lifecycle.paths(record.Id), async (rootfs) => {
-      const at = copyRootFor(record, rootfs, containerPath);
+    const paths = this.lifecycle.paths(record.Id);
+    return withRootfs(await this.deps.snapshotter(), record, paths, async (rootfs) => {
+      const at = copyRootFor(record, rootfs, containerPath, etcFileMounts(paths.bundle));
       return statPath(at.root, at.path, record.Name);
-    });
+    }, this.deps.runtime.rootless);
   }
 
   /** Copies a host path or a tar stream into the container; never writes outside it. */
@@ -478,19 +601,22 @@ export class ContainerService {
     await withRootfs(await this.deps.snapshotter(), record, this.lifecycle.paths(record.Id), (rootfs) => {
       const at = copyRootFor(record, rootfs, containerPath);
       return copyIn(at.root, source, at.path, record.Name);
-    });
+    }, this.deps.runtime.rootless);
   }
 
   /** The container's root filesystem (not its volumes) as a tar stream. */
   async export(idOrName: string, out: Writable): Promise<void> {
     const record = this.inspect(idOrName);
     const { writeTarFromDir } = await import('../archive/create-tar.js');
-    await withRootfs(await this.deps.snapshotter(), record, this.lifecycle.paths(record.Id), (rootfs) => writeTarFromDir(rootfs, out));
+    await withRootfs(await this.deps.snapshotter(), record, this.lifecycle.paths(record.Id), (rootfs) => writeTarFromDir(rootfs, out), this.deps.runtime.rootless);
   }
 
   /** A new image from the container's changes; a running container is paused meanwhile (and the pause owned: commit.ts) unless `pause` is false. */
   async commit(idOrName: string, opts: CommitOptions): Promise<ImageRecord> {
     const record = this.inspect(idOrName);
+    // Rootless without a cgroup there is no freezer: commit unpaused, as podman does there.
+    const rootless = this.deps.runtime.rootless;
+    if (rootless && !rootless.cgroupLimits) opts = { ...opts, pause: false };
     const image = await commitContainer({ ...this.pauseDeps(), root: this.deps.root, content: this.deps.content, images: this.deps.images, snapshotter: await this.deps.snapshotter(), loadImage: (i) => this.loadImage(i) }, record, opts);
     this.deps.events.emit('container', 'commit', record.Id, { name: record.Name, image: image.id });
     return image;

@@ -18,7 +18,7 @@ export { checkIpFlag } from '../network/flags.js';
 export { parseSaveFormat } from '../images/save.js';
 export { shortId } from '../oci/digest.js';
 export { displayName } from '../images/image-store.js';
-export { parseReference, parseReferenceLoose, familiarString, repositoryName } from '../oci/reference.js';
+export { parseReference, parseReferenceLoose, familiarString, repositoryName, formatReference } from '../oci/reference.js';
 export { PULL_POLICIES } from './ensure-image.js';
 export { WAIT_CONDITIONS } from '../containers/wait.js';
 export { parseRestartPolicy } from '../health/restart-policy.js';

@@ -6,7 +6,8 @@
  *   containers.start(id, {attach})              attach streams (AttachIO) connected before start
  *   containers.attach(id, AttachIO, signal)     before start too: joined by the next start
  *   containers.wait(id, WaitCondition)          not-running | next-exit | removed -> WaitResult
- *   containers.exec(id, ExecOptions, ExecIO)    fds passed through or streams piped
+ *   containers.exec(id, ExecOptions, ExecIO)    fds passed through or streams piped; a TTY as streams + resize
+ *   containers.update(id, UpdateRequest)        Docker's ContainerUpdate body: limits, restart policy
  *   ensureImage(ref, EnsureImageOptions)        pull policy: missing | always | never
  */
 export type {
@@ -21,11 +22,13 @@ export type {
   RestartPolicy,
 } from '../containers/create-request.js';
 export type { WaitCondition, WaitResult } from '../containers/wait.js';
-export type { ExecIO, ExecOptions, ExecStream } from '../containers/exec.js';
+export type { UpdateRequest } from '../containers/update.js';
+export type { ExecIO, ExecOptions, ExecStream, TerminalControl, TerminalSize } from '../containers/exec.js';
 export type { AttachIO, Attachment } from '../runtime/attach.js';
 export type { LogOptions, LogRecord } from '../containers/logs.js';
 export type { TopResult } from '../containers/top.js';
 export type { EventFilter, HullEvent } from '../events/event-log.js';
 export type { StatsSample } from '../containers/stats.js';
 export type { ContainerRecord, ContainerStatus } from '../containers/record.js';
+export { CONTAINER_FILTER_KEYS } from '../containers/filters.js';
 export type { EnsureImageOptions, PullPolicy } from './ensure-image.js';

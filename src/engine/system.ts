@@ -14,6 +14,9 @@ import type { ContainerService } from '../containers/service.js';
 import type { VolumeStore } from '../volumes/volume-store.js';
 import type { Snapshotter } from '../snapshots/snapshotter.js';
 import type { RuntimeOptions } from '../runtime/runc.js';
+import type { RootlessOptions } from './engine.js';
+import { rootlessInfo, type RootlessInfo } from './rootless-info.js';
+import { findPauseProcess } from '../sys/userns.js';
 
 export interface SystemDeps {
   root: string;
@@ -23,6 +26,7 @@ export interface SystemDeps {
   volumes: VolumeStore;
   runtime: RuntimeOptions;
   snapshotter(): Promise<Snapshotter>;
+  rootless?: RootlessOptions;
 }
 
 export interface SystemInfo {
@@ -46,6 +50,8 @@ export interface SystemInfo {
   ContainersPaused: number;
   ContainersStopped: number;
   Isolation: string;
+  /** Set when an ordinary user runs hull (docs/rootless.md). */
+  Rootless?: RootlessInfo;
 }
 
 export interface DfRow {
@@ -86,14 +92,16 @@ export async function systemInfo(d: SystemDeps): Promise<SystemInfo> {
     ContainersRunning: containers.filter((c) => c.State.Status === 'running').length,
     ContainersPaused: containers.filter((c) => c.State.Status === 'paused').length,
     ContainersStopped: containers.filter((c) => c.State.Status === 'exited' || c.State.Status === 'created').length,
-    Isolation: 'pid, mount, uts, ipc and network namespaces; default capability set; masked /proc and /sys paths; no-new-privileges',
+    Isolation: `${d.runtime.rootless ? 'user, ' : ''}pid, mount, uts, ipc and network namespaces; default capability set; masked /proc and /sys paths; no-new-privileges`,
+    ...(d.rootless && d.runtime.rootless ? { Rootless: rootlessInfo(d.rootless, d.runtime.rootless, d, findPauseProcess(d.rootless.pausePidFile)) } : {}),
   };
 }
 
-/** Each container's writable layer, in bytes (`ps --size`). */
-export async function containerSizes(d: SystemDeps): Promise<Map<string, number>> {
+/** Each container's writable layer, in bytes (`ps --size`); only those of `ids` when given. */
+export async function containerSizes(d: SystemDeps, ids?: readonly string[]): Promise<Map<string, number>> {
   const snapshotter = await d.snapshotter();
-  return new Map(d.containers.list(true).map((c) => {
+  const wanted = ids ? new Set(ids) : undefined;
+  return new Map(d.containers.list(true).filter((c) => wanted?.has(c.Id) ?? true).map((c) => {
     try {
       return [c.Id, dirUsage(snapshotter.viewUpperDir(c.Id))];
     } catch {

@@ -10,7 +10,7 @@
 import { appendFileSync, createReadStream, existsSync, readFileSync, renameSync, statSync, watch } from 'node:fs';
 import { join } from 'node:path';
 
-export type EventType = 'container' | 'image' | 'volume' | 'network';
+export type EventType = 'container' | 'image' | 'volume' | 'network' | 'pod';
 
 export interface HullEvent {
   Type: EventType;
@@ -122,6 +122,7 @@ export function matchEvent(e: HullEvent, f: EventFilter): boolean {
         case 'image':
         case 'volume':
         case 'network':
+        case 'pod':
           return e.Type === key && (e.Actor.ID.startsWith(v) || e.Actor.Attributes.name === v);
         case 'label': {
           const [lk, lv] = v.split('=');

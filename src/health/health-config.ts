@@ -4,12 +4,15 @@
  * the API, merged as Docker merges them, validated as Docker's daemon validates them.
  *
  *   Test: ["CMD", arg...] | ["CMD-SHELL", script] | ["NONE"] | [] (inherit the image's)
+ *       | ["HTTP-GET", scheme, host, port, path, header...] | ["TCP-SOCKET", host, port]
+ *         (hull's: probed from the host, as kubelet does; net-probe.ts)
  *
  * Defaults (moby daemon/health.go): interval 30 s, timeout 30 s, start period 0, start interval
  * 5 s, retries 3. A value of 0 means "the default" (or "the image's" when merging).
  */
 import { HullError } from '../errors.js';
 import { parseGoDuration } from '../build/parse/duration.js';
+import { isNetProbe, netProbeProblem, type NetProbeKind } from './net-probe.js';
 
 export interface HealthcheckConfig {
   Test?: string[];
@@ -101,9 +104,11 @@ export function validateHealthcheck(h: unknown): HealthcheckConfig {
     if (!Array.isArray(c.Test) || !c.Test.every((x) => typeof x === 'string')) throw bad('Cannot use the health check: Test must be a list of strings');
     const test = c.Test as string[];
     const kind = test[0];
-    if (kind !== undefined && !['CMD', 'CMD-SHELL', 'NONE'].includes(kind)) {
-      throw bad(`Cannot use the health check: unknown test type "${escapeText(kind)}"`, 'use ["CMD", ...], ["CMD-SHELL", "script"] or ["NONE"]');
+    if (kind !== undefined && !['CMD', 'CMD-SHELL', 'NONE'].includes(kind) && !isNetProbe(kind)) {
+      throw bad(`Cannot use the health check: unknown test type "${escapeText(kind)}"`, 'use ["CMD", ...], ["CMD-SHELL", "script"], ["HTTP-GET", ...], ["TCP-SOCKET", ...] or ["NONE"]');
     }
+    const problem = isNetProbe(kind) ? netProbeProblem(test) : undefined;
+    if (problem) throw bad(`Cannot use the health check: ${problem}`);
     if ((kind === 'CMD' || kind === 'CMD-SHELL') && test.length < 2) throw bad(`Cannot use the health check: ${kind} has no command`);
     if (kind === 'CMD-SHELL' && test.length > 2) throw bad('Cannot use the health check: CMD-SHELL takes one script');
     out.Test = test;
@@ -142,7 +147,10 @@ export function parseHealthOnFailure(value: string): HealthOnFailure {
 
 /** The check as the scheduler runs it: defaults applied, milliseconds; undefined when there is none. */
 export interface Probe {
+  /** The command run in the container; for a network probe, its Test after the kind. */
   argv: string[];
+  /** A network probe, run from the host (net-probe.ts); absent for a command. */
+  net?: NetProbeKind;
   intervalMs: number;
   timeoutMs: number;
   startPeriodMs: number;
@@ -154,7 +162,9 @@ export function effectiveProbe(h: HealthcheckConfig | undefined): Probe | undefi
   const test = h?.Test;
   if (!h || !test || test.length === 0 || test[0] === 'NONE') return undefined;
   const ms = (ns: number | undefined, dflt: number) => (ns ? Math.max(1, Math.round(ns / NS_PER_MS)) : dflt);
+  const kind = test[0];
   return {
+    ...(isNetProbe(kind) ? { net: kind } : {}),
     // CMD-SHELL runs through the container's /bin/sh, as Docker does on Linux.
     argv: test[0] === 'CMD-SHELL' ? ['/bin/sh', '-c', test[1] as string] : test.slice(1),
     intervalMs: ms(h.Interval, HEALTH_DEFAULTS.intervalMs),

@@ -27,14 +27,34 @@ export interface HealthState {
   Status: HealthStatus;
   FailingStreak: number;
   Log: HealthLogEntry[];
+  /** hull's: false until this run's startup check passed (only with a StartupHealthcheck). */
+  StartupPassed?: boolean;
 }
 
 export const MAX_LOG_ENTRIES = 5;
 export const MAX_OUTPUT_BYTES = 4096;
 
-/** The health a container gets each time it starts. */
-export function startingHealth(previous: HealthState | undefined): HealthState {
-  return { Status: 'starting', FailingStreak: 0, Log: previous?.Log ?? [] };
+/** The health a container gets each time it starts (with a startup check: not passed yet). */
+export function startingHealth(previous: HealthState | undefined, startupCheck = false): HealthState {
+  return { Status: 'starting', FailingStreak: 0, Log: previous?.Log ?? [], ...(startupCheck ? { StartupPassed: false } : {}) };
+}
+
+/**
+ * Pure: the health after one startup-check result (podman's startup health check): a success
+ * ends the startup phase (the regular check takes over, Status still "starting"); `retries`
+ * failures in a row mean the container failed to start up and is to be restarted.
+ */
+export function applyStartupResult(current: HealthState, result: HealthLogEntry, ctx: ProbeContext, regularCheck: boolean): { health: HealthState; failed: boolean; changedTo?: HealthStatus } {
+  const Log = [...current.Log, result].slice(-MAX_LOG_ENTRIES);
+  if (result.ExitCode === 0) {
+    // With no regular check to take over, passing the startup check is the last word: healthy.
+    if (!regularCheck && current.Status !== 'healthy') return { health: { ...current, Status: 'healthy', FailingStreak: 0, Log, StartupPassed: true }, failed: false, changedTo: 'healthy' };
+    return { health: { ...current, FailingStreak: 0, Log, StartupPassed: true }, failed: false };
+  }
+  // Failures inside the start period do not count, as for the regular check.
+  if (Date.parse(result.Start) - Date.parse(ctx.startedAt) < ctx.probe.startPeriodMs) return { health: { ...current, Log }, failed: false };
+  const streak = current.FailingStreak + 1;
+  return { health: { ...current, FailingStreak: streak, Log }, failed: streak >= ctx.probe.retries };
 }
 
 /** Docker's limitedBuffer: the first 4096 bytes, "..." when more were written. */
@@ -82,7 +102,7 @@ export function applyProbeResult(current: HealthState, result: HealthLogEntry, c
       if (streak >= ctx.probe.retries) status = 'unhealthy';
     }
   }
-  const health = { Status: status, FailingStreak: streak, Log: log };
+  const health = { ...current, Status: status, FailingStreak: streak, Log: log };
   return status === current.Status ? { health } : { health, changedTo: status };
 }
 

@@ -3,7 +3,8 @@
  * the container's own process settings (user, capabilities, environment, no-new-privileges) and
  * no terminal; stdout and stderr together, cut at 4096 bytes. A probe that outlives its timeout
  * is killed — the exec'd process by its host pid (runc's --pid-file), then runc — and counts as
- * a failure with Docker's "Health check exceeded timeout" output.
+ * a failure with Docker's "Health check exceeded timeout" output. HTTP-GET and TCP-SOCKET checks
+ * are run from the host instead (net-probe.ts).
  */
 import { spawn } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
@@ -13,6 +14,7 @@ import { runcArgv, type RuntimeOptions } from '../runtime/runc.js';
 import { writeJsonAtomic } from '../sys/atomic-write.js';
 import { randomBytes } from '../sys/random.js';
 import type { Probe } from './health-config.js';
+import { runNetProbe } from './net-probe.js';
 import { MAX_OUTPUT_BYTES, rfc3339Micro, timeoutOutput, truncateOutput, type HealthLogEntry } from './health-state.js';
 
 export interface ProbeTarget {
@@ -20,6 +22,8 @@ export interface ProbeTarget {
   id: string;
   /** The container's bundle: its config.json gives the process settings; temp files go there. */
   bundle: string;
+  /** The container's process: a network probe finds the container's address through it. */
+  pid?: number;
 }
 
 function now(): number {
@@ -27,7 +31,8 @@ function now(): number {
 }
 
 /** Runs the probe once; never throws for a failing or hanging command (that is a result). */
-export async function runProbe(t: ProbeTarget, probe: Pick<Probe, 'argv' | 'timeoutMs'>, signal?: AbortSignal): Promise<HealthLogEntry> {
+export async function runProbe(t: ProbeTarget, probe: Pick<Probe, 'argv' | 'timeoutMs' | 'net'>, signal?: AbortSignal): Promise<HealthLogEntry> {
+  if (probe.net) return runNetProbe([probe.net, ...probe.argv], t.pid ?? 0, probe.timeoutMs, signal);
   const start = now();
   const entry = (exitCode: number, output: string): HealthLogEntry => ({ Start: rfc3339Micro(start), End: rfc3339Micro(now()), ExitCode: exitCode, Output: output });
   let spec: RuntimeSpec;

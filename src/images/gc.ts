@@ -13,9 +13,11 @@ import type { Snapshotter } from '../snapshots/snapshotter.js';
 import { chainIds } from '../oci/chain-id.js';
 import { parseImageConfig } from '../oci/image-config.js';
 import { parseManifest } from '../oci/manifest.js';
+import { MediaType } from '../oci/media-types.js';
 import type { Digest } from '../oci/digest.js';
 import { withLock } from '../sys/lock.js';
 import type { ImageRecord, ImageStore } from './image-store.js';
+import { readChild } from './image-index.js';
 import { gcLockPath, liveLeases, reclaimLeftovers, type LiveLease } from './lease.js';
 
 export interface GcDeps {
@@ -35,14 +37,35 @@ export interface GcResult {
 /** The blobs and layers an image needs; missing or broken metadata yields what could be read. */
 export function imageRoots(content: BlobReader, image: ImageRecord): { blobs: Digest[]; layers: Digest[] } {
   const blobs: Digest[] = [image.manifest, image.id];
+  const layers: Digest[] = [];
   try {
     const parsed = parseManifest(content.readBytes(image.manifest), image.manifestMediaType);
-    if (parsed.kind !== 'manifest') return { blobs, layers: [] };
-    blobs.push(parsed.manifest.config.digest, ...parsed.manifest.layers.map((l) => l.digest));
-    const config = parseImageConfig(content.readBytes(parsed.manifest.config.digest));
-    return { blobs, layers: chainIds(config.rootfs.diff_ids) };
+    // A manifest list keeps every child it names: their manifests, configs and layer blobs, and
+    // the unpacked layers of those that were unpacked (image-index.ts).
+    const manifests = parsed.kind === 'manifest' ? [parsed.manifest] : parsed.index.manifests.flatMap((d) => {
+      blobs.push(d.digest);
+      const m = readChild(content, d);
+      return m ? [m] : [];
+    });
+    for (const m of manifests) {
+      blobs.push(m.config.digest, ...m.layers.map((l) => l.digest));
+      try {
+        layers.push(...chainIds(parseImageConfig(content.readBytes(m.config.digest)).rootfs.diff_ids));
+      } catch {
+        // a missing config keeps what could be read
+      }
+    }
+    return { blobs, layers };
   } catch {
-    return { blobs, layers: [] };
+    return { blobs, layers };
+  }
+}
+
+function isIndexBlob(content: BlobReader, digest: Digest): boolean {
+  try {
+    return parseManifest(content.readBytes(digest)).kind === 'index';
+  } catch {
+    return false;
   }
 }
 
@@ -133,6 +156,12 @@ export async function collectGarbage(deps: GcDeps): Promise<GcResult> {
       for (const id of deps.imagesInUse()) {
         keepBlobs.add(id);
         for (const l of configLayers(deps.content, id as Digest)) keepLayers.add(l);
+        // A container made from a manifest list names the list's index: keep what the index names.
+        if (isIndexBlob(deps.content, id as Digest)) {
+          const r = imageRoots(deps.content, { id: id as Digest, manifest: id as Digest, manifestMediaType: MediaType.OciIndex, created: '', names: [] });
+          for (const b of r.blobs) keepBlobs.add(b);
+          for (const l of r.layers) keepLayers.add(l);
+        }
       }
       const blobs = deps.content.list().flatMap((digest) => {
         try {

@@ -24,6 +24,26 @@ import type { EntrySink } from './formats/entry-sink.js';
 import type { HistoryRow } from './history.js';
 import type { ImageUsage } from './disk-usage.js';
 import { withLease } from './lease.js';
+import { isIndexRecord } from './image-index.js';
+import type { ManifestListDeps } from './manifest-list.js';
+import type { RegistryOptions } from '../registry-client/index.js';
+
+/**
+ * A manifest list as `hull images` and inspect show it: its child for this host (read-image.ts),
+ * or, for an empty list, the index alone (no layers, no platform), so listing never fails.
+ */
+function readListForDetails(content: ContentAdmin, record: ImageRecord): { manifest: ImageManifest; config: ImageConfig } {
+  try {
+    return readImage(content, record);
+  } catch (err) {
+    if (!(err instanceof HullError) || err.code !== 'NOT_FOUND') throw err;
+    const size = content.has(record.manifest) ? content.readBytes(record.manifest).length : 0;
+    return {
+      manifest: { schemaVersion: 2, mediaType: record.manifestMediaType, config: { mediaType: record.manifestMediaType, digest: record.manifest, size }, layers: [] },
+      config: { architecture: '', os: '', created: record.created, rootfs: { type: 'layers', diff_ids: [] } },
+    };
+  }
+}
 
 export interface ImageDeps {
   content: ContentAdmin;
@@ -55,7 +75,7 @@ export class ImageService {
   }
 
   details(record: ImageRecord): ImageDetails {
-    const { manifest, config } = readImage(this.deps.content, record);
+    const { manifest, config } = isIndexRecord(record) ? readListForDetails(this.deps.content, record) : readImage(this.deps.content, record);
     const size = manifest.layers.reduce((n, l) => n + l.size, manifest.config.size);
     return { record, manifest, config, size };
   }
@@ -70,6 +90,7 @@ export class ImageService {
       opts.onPull?.();
       record = (await this.pull(reference, opts.pullOptions)).record;
     }
+    if (isIndexRecord(record)) readImage(this.deps.content, record); // an empty list cannot run: NOT_FOUND says why
     const d = this.details(record);
     const { ensureUnpacked } = await import('./unpack.js');
     const top = await ensureUnpacked({ root: this.root, content: this.deps.content, snapshotter: await this.deps.snapshotter() }, d.manifest, d.config);
@@ -78,6 +99,22 @@ export class ImageService {
 
   get(nameOrId: string): ImageRecord {
     return this.deps.images.get(nameOrId);
+  }
+
+  find(nameOrId: string): ImageRecord | undefined {
+    return this.deps.images.find(nameOrId);
+  }
+
+  /** `hull manifest exists`: whether `name` is a manifest list here. */
+  isManifestList(name: string): boolean {
+    const record = this.deps.images.find(name);
+    return record !== undefined && isIndexRecord(record);
+  }
+
+  /** A manifest list by name: NOT_FOUND, or INVALID_ARGUMENT for a plain image (manifest-list.ts). */
+  async getManifestList(name: string): Promise<ImageRecord> {
+    const { getManifestList } = await import('./manifest-list.js');
+    return getManifestList(this.deps.images, name);
   }
 
   async importTarball(input: Readable, opts: ImportOptions): Promise<ImageRecord> {
@@ -93,14 +130,33 @@ export class ImageService {
     const sources = new BlobSourceStore(dirname(this.deps.content.dir));
     const snapshotter = await this.deps.snapshotter();
     // The pull cannot name its layers before it resolves the manifest: a time-only lease.
-    return withLease(this.root, 'pull', { enumerates: false }, (lease) => pullImage({ content: this.deps.content.writer(lease), lease, images: this.deps.images, snapshotter, sources }, reference, opts));
+    const pullAll = opts.allPlatforms ? (await import('./pull-all-platforms.js')).pullAllPlatforms : pullImage;
+    const result = await withLease(this.root, 'pull', { enumerates: false }, (lease) => pullAll({ content: this.deps.content.writer(lease), lease, images: this.deps.images, snapshotter, sources }, reference, opts));
+    this.deps.events.emit('image', 'pull', result.record.id, { name: reference });
+    return result;
+  }
+
+  /** `hull manifest ...`: see manifest-list.ts. Writes the index under a lease. */
+  async manifestList<T>(fn: (m: typeof import('./manifest-list.js'), deps: ManifestListDeps) => Promise<T>): Promise<T> {
+    const m = await import('./manifest-list.js');
+    return withLease(this.root, 'manifest', { enumerates: true }, (lease) => fn(m, { content: this.deps.content.writer(lease), lease, images: this.deps.images }));
+  }
+
+  /** `hull manifest inspect`: a local list's index, else what the registry serves for `reference`. */
+  async inspectManifest(reference: string, opts: RegistryOptions = {}): Promise<Buffer> {
+    const { fetchRemoteManifest, manifestListBytes } = await import('./manifest-list.js');
+    const local = this.deps.images.find(reference);
+    if (local && isIndexRecord(local)) return manifestListBytes(this.deps.content, this.deps.images, reference);
+    return fetchRemoteManifest(reference, opts);
   }
 
   /** `hull push`: see push.ts. */
   async push(source: string, destination: string | undefined, opts: PushOptions = {}): Promise<PushResult> {
     const [{ pushImage }, { BlobSourceStore }] = await Promise.all([import('./push.js'), import('../registry-client/blob-sources.js')]);
     const sources = new BlobSourceStore(dirname(this.deps.content.dir));
-    return pushImage({ content: this.deps.content, images: this.deps.images, sources }, source, destination, opts);
+    const result = await pushImage({ content: this.deps.content, images: this.deps.images, sources }, source, destination, opts);
+    this.deps.events.emit('image', 'push', result.digest, { name: destination ?? source });
+    return result;
   }
 
   /** `hull save`: see save.ts. Every image is resolved before anything is written. */

@@ -71,9 +71,13 @@ export class ImageStore {
    * Records an image (or updates its manifest) and moves `names` onto it. Only under the lease that
    * protected its blobs and layers while they were written (lease.ts): after it, GC sees the record.
    */
-  async add(record: Omit<ImageRecord, 'names'>, names: readonly string[], lease: WriteLease, repoDigests: readonly string[] = []): Promise<ImageRecord> {
+  async add(record: Omit<ImageRecord, 'names'>, names: readonly string[], lease: WriteLease, repoDigests: readonly string[] = [], expect?: { name: string; on: Digest | undefined }): Promise<ImageRecord> {
     lease.assertHeld('record an image');
     return this.update((doc) => {
+      // Compare-and-set for read-modify-write callers (a manifest list changed by two commands at once).
+      if (expect && Object.values(doc.images).find((i) => i.names.includes(expect.name))?.id !== expect.on) {
+        throw new HullError('CONFLICT', `Cannot record "${displayName(expect.name)}": it changed while this command ran`, { hint: 'run the command again' });
+      }
       const existing = doc.images[record.id];
       const image: ImageRecord = existing ?? { ...record, names: [] };
       if (image.damaged !== undefined) {

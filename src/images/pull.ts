@@ -36,6 +36,8 @@ export interface PullDeps {
 export interface PullOptions extends RegistryOptions {
   /** Default: the host's platform. */
   platform?: Platform;
+  /** Keep the whole index and every platform (pull-all-platforms.ts). */
+  allPlatforms?: boolean;
   onEvent?: EventSink;
   signal?: AbortSignal;
 }

@@ -12,8 +12,10 @@ import { parseManifest } from '../oci/manifest.js';
 import { familiarString, formatReference, parseReference, parseReferenceLoose, repositoryName, type Reference } from '../oci/reference.js';
 import {
   BlobSourceStore, DEFAULT_CHUNK_SIZE, createLimiter, openRegistryClient, pushScope, uploadBlob,
-  type EventSink, type RegistryOptions,
+  type BlobRole, type EventSink, type RegistryClient, type RegistryOptions,
 } from '../registry-client/index.js';
+import type { Descriptor } from '../oci/descriptor.js';
+import { isIndexRecord } from './image-index.js';
 import type { ImageRecord, ImageStore } from './image-store.js';
 
 export interface PushDeps {
@@ -34,7 +36,7 @@ export interface PushResult {
   size: number;
 }
 
-function destinationOf(image: ImageRecord, source: string, destination: string | undefined): Reference {
+export function destinationOf(image: ImageRecord, source: string, destination: string | undefined): Reference {
   if (destination !== undefined) return parseReference(destination);
   const loose = parseReferenceLoose(source);
   if (/^(sha256:)?[a-f0-9]{3,64}$/.test(source) && !image.names.some((n) => n.startsWith(repositoryName(loose)))) {
@@ -44,16 +46,65 @@ function destinationOf(image: ImageRecord, source: string, destination: string |
 }
 
 /** Other repositories on `host` that may hold the image's blobs: its other names there. */
-function namesOnHost(image: ImageRecord, host: string, except: string): string[] {
+export function namesOnHost(image: ImageRecord, host: string, except: string): string[] {
   return image.names.flatMap((n) => {
     const r = parseReference(n);
     return r.domain === host && r.path !== except ? [r.path] : [];
   });
 }
 
+/** Uploads `blobs` to `dest`'s repository, `concurrency` at a time (skipped when there, mounted when possible). */
+export async function uploadBlobs(
+  deps: PushDeps,
+  client: RegistryClient,
+  dest: Reference,
+  blobs: ReadonlyArray<{ d: Descriptor; role: BlobRole }>,
+  otherNames: readonly string[],
+  opts: PushOptions & { onEvent: EventSink; signal: AbortSignal },
+): Promise<void> {
+  const limit = createLimiter(opts.concurrency ?? 3);
+  const uploads = blobs.map(({ d, role }) =>
+    limit(() =>
+      uploadBlob(d, {
+        client,
+        repository: dest.path,
+        open: (range) => deps.content.openRead(d.digest, range),
+        mountFrom: [...new Set([...(deps.sources?.find(d.digest, dest.domain) ?? []), ...otherNames])],
+        chunkSize: opts.chunkSize ?? DEFAULT_CHUNK_SIZE,
+        role,
+        onEvent: opts.onEvent,
+        signal: opts.signal,
+      }),
+    ),
+  );
+  const settled = await Promise.allSettled(uploads);
+  const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failed) throw failed.reason;
+}
+
+/** The last steps of every push: the top manifest (or index) under the destination's tag, the blobs' new source noted, done. */
+export async function putTopManifest(
+  deps: PushDeps,
+  client: RegistryClient,
+  dest: Reference,
+  top: { image: ImageRecord; bytes: Buffer; mediaType: string; blobs: ReadonlyArray<{ d: Descriptor }> },
+  onEvent: EventSink,
+): Promise<PushResult> {
+  const tag = dest.digest ?? dest.tag ?? 'latest';
+  const digest = await client.putManifest(dest.path, tag, [pushScope(dest.path)], top.bytes, top.mediaType);
+  onEvent({ type: 'manifest-pushed', reference: formatReference(dest), digest, size: top.bytes.length });
+  await deps.sources?.add(top.blobs.map(({ d }) => d.digest), repositoryName(dest), (d) => deps.content.has(d)).catch(() => {});
+  onEvent({ type: 'done', reference: formatReference(dest), digest, id: top.image.id });
+  return { reference: dest, digest, size: top.bytes.length };
+}
+
 export async function pushImage(deps: PushDeps, source: string, destination: string | undefined, opts: PushOptions = {}): Promise<PushResult> {
   const image = deps.images.get(source);
   const dest = destinationOf(image, source, destination);
+  if (isIndexRecord(image)) {
+    const { pushIndex } = await import('./push-index.js');
+    return pushIndex(deps, image, source, dest, opts);
+  }
   const onEvent = opts.onEvent ?? (() => {});
   const manifestBytes = deps.content.readBytes(image.manifest);
   const parsed = parseManifest(manifestBytes, image.manifestMediaType);
@@ -71,31 +122,8 @@ export async function pushImage(deps: PushDeps, source: string, destination: str
   const client = openRegistryClient({ ...opts, host: dest.domain, repository: dest.path, action: `push "${familiarString(dest)}"`, onEvent, signal: abort.signal });
   try {
     onEvent({ type: 'plan', blobs: blobs.map(({ d, role }) => ({ digest: d.digest, size: d.size, role })) });
-    const otherNames = namesOnHost(image, dest.domain, dest.path);
-    const limit = createLimiter(opts.concurrency ?? 3);
-    const uploads = blobs.map(({ d, role }) =>
-      limit(() =>
-        uploadBlob(d, {
-          client,
-          repository: dest.path,
-          open: (range) => deps.content.openRead(d.digest, range),
-          mountFrom: [...new Set([...(deps.sources?.find(d.digest, dest.domain) ?? []), ...otherNames])],
-          chunkSize: opts.chunkSize ?? DEFAULT_CHUNK_SIZE,
-          role,
-          onEvent,
-          signal: abort.signal,
-        }),
-      ),
-    );
-    const settled = await Promise.allSettled(uploads);
-    const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
-    if (failed) throw failed.reason;
-    const tag = dest.digest ?? dest.tag ?? 'latest';
-    const digest = await client.putManifest(dest.path, tag, [pushScope(dest.path)], manifestBytes, parsed.mediaType);
-    onEvent({ type: 'manifest-pushed', reference: formatReference(dest), digest, size: manifestBytes.length });
-    await deps.sources?.add(blobs.map(({ d }) => d.digest), repositoryName(dest), (d) => deps.content.has(d)).catch(() => {});
-    onEvent({ type: 'done', reference: formatReference(dest), digest, id: image.id });
-    return { reference: dest, digest, size: manifestBytes.length };
+    await uploadBlobs(deps, client, dest, blobs, namesOnHost(image, dest.domain, dest.path), { ...opts, onEvent, signal: abort.signal });
+    return await putTopManifest(deps, client, dest, { image, bytes: manifestBytes, mediaType: parsed.mediaType, blobs }, onEvent);
   } catch (err) {
     abort.abort();
     throw err;

@@ -7,6 +7,7 @@ import { HullError } from '../errors.js';
 import type { BlobReader } from '../content/store.js';
 import { parseImageConfig } from '../oci/image-config.js';
 import { parseManifest } from '../oci/manifest.js';
+import { chooseLocalChild, isIndexRecord, readIndex } from './image-index.js';
 import type { ImageStore } from './image-store.js';
 import { normaliseName } from './image-store.js';
 import type { SavedImage } from './formats/archived-image.js';
@@ -43,8 +44,12 @@ export function resolveSaveImages(deps: SaveDeps, refs: readonly string[]): Save
       for (const n of names) if (!already.names.includes(n)) already.names.push(n);
       continue;
     }
-    const manifestBytes = deps.content.readBytes(record.manifest);
-    const parsed = parseManifest(manifestBytes, record.manifestMediaType, `manifest of "${ref}"`);
+    // A manifest list saves its image for this host (read-image.ts chooses it the same way).
+    const child = isIndexRecord(record) ? chooseLocalChild(deps.content, readIndex(deps.content, record)) : undefined;
+    if (isIndexRecord(record) && !child) throw new HullError('NOT_FOUND', `Cannot save "${ref}": it is a manifest list that holds no image stored here`);
+    const manifestDigest = child?.descriptor.digest ?? record.manifest;
+    const manifestBytes = deps.content.readBytes(manifestDigest);
+    const parsed = parseManifest(manifestBytes, child?.descriptor.mediaType ?? record.manifestMediaType, `manifest of "${ref}"`);
     if (parsed.kind !== 'manifest') throw new HullError('INVALID_FORMAT', `Cannot save image "${ref}": its manifest is an index`);
     const configBytes = deps.content.readBytes(parsed.manifest.config.digest);
     for (const layer of parsed.manifest.layers) {
@@ -53,11 +58,11 @@ export function resolveSaveImages(deps: SaveDeps, refs: readonly string[]): Save
       }
     }
     out.push({
-      id: record.id,
+      id: child ? parsed.manifest.config.digest : record.id,
       names,
       manifest: parsed.manifest,
       manifestBytes,
-      manifestDigest: record.manifest,
+      manifestDigest,
       manifestMediaType: parsed.mediaType,
       config: parseImageConfig(configBytes, `config of "${ref}"`),
       configBytes,

@@ -39,13 +39,15 @@ export interface CniResult {
 }
 
 export interface CniRuntime {
-  /** Directory holding the plugin binaries. */
+  /** Directories holding the plugin binaries, ":"-separated. */
   path: string;
   containerId: string;
   netns: string;
   ifname: string;
   /** CNI_ARGS, e.g. "IgnoreUnknown=1;IP=10.88.0.5" for a fixed address from host-local. */
   args?: string;
+  /** Runs the plugin in another network namespace (rootless mode: rootless-netns.ts). */
+  prefix?: string[];
 }
 
 const CNI_DIRS = ['/usr/lib/cni', '/opt/cni/bin', '/usr/libexec/cni'];
@@ -56,7 +58,7 @@ export function findCniPath(): string {
   return dir;
 }
 
-export function planConflist(net: NetworkRecord, opts: { ipamDir: string; ports: PortBinding[] }): CniConfList {
+export function planConflist(net: NetworkRecord, opts: { ipamDir: string; ports: PortBinding[]; mac?: string }): CniConfList {
   const ipam = {
     type: 'host-local',
     dataDir: opts.ipamDir,
@@ -65,6 +67,9 @@ export function planConflist(net: NetworkRecord, opts: { ipamDir: string; ports:
     routes: net.Internal ? [] : [{ dst: '0.0.0.0/0' }],
   };
   const plugins: CniPlugin[] = [{ type: 'bridge', bridge: net.Bridge, isGateway: true, ipMasq: false, hairpinMode: true, ipam }];
+  // The bridge plugin (1.1) cannot choose the MAC; tuning sets it, as podman's CNI networks did.
+  // Its backup of the old settings goes beside the leases, not to /run/cni.
+  if (opts.mac) plugins.push({ type: 'tuning', mac: opts.mac, dataDir: join(opts.ipamDir, 'tuning') });
   if (opts.ports.length > 0) {
     plugins.push({
       type: 'portmap',
@@ -94,8 +99,14 @@ export function pluginEnv(command: 'ADD' | 'DEL' | 'CHECK', rt: CniRuntime): Rec
   };
 }
 
+/** CNI_PATH may list several directories (":"-separated, as kubelet nodes use): the first that has the plugin. */
+export function pluginBinary(path: string, type: string): string {
+  const dirs = path.split(':').filter(Boolean);
+  return dirs.map((d) => join(d, type)).find((p) => existsSync(p)) ?? join(dirs[0] ?? path, type);
+}
+
 async function execPlugin(command: 'ADD' | 'DEL' | 'CHECK', list: CniConfList, plugin: CniPlugin, prev: CniResult | undefined, rt: CniRuntime): Promise<CniResult | undefined> {
-  const r = await execCapture([join(rt.path, plugin.type)], { env: { PATH: HOST_PATH, ...pluginEnv(command, rt) }, input: JSON.stringify(pluginInput(list, plugin, prev)) });
+  const r = await execCapture([...(rt.prefix ?? []), pluginBinary(rt.path, plugin.type)], { env: { PATH: HOST_PATH, ...pluginEnv(command, rt) }, input: JSON.stringify(pluginInput(list, plugin, prev)) });
   if (r.code !== 0) {
     let msg = r.stderr.trim() || r.stdout.trim();
     try {

@@ -17,11 +17,12 @@
  * after attach returns is answered. Config format and reload: aardvark-dns config.md (v1.4.0),
  * src/config/mod.rs; `aardvark-dns --config DIR -p 53 run` forks and returns once its pid file exists.
  */
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { HullError, errnoCode } from '../errors.js';
 import { execCapture } from '../sys/exec.js';
+import { HOST_PLACE, type NetPlace } from './rootless-netns.js';
 import { which } from '../sys/which.js';
 import type { Endpoint, SandboxState } from './sandbox.js';
 
@@ -117,7 +118,7 @@ function aardvarksServing(dir: string): number[] {
 }
 
 /** Inodes of the UDP sockets bound to ip:53 in hull's network namespace (/proc/net/udp, udp6). */
-export function boundInodes(ip: string, table = readUdpTables()): Set<string> {
+export function boundInodes(ip: string, table = readUdpTables(HOST_PLACE)): Set<string> {
   const want = `${hexAddress(ip)}:0035`;
   const out = new Set<string>();
   for (const line of table.split('\n')) {
@@ -127,8 +128,8 @@ export function boundInodes(ip: string, table = readUdpTables()): Set<string> {
   return out;
 }
 
-function readUdpTables(): string {
-  return ['/proc/net/udp', '/proc/net/udp6'].map((p) => (existsSync(p) ? readFileSync(p, 'utf8') : '')).join('\n');
+function readUdpTables(place: NetPlace): string {
+  return [`${place.procNet}/udp`, `${place.procNet}/udp6`].map((p) => (existsSync(p) ? readFileSync(p, 'utf8') : '')).join('\n');
 }
 
 /** /proc/net/udp's address form: an IPv4 address as one little-endian 32-bit hex word. */
@@ -143,10 +144,10 @@ export function hexAddress(ip: string): string {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Waits until every gateway has a port-53 socket that is not one of `old` (aardvark rebinds on reload). */
-async function waitListening(pid: number | undefined, dir: string, gateways: string[], old: Map<string, Set<string>>): Promise<void> {
+async function waitListening(pid: number | undefined, dir: string, gateways: string[], old: Map<string, Set<string>>, place: NetPlace): Promise<void> {
   const deadline = Date.now() + READY_MS;
   for (;;) {
-    const table = readUdpTables();
+    const table = readUdpTables(place);
     const pending = gateways.filter((g) => ![...boundInodes(g, table)].some((i) => !old.get(g)?.has(i)));
     if (pending.length === 0) return;
     const alive = runningAardvark(dir) ?? (pid !== undefined && cmdline(pid) ? pid : undefined);
@@ -177,7 +178,7 @@ async function stopAardvark(pid: number, dir: string): Promise<void> {
  * under the runroot's sandbox lock. Without aardvark-dns installed it does nothing (names then
  * resolve through /etc/hosts only, and containers keep the host's resolvers).
  */
-export async function syncDns(runroot: string, sandboxes: SandboxState[]): Promise<void> {
+export async function syncDns(runroot: string, sandboxes: SandboxState[], getPlace: () => Promise<NetPlace> = async () => HOST_PLACE): Promise<void> {
   const bin = findAardvark();
   const dir = dnsDir(runroot);
   if (!bin) return;
@@ -206,22 +207,37 @@ export async function syncDns(runroot: string, sandboxes: SandboxState[]): Promi
     changed = true;
   }
   if (plans.size === 0) {
-    for (const p of new Set([...(pid !== undefined ? [pid] : []), ...aardvarksServing(dir)])) await stopAardvark(p, dir);
+    // Scan again after each round of stops: a server whose starter was killed while it daemonised
+    // may have forked its daemon just before we stopped it; a fork is in /proc by the time its
+    // parent is dead, so a scan that finds nothing after the stops has found them all.
+    for (let round = 0, found = new Set([...(pid !== undefined ? [pid] : []), ...aardvarksServing(dir)]); found.size > 0 && round < 5; round++, found = new Set(aardvarksServing(dir))) {
+      for (const p of found) await stopAardvark(p, dir);
+    }
     rmSync(join(dir, PID_FILE), { force: true });
     return;
   }
   const gateways = [...new Set([...plans.values()].map((c) => c.slice(0, c.indexOf('\n'))))];
+  const place = await getPlace();
   if (pid !== undefined && changed) {
-    const table = readUdpTables();
+    const table = readUdpTables(place);
     const old = new Map(gateways.map((g) => [g, boundInodes(g, table)]));
-    if (signal(pid, 'SIGHUP')) return waitListening(pid, dir, gateways, old);
+    if (signal(pid, 'SIGHUP')) return waitListening(pid, dir, gateways, old, place);
   }
   if (pid === undefined || !runningAardvark(dir)) {
     for (const stray of aardvarksServing(dir)) await stopAardvark(stray, dir); // port 53 must be free for the new one
     // A daemon: no user environment (RUST_LOG and the like), and no hold on the caller's cwd.
-    const r = await execCapture([bin, '--config', dir, '-p', '53', 'run'], { cwd: '/', env: { PATH: DAEMON_PATH } });
+    const r = await execCapture([...place.prefix, bin, '--config', dir, '-p', '53', 'run'], { cwd: '/', env: { PATH: DAEMON_PATH } });
     if (r.code !== 0) throw new HullError('RUNTIME_FAILED', `Cannot start aardvark-dns for the networks of ${runroot}: it exited with ${r.code}: ${r.stderr.trim()}`);
-    await waitListening(readPid(dir), dir, gateways, new Map());
+    await waitListening(readPid(dir), dir, gateways, new Map(), place);
+  }
+}
+
+/** Whether a process belongs to this process's user (in a rootless namespace, others' show as nobody). */
+function ownProcess(pid: number): boolean {
+  try {
+    return statSync(`/proc/${pid}`).uid === (process.getuid?.() ?? 0);
+  } catch {
+    return false;
   }
 }
 
@@ -261,6 +277,7 @@ export async function stopOrphanedAardvarks(): Promise<number> {
     const argv = cmdline(Number(entry));
     const dir = argv && (argv[0] ?? '').endsWith('aardvark-dns') ? configOf(argv) : undefined;
     if (!dir || !dir.endsWith(`/networks/${DNS_DIR}`) || existsSync(dir)) continue;
+    if (!ownProcess(Number(entry))) continue; // another user's (rootless mode): neither ours to judge nor to stop
     await stopAardvark(Number(entry), dir);
     stopped++;
   }

@@ -1,9 +1,9 @@
 /**
  * The network flags of `run`/`create`, checked before anything is created. Pure.
- *   --network none|host|bridge|NAME|container:NAME_OR_ID   --network-alias  --ip  --dns  --add-host
+ *   --network none|host|bridge|NAME|container:NAME_OR_ID|slirp4netns|pasta (the last two rootless)   --network-alias  --ip  --dns  --add-host
  */
 import { isIP } from 'node:net';
-import { HullError } from '../errors.js';
+import { HullError, showUntrusted } from '../errors.js';
 import { parseIp } from './subnet.js';
 import type { HostEntry } from './sandbox.js';
 
@@ -17,12 +17,25 @@ export function parseNetworkMode(value: string): NetworkMode {
     return { kind: 'container', ref };
   }
   if (value === 'default' || value === '') return { kind: 'network', name: 'bridge' };
+  // podman's rootless modes take options after a colon; hull's take none (docs/rootless.md).
+  const colon = /^(slirp4netns|pasta):(.*)$/.exec(value);
+  if (colon) {
+    throw new HullError('UNSUPPORTED', `Cannot use --network "${showUntrusted(value)}": hull takes no ${colon[1]} options`, { hint: `use --network ${colon[1]} (published ports go through ${colon[1] === 'slirp4netns' ? "slirp4netns's own port handler" : 'pasta'})` });
+  }
   return { kind: 'network', name: value };
 }
 
 export function checkIpFlag(ip: string, flag = '--ip'): string {
   if (parseIp(ip) === undefined) throw new HullError('INVALID_ARGUMENT', `Cannot use ${flag} "${ip}": expected an IPv4 address`);
   return ip;
+}
+
+/** --mac-address: six hex octets; a multicast address (low bit of the first octet set) is refused, as docker does. */
+export function checkMacAddress(mac: string): string {
+  const m = /^([0-9a-f]{2})(?:[:-][0-9a-f]{2}){5}$/i.exec(mac);
+  if (!m) throw new HullError('INVALID_ARGUMENT', `Cannot use --mac-address "${mac}": expected six hex octets such as 02:42:ac:11:00:02`);
+  if (parseInt(m[1] as string, 16) & 1) throw new HullError('INVALID_ARGUMENT', `Cannot use --mac-address "${mac}": it is a multicast address`, { hint: 'make the first octet even, e.g. 02:…' });
+  return mac.toLowerCase().replace(/-/g, ':');
 }
 
 /** --add-host NAME:IP (docker also accepts NAME=IP). */

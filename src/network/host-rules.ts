@@ -20,6 +20,7 @@ import { dirname } from 'node:path';
 import { execCapture, execOrThrow } from '../sys/exec.js';
 import { dropOwner, recordOwner } from './bridge-owners.js';
 import type { NetworkRecord } from './network-store.js';
+import { HOST_PLACE, interfaceExists, type NetPlace } from './rootless-netns.js';
 
 export const FILTER_CHAIN = 'HULL-FORWARD';
 export const NAT_CHAIN = 'HULL-POSTROUTING';
@@ -66,40 +67,41 @@ export function planBridge(net: NetworkRecord): string {
   return [`link add name ${net.Bridge} type bridge`, `addr add ${net.Gateway}/${prefix} dev ${net.Bridge}`, `link set ${net.Bridge} up`].join('\n') + '\n';
 }
 
-export const bridgeExists = (name: string) => existsSync(`/sys/class/net/${name}`);
+export const bridgeExists = (name: string, place: NetPlace = HOST_PLACE) => (place.prefix.length === 0 ? existsSync(`/sys/class/net/${name}`) : interfaceExists(place, name));
 
-const ipt = (r: Rule, op: string[]) => ['iptables', '-w', '-t', r.table, ...op, r.chain, ...r.spec];
+const ipt = (r: Rule, op: string[], place: NetPlace) => [...place.prefix, 'iptables', '-w', '-t', r.table, ...op, r.chain, ...r.spec];
 
-async function ensureRule(r: Rule, insert = false): Promise<void> {
-  if ((await execCapture(ipt(r, ['-C']))).code === 0) return;
-  await execOrThrow(ipt(r, insert ? ['-I'] : ['-A']), `add iptables rule to ${r.chain}`);
+async function ensureRule(r: Rule, place: NetPlace, insert = false): Promise<void> {
+  if ((await execCapture(ipt(r, ['-C'], place))).code === 0) return;
+  await execOrThrow(ipt(r, insert ? ['-I'] : ['-A'], place), `add iptables rule to ${r.chain}`);
 }
 
-async function ensureChains(): Promise<void> {
+async function ensureChains(place: NetPlace): Promise<void> {
   for (const h of planHookRules()) {
-    await execCapture(['iptables', '-w', '-t', h.table, '-N', h.hook]); // exists already: fine
-    await ensureRule(h, true);
+    await execCapture([...place.prefix, 'iptables', '-w', '-t', h.table, '-N', h.hook]); // exists already: fine
+    await ensureRule(h, place, true);
   }
-  for (const r of planGlobalRules()) await ensureRule(r);
+  for (const r of planGlobalRules()) await ensureRule(r, place);
 }
 
 /**
  * Idempotent: the bridge (with its gateway address) and the network's rules, owned by the record
  * at recordPath (bridge-owners.ts), so that they are removed if that record disappears.
  */
-export async function applyNetworkOnHost(net: NetworkRecord, recordPath: string, ownersDir: string): Promise<void> {
+export async function applyNetworkOnHost(net: NetworkRecord, recordPath: string, ownersDir: string, place: NetPlace = HOST_PLACE): Promise<void> {
   recordOwner(recordPath, net, ownersDir);
-  if (!bridgeExists(net.Bridge)) await execOrThrow(['ip', '-batch', '-'], `create bridge "${net.Bridge}"`, { input: planBridge(net) });
-  await ensureChains();
-  for (const r of planNetworkRules(net)) await ensureRule(r);
+  if (!bridgeExists(net.Bridge, place)) await execOrThrow([...place.prefix, 'ip', '-batch', '-'], `create bridge "${net.Bridge}"`, { input: planBridge(net) });
+  await ensureChains(place);
+  for (const r of planNetworkRules(net)) await ensureRule(r, place);
 }
 
-export async function removeNetworkFromHost(net: NetworkRecord, ownersDir: string): Promise<void> {
-  for (const r of planNetworkRules(net)) {
+export async function removeNetworkFromHost(net: NetworkRecord, ownersDir: string, place: NetPlace = HOST_PLACE): Promise<void> {
+  // The rules side by side (iptables -w takes turns on the table lock; the process starts overlap).
+  await Promise.all(planNetworkRules(net).map(async (r) => {
     // Delete every copy (a crash between -C and -A of two processes could have added two).
-    for (let i = 0; i < 4 && (await execCapture(ipt(r, ['-D']))).code === 0; i++);
-  }
-  if (bridgeExists(net.Bridge)) await execCapture(['ip', 'link', 'del', net.Bridge]);
+    for (let i = 0; i < 4 && (await execCapture(ipt(r, ['-D'], place))).code === 0; i++);
+  }));
+  if (bridgeExists(net.Bridge, place)) await execCapture([...place.prefix, 'ip', 'link', 'del', net.Bridge]);
   dropOwner(net.Bridge, ownersDir);
 }
 

@@ -17,7 +17,8 @@ export interface NetworkRecord {
   Name: string;
   Id: string;
   Created: string;
-  Driver: 'bridge';
+  /** bridge: hull's own bridge and CNI chain; cni: the host's CNI configuration (cni-conf.ts); pasta: the rootless default network, one pasta per container and no bridge (pasta.ts); slirp4netns: the same with slirp4netns (slirp4netns.ts). */
+  Driver: 'bridge' | 'cni' | 'pasta' | 'slirp4netns';
   Scope: 'local';
   /** The Linux bridge device (host-global, so unique across --roots). */
   Bridge: string;
@@ -28,6 +29,8 @@ export interface NetworkRecord {
   Labels: Record<string, string>;
   /** The predefined "bridge" network: no name resolution between containers, as in docker. */
   Default: boolean;
+  /** Driver cni: where the configuration and the plugins are (Bridge, Subnet, Gateway are ""). */
+  Cni?: { ConfDir: string; BinDir: string };
 }
 
 export const DEFAULT_NETWORK = 'bridge';

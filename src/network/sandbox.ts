@@ -22,6 +22,8 @@ import { processStartTime } from '../sys/lock.js';
 import type { CniConfList, CniResult } from './cni.js';
 import type { PortBinding } from './ports.js';
 import type { ProxyProcess } from './proxy.js';
+import type { PastaProcess } from './pasta.js';
+import type { Slirp4netnsProcess } from './slirp4netns.js';
 
 export interface HostEntry {
   names: string[];
@@ -36,6 +38,8 @@ export interface Endpoint {
   /** User networks resolve container names; the default bridge does not (docker's rule). */
   dns: boolean;
   conflist: CniConfList;
+  /** The plugin directories, for a network of the host's CNI configuration (else hull's). */
+  cniPath?: string;
   cniArgs?: string;
   result?: CniResult;
   ip?: string;
@@ -45,6 +49,10 @@ export interface Endpoint {
   ports: PortBinding[];
   /** IPv6 userland proxies of the published ports (proxy.ts). */
   proxies?: ProxyProcess[];
+  /** Rootless default network: the pasta process connecting the namespace (pasta.ts); no CNI. */
+  pasta?: PastaProcess | 'starting';
+  /** Rootless, --network slirp4netns: its process and API socket (slirp4netns.ts); no CNI. */
+  slirp4netns?: Slirp4netnsProcess | 'starting';
 }
 
 export interface SandboxState {

@@ -11,22 +11,32 @@ import { execCapture } from '../sys/exec.js';
 import { randomId } from '../sys/ids.js';
 import { withLock } from '../sys/lock.js';
 import { findCniPath } from './cni.js';
-import { parseAddHost, parseNetworkMode, type ResolvOptions } from './flags.js';
+import { checkMacAddress, parseAddHost, parseNetworkMode, type ResolvOptions } from './flags.js';
 import { applyNetworkOnHost, bridgeExists, ensureLockDir, removeNetworkFromHost } from './host-rules.js';
 import type { HostPaths } from '../sys/host-paths.js';
 import { orphanedNetworks } from './bridge-owners.js';
+import { HOST_PLACE, ensureRootlessNetns, type NetPlace } from './rootless-netns.js';
 import { DEFAULT_NETWORK, NetworkStore, checkNetworkName, type NetworkRecord } from './network-store.js';
+import type { RootlessNetworkCmd } from './rootless-network-cmd.js';
+import type { SpecHook } from './network-gate.js';
 import { fromDockerBindings, type DockerPortBindings } from './ports.js';
-import { attachSandbox, connectSandbox, detachSandbox, disconnectSandbox, ipamDir, renameSandbox, withSandboxLock, writeResolvConf, type AttachContext } from './attach.js';
+import { attachSandbox, beginSandbox, connectSandbox, detachSandbox, disconnectSandbox, ipamDir, renameSandbox, withSandboxLock, writeResolvConf, type AttachContext } from './attach.js';
 import { dnsNeedsSync, isDnsName, stopOrphanedAardvarks, syncDns } from './dns.js';
 import { hostsContent, listSandboxes, readSandbox, tokenAlive, writeInPlace, type SandboxState } from './sandbox.js';
 import { contains, formatCidr, gatewayOf, hostNetworks, overlaps, parseCidr, parseIp, planSubnet } from './subnet.js';
 
-/** Docker's EndpointSettings, the part a user chooses (--network-alias, --ip). */
+/** podman's rootless network modes, built in (created on first use) in rootless mode. */
+const isRootlessMode = (name: string): name is RootlessNetworkCmd => name === 'pasta' || name === 'slirp4netns';
+
+/** Docker's EndpointSettings, the part a user chooses (--network-alias, --ip, --mac-address). */
 export interface EndpointSettings {
   Aliases?: string[];
   IPAMConfig?: { IPv4Address?: string };
+  MacAddress?: string;
 }
+
+/** The endpoint request of a network's settings. */
+const endpointOf = (s: EndpointSettings) => ({ aliases: s.Aliases ?? [], ...(s.IPAMConfig?.IPv4Address ? { ip: s.IPAMConfig.IPv4Address } : {}), ...(s.MacAddress ? { mac: checkMacAddress(s.MacAddress) } : {}) });
 
 /** What the network layer needs of a container record (ContainerRecord fits it). */
 export interface ContainerNetworkView {
@@ -44,6 +54,23 @@ export interface NetworkAttachment {
   hostNetwork: boolean;
   /** /etc files the network layer wrote (or shares); the bundle writes the others. */
   etc: { hosts?: string; resolvConf?: string };
+  /**
+   * Asked for with `gate`: the network is still being set up (rootless pasta). The runtime spec
+   * must carry `hook` as a createRuntime hook; `ready` settles when the set-up is done (its error
+   * is the start's); `close` once runc is past its hooks or the start failed (network-gate.ts).
+   */
+  pending?: { hook: SpecHook; ready: Promise<void>; close(): void };
+  /**
+   * With `connectLater` (as root): the endpoints being connected (CNI ADD, hosts, DNS) while the
+   * caller creates the container; it must settle before the container starts or is undone.
+   */
+  connected?: Promise<unknown>;
+}
+
+/** How an attach may overlap the runtime's create (ContainerNetworking.attach). */
+export interface AttachOptions {
+  connectLater?: boolean;
+  gate?: boolean;
 }
 
 /** For --network container:X: the running container whose namespace and /etc files are shared. */
@@ -56,7 +83,13 @@ export interface JoinTarget {
 export interface ContainerNetworking {
   /** The network's name, from a name or id prefix; "bridge" resolves before it exists. */
   networkName(nameOrId: string): string;
-  attach(c: ContainerNetworkView, bundleDir: string, join?: JoinTarget): Promise<NetworkAttachment>;
+  /**
+   * Two ways to set up beside the runtime's create instead of before it. `connectLater` (root's
+   * bridges and CNI): resolve once the namespace exists, with the endpoints' set-up in
+   * `connected`, for a caller that starts only after it settles. `gate` (rootless pasta, also
+   * for `runc run`, which creates and starts at once): the container's process waits at a hook.
+   */
+  attach(c: ContainerNetworkView, bundleDir: string, join?: JoinTarget, opts?: AttachOptions): Promise<NetworkAttachment>;
   /** `unshared`: no other container joined its namespace (see detachSandbox). */
   detach(id: string, opts?: { unshared?: boolean }): Promise<void>;
   connect(id: string, network: string, settings: EndpointSettings): Promise<void>;
@@ -66,9 +99,13 @@ export interface ContainerNetworking {
   rename(id: string, newName: string): Promise<void>;
   /** The network state of a container that has one (addresses, ports), else undefined. */
   sandbox(id: string): SandboxState | undefined;
+  /** Docker's `network connect`/`disconnect` event, for a container joined to or parted from a network (running or not). */
+  announce(action: 'connect' | 'disconnect', network: string, containerId: string): void;
 }
 
 export interface CreateNetworkOptions {
+  /** A network of the host's CNI configuration (Kubernetes' /etc/cni/net.d and /opt/cni/bin). */
+  cni?: { confDir: string; binDir: string };
   subnet?: string;
   gateway?: string;
   internal?: boolean;
@@ -84,12 +121,18 @@ export interface NetworkDeps {
   hostPaths: HostPaths;
   /** The default network's bridge name when it is not hull-<id> (the default store's is hull0). */
   defaultBridge?: string;
+  /** Rootless mode: the default network is pasta's (pasta.ts). */
+  rootless?: boolean;
+  /** Rootless: what connects the default network (rootless-network-cmd.ts); read when first needed. */
+  rootlessNetworkCmd?: () => RootlessNetworkCmd;
+  /** Records docker's network events (create, destroy) in the engine's event log. */
+  emit?: (action: 'create' | 'destroy' | 'connect' | 'disconnect', id: string, attributes: Record<string, string>) => void;
 }
 
 /** Bridges and rules of networks whose store was deleted without removing them (under the host-wide lock). */
-async function removeOrphanedNetworks(ownersDir: string): Promise<void> {
+async function removeOrphanedNetworks(ownersDir: string, place: () => Promise<NetPlace>): Promise<void> {
   await stopOrphanedAardvarks(); // their sockets would hold port 53 of gateways about to be reused
-  for (const net of orphanedNetworks(ownersDir)) await removeNetworkFromHost(net, ownersDir);
+  for (const net of orphanedNetworks(ownersDir)) await removeNetworkFromHost(net, ownersDir, await place());
 }
 
 export class NetworkService implements ContainerNetworking {
@@ -99,7 +142,12 @@ export class NetworkService implements ContainerNetworking {
   constructor(private readonly deps: NetworkDeps) {
     this.store = new NetworkStore(deps.root);
     let cni: string | undefined;
-    this.ctx = { runroot: deps.runroot, cniPath: () => (cni ??= findCniPath()) };
+    this.ctx = { runroot: deps.runroot, cniPath: () => (cni ??= findCniPath()), place: () => this.place(), ...(deps.rootless ? { rootless: true } : {}), ...(deps.rootlessNetworkCmd ? { rootlessNetworkCmd: deps.rootlessNetworkCmd } : {}) };
+  }
+
+  /** Where bridges live: the host's namespace, or (rootless) the user's networks namespace. */
+  private place(): Promise<NetPlace> {
+    return this.deps.rootless ? ensureRootlessNetns(this.deps.runroot) : Promise.resolve(HOST_PLACE);
   }
 
   list(): NetworkRecord[] {
@@ -111,7 +159,15 @@ export class NetworkService implements ContainerNetworking {
   }
 
   networkName(nameOrId: string): string {
-    return nameOrId === DEFAULT_NETWORK ? DEFAULT_NETWORK : this.store.get(nameOrId).Name;
+    if (nameOrId === DEFAULT_NETWORK) return DEFAULT_NETWORK;
+    if (isRootlessMode(nameOrId) && !this.store.has(nameOrId)) return this.builtinMode(nameOrId);
+    return this.store.get(nameOrId).Name;
+  }
+
+  /** `--network slirp4netns|pasta`: podman's rootless modes, records made on first use (rootless only). */
+  private builtinMode(name: RootlessNetworkCmd): RootlessNetworkCmd {
+    if (!this.deps.rootless) throw new HullError('UNSUPPORTED', `Cannot use --network ${name}: hull uses ${name} only in rootless mode`, { hint: 'as root, use the default bridge network or a network of "hull network create"' });
+    return name;
   }
 
   /** Host-wide lock (bridges, subnets and iptables are shared by every --root), then this root's. */
@@ -123,10 +179,19 @@ export class NetworkService implements ContainerNetworking {
 
   async create(name: string, opts: CreateNetworkOptions = {}): Promise<NetworkRecord> {
     checkNetworkName(name);
+    if (this.deps.rootless && name === DEFAULT_NETWORK) return this.createBuiltin(DEFAULT_NETWORK, 'pasta');
+    if (this.deps.rootless && isRootlessMode(name)) return this.createBuiltin(name, name);
     return this.locked(async () => {
       if (this.store.has(name)) throw new HullError('CONFLICT', `Cannot create network "${name}": it already exists`, { hint: 'choose another name, or "hull network rm" it first' });
-      await removeOrphanedNetworks(this.deps.hostPaths.bridgeOwners); // before choosing a subnet: theirs become free
-      const used = [...(await this.hostNetworks()), ...this.store.list().map((n) => parseCidr(n.Subnet))];
+      if (opts.cni) {
+        // Nothing on the host to make: the plugins of the configuration do it per sandbox.
+        const record: NetworkRecord = { version: 1, Name: name, Id: randomId(), Created: new Date().toISOString(), Driver: 'cni', Scope: 'local', Bridge: '', Subnet: '', Gateway: '', Internal: false, Labels: opts.labels ?? {}, Default: false, Cni: { ConfDir: opts.cni.confDir, BinDir: opts.cni.binDir } };
+        this.store.write(record);
+        return record;
+      }
+      const place = await this.place();
+      await removeOrphanedNetworks(this.deps.hostPaths.bridgeOwners, async () => place); // before choosing a subnet: theirs become free
+      const used = [...(await this.hostNetworks(place)), ...this.store.list().filter((n) => n.Driver === 'bridge').map((n) => parseCidr(n.Subnet))];
       const subnet = opts.subnet !== undefined ? parseCidr(opts.subnet) : planSubnet(used);
       const clash = opts.subnet !== undefined ? used.find((u) => overlaps(u, subnet)) : undefined;
       if (clash) throw new HullError('CONFLICT', `Cannot create network "${name}": subnet ${formatCidr(subnet)} overlaps ${formatCidr(clash)}, already in use on this host`, { hint: 'choose another --subnet, or leave it out to have one chosen' });
@@ -153,34 +218,50 @@ export class NetworkService implements ContainerNetworking {
       // Record first: a crash before the bridge exists is repaired by the next attach (ensure).
       this.store.write(record);
       try {
-        await applyNetworkOnHost(record, this.store.pathOf(name), this.deps.hostPaths.bridgeOwners);
+        await applyNetworkOnHost(record, this.store.pathOf(name), this.deps.hostPaths.bridgeOwners, place);
       } catch (err) {
-        await removeNetworkFromHost(record, this.deps.hostPaths.bridgeOwners).catch(() => {});
+        await removeNetworkFromHost(record, this.deps.hostPaths.bridgeOwners, place).catch(() => {});
         this.store.remove(name);
         throw err;
       }
+      this.deps.emit?.('create', record.Id, { name: record.Name, type: record.Driver });
       return record;
     });
   }
 
-  private async hostNetworks() {
-    const [routes, addrs] = await Promise.all([execCapture(['ip', '-j', 'route']), execCapture(['ip', '-j', '-4', 'addr'])]);
+  /** Rootless: the default network (and slirp4netns, pasta) is a record only; each container gets its own process. */
+  private createBuiltin(name: string, driver: 'pasta' | 'slirp4netns'): Promise<NetworkRecord> {
+    this.store.ensureDir();
+    return withLock(this.store.lockPath, () => {
+      if (this.store.has(name)) return this.store.get(name);
+      const record: NetworkRecord = {
+        version: 1, Name: name, Id: randomId(), Created: new Date().toISOString(), Driver: driver, Scope: 'local',
+        Bridge: '', Subnet: '', Gateway: '', Internal: false, Labels: {}, Default: name === DEFAULT_NETWORK,
+      };
+      this.store.write(record);
+      return record;
+    });
+  }
+
+  private async hostNetworks(place: NetPlace) {
+    const [routes, addrs] = await Promise.all([execCapture([...place.prefix, 'ip', '-j', 'route']), execCapture([...place.prefix, 'ip', '-j', '-4', 'addr'])]);
     return hostNetworks(routes.stdout, addrs.stdout);
   }
 
   /** The network, created on first use if it is the default one, with its bridge on the host. */
   async ensure(name: string): Promise<NetworkRecord> {
     let net = this.store.find(name);
-    if (!net && name === DEFAULT_NETWORK) {
-      net = await this.create(DEFAULT_NETWORK).catch((err: unknown) => {
-        if (isHullError(err, 'CONFLICT') && this.store.has(DEFAULT_NETWORK)) return this.store.get(DEFAULT_NETWORK); // created meanwhile
+    if (!net && (name === DEFAULT_NETWORK || (isRootlessMode(name) && this.builtinMode(name)))) {
+      net = await this.create(name).catch((err: unknown) => {
+        if (isHullError(err, 'CONFLICT') && this.store.has(name)) return this.store.get(name); // created meanwhile
         throw err;
       });
     }
     if (!net) throw new HullError('NOT_FOUND', `Cannot find network "${name}": no such network`, { hint: `create it first ("hull network create ${name}")` });
-    if (!bridgeExists(net.Bridge)) {
+    const place = net.Driver === 'bridge' ? await this.place() : HOST_PLACE;
+    if (net.Driver === 'bridge' && !bridgeExists(net.Bridge, place)) {
       const n = net;
-      await this.locked(() => applyNetworkOnHost(n, this.store.pathOf(n.Name), this.deps.hostPaths.bridgeOwners)); // after a reboot: bridges and rules are gone
+      await this.locked(() => applyNetworkOnHost(n, this.store.pathOf(n.Name), this.deps.hostPaths.bridgeOwners, place)); // after a reboot: bridges and rules are gone
     }
     return net;
   }
@@ -192,16 +273,17 @@ export class NetworkService implements ContainerNetworking {
       throw new HullError('CONFLICT', `Cannot remove network "${net.Name}": containers ${users.join(', ')} use it`, { hint: `remove them, or "hull network disconnect ${net.Name} CONTAINER"` });
     }
     return this.locked(async () => {
-      await removeNetworkFromHost(net, this.deps.hostPaths.bridgeOwners);
+      if (net.Driver === 'bridge') await removeNetworkFromHost(net, this.deps.hostPaths.bridgeOwners, await this.place());
       rmSync(join(ipamDir(this.deps.runroot), net.Name), { recursive: true, force: true });
       this.store.remove(net.Name);
+      this.deps.emit?.('destroy', net.Id, { name: net.Name, type: net.Driver });
       return net;
     });
   }
 
   /** Removes user networks no container refers to (the default network stays). */
   async prune(): Promise<string[]> {
-    await this.locked(() => removeOrphanedNetworks(this.deps.hostPaths.bridgeOwners));
+    await this.locked(() => removeOrphanedNetworks(this.deps.hostPaths.bridgeOwners, () => this.place()));
     const removed: string[] = [];
     for (const n of this.store.list()) {
       if (n.Default || this.deps.containersUsing(n.Name).length > 0) continue;
@@ -211,7 +293,7 @@ export class NetworkService implements ContainerNetworking {
     return removed;
   }
 
-  async attach(c: ContainerNetworkView, bundleDir: string, join?: JoinTarget): Promise<NetworkAttachment> {
+  async attach(c: ContainerNetworkView, bundleDir: string, join?: JoinTarget, opts: AttachOptions = {}): Promise<NetworkAttachment> {
     const mode = parseNetworkMode(c.HostConfig.NetworkMode);
     const extraHosts = (c.HostConfig.ExtraHosts ?? []).map(parseAddHost);
     const dns = c.HostConfig.Dns ?? [];
@@ -241,10 +323,17 @@ export class NetworkService implements ContainerNetworking {
         for (const name of names) {
           const s = settings[name] ?? {};
           for (const a of s.Aliases ?? []) checkAlias(a);
-          endpoints.push({ network: await this.ensure(name), aliases: s.Aliases ?? [], ...(s.IPAMConfig?.IPv4Address ? { ip: s.IPAMConfig.IPv4Address } : {}) });
+          endpoints.push({ network: await this.ensure(name), ...endpointOf(s) });
         }
-        const state = await attachSandbox(this.ctx, { id: c.Id, name: c.Name, hostname: c.Config.Hostname, bundleDir, endpoints, ports: fromDockerBindings(c.HostConfig.PortBindings), extraHosts, dns, ...(resolv.search ? { dnsSearch: resolv.search } : {}), ...(resolv.options ? { dnsOptions: resolv.options } : {}) });
-        return { netnsPath: state.netns, hostNetwork: false, etc: { hosts: state.hostsPath, resolvConf: `${bundleDir}/resolv.conf` } };
+        const req = { id: c.Id, name: c.Name, hostname: c.Config.Hostname, bundleDir, endpoints, ports: fromDockerBindings(c.HostConfig.PortBindings), extraHosts, dns, ...(resolv.search ? { dnsSearch: resolv.search } : {}), ...(resolv.options ? { dnsOptions: resolv.options } : {}) };
+        const etc = (state: SandboxState) => ({ hosts: state.hostsPath, resolvConf: `${bundleDir}/resolv.conf` });
+        if (opts.connectLater && !this.deps.rootless) {
+          const { state, connected } = await beginSandbox(this.ctx, req);
+          return { netnsPath: state.netns, hostNetwork: false, etc: etc(state), connected };
+        }
+        const state = await attachSandbox(this.ctx, { ...req, ...(opts.gate ? { gate: true } : {}) });
+        const pending = state.pending ? { hook: state.pending.gate.hook, ready: state.pending.ready, close: () => state.pending?.gate.close() } : undefined;
+        return { netnsPath: state.netns, hostNetwork: false, etc: etc(state), ...(pending ? { pending } : {}) };
       }
     }
   }
@@ -291,11 +380,21 @@ export class NetworkService implements ContainerNetworking {
   async connect(id: string, network: string, settings: EndpointSettings): Promise<void> {
     for (const a of settings.Aliases ?? []) checkAlias(a);
     const net = await this.ensure(network);
-    await connectSandbox(this.ctx, id, { network: net, aliases: settings.Aliases ?? [], ...(settings.IPAMConfig?.IPv4Address ? { ip: settings.IPAMConfig.IPv4Address } : {}) });
+    await connectSandbox(this.ctx, id, { network: net, ...endpointOf(settings) });
   }
 
   async disconnect(id: string, network: string): Promise<void> {
     await disconnectSandbox(this.ctx, id, network);
+  }
+
+  announce(action: 'connect' | 'disconnect', network: string, containerId: string): void {
+    let net: NetworkRecord;
+    try {
+      net = this.get(network);
+    } catch {
+      return; // the default network before its first use: nothing to name
+    }
+    this.deps.emit?.(action, net.Id, { container: containerId, name: net.Name, type: net.Driver });
   }
 
   /**
@@ -311,7 +410,7 @@ export class NetworkService implements ContainerNetworking {
       released.push(s.id);
     }
     // aardvark-dns killed, or left running by a kill -9 between its last file and its stop.
-    if (dnsNeedsSync(this.deps.runroot)) await withSandboxLock(this.deps.runroot, () => syncDns(this.deps.runroot, listSandboxes(this.deps.runroot))).catch(() => {});
+    if (dnsNeedsSync(this.deps.runroot)) await withSandboxLock(this.deps.runroot, () => syncDns(this.deps.runroot, listSandboxes(this.deps.runroot), () => this.place())).catch(() => {});
     return released;
   }
 

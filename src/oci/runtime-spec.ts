@@ -70,6 +70,7 @@ export interface SpecResources {
   memory?: { limit?: number; swap?: number; reservation?: number; disableOOMKiller?: boolean };
   cpu?: { shares?: number; quota?: number; period?: number; cpus?: string; mems?: string };
   pids?: { limit: number };
+  blockIO?: { weight?: number };
 }
 
 export interface SeccompRule {
@@ -86,8 +87,17 @@ export interface SeccompProfile {
   syscalls?: SeccompRule[];
 }
 
+/** runtime-spec config-linux.md "User namespace mappings". */
+export interface SpecIdMapping {
+  containerID: number;
+  hostID: number;
+  size: number;
+}
+
 export interface SpecLinux {
   namespaces: SpecNamespace[];
+  uidMappings?: SpecIdMapping[];
+  gidMappings?: SpecIdMapping[];
   resources?: SpecResources;
   cgroupsPath?: string;
   devices?: SpecDevice[];
@@ -106,4 +116,6 @@ export interface RuntimeSpec {
   mounts: SpecMount[];
   annotations?: Record<string, string>;
   linux: SpecLinux;
+  /** config.md "POSIX-platform Hooks"; hull uses createRuntime for the network gate (network/network-gate.ts). */
+  hooks?: { createRuntime?: Array<{ path: string; args?: string[]; env?: string[]; timeout?: number }> };
 }

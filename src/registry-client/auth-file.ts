@@ -23,7 +23,8 @@ export interface Credentials {
   password: string;
 }
 
-interface AuthEntry {
+/** One registry's entry, as auth files and Docker's X-Registry-Config header spell it. */
+export interface AuthEntry {
   auth?: string;
   username?: string;
   password?: string;

@@ -11,7 +11,7 @@ import { HullError, errnoCode, errorMessage } from '../errors.js';
 import { sha256, type Digest } from '../oci/digest.js';
 import { MediaType } from '../oci/media-types.js';
 import { Authorizer } from './auth.js';
-import { lookupCredentials } from './auth-file.js';
+import { findCredentials, lookupCredentials } from './auth-file.js';
 import { connectionError, responseError, type ErrorContext } from './errors.js';
 import { ignoreEvents, type EventSink } from './events.js';
 import { isLoopbackHost, resolveHost, type HostConfig, type RegistryOptions } from './hosts.js';
@@ -57,7 +57,7 @@ const MAX_REDIRECTS = 5;
 
 export function openRegistryClient(opts: ClientOptions): RegistryClient {
   const host = resolveHost(opts.host, opts);
-  const credentials = opts.credentials ?? lookupCredentials(opts.host, opts.repository, { ...(opts.authFile ? { authFile: opts.authFile } : {}), ...(opts.env ? { env: opts.env } : {}) });
+  const credentials = opts.credentials ?? (opts.registryAuths ? findCredentials({ auths: opts.registryAuths }, opts.host, opts.repository) : undefined) ?? lookupCredentials(opts.host, opts.repository, { ...(opts.authFile ? { authFile: opts.authFile } : {}), ...(opts.env ? { env: opts.env } : {}) });
   return new RegistryClient(host, credentials, opts);
 }
 

@@ -12,6 +12,7 @@
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_DOMAIN } from '../oci/reference.js';
+import type { AuthEntry } from './auth-file.js';
 
 export const DEFAULT_CERT_DIRS = ['/etc/containers/certs.d', '/etc/docker/certs.d'];
 export const REGISTRIES_CONF = '/etc/containers/registries.conf';
@@ -30,6 +31,8 @@ export interface RegistryOptions {
   authFile?: string;
   /** Explicit credentials (`--creds USER:PASS`), used instead of the auth files. */
   credentials?: { username: string; password: string };
+  /** Credentials per registry, as an auth file's `auths` (the Docker API's X-Registry-Config): tried before the auth files. */
+  registryAuths?: Record<string, AuthEntry>;
   /** Environment to read REGISTRY_AUTH_FILE, XDG_RUNTIME_DIR, DOCKER_CONFIG, HOME from. */
   env?: NodeJS.ProcessEnv;
   /** Parallel blob transfers (default 3). */

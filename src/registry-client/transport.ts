@@ -7,9 +7,15 @@
  *
  * This layer does no retries, auth or redirects: client.ts composes those.
  */
-import * as http from 'node:http';
-import * as https from 'node:https';
-import { rootCertificates } from 'node:tls';
+import type * as http from 'node:http';
+import type * as https from 'node:https';
+import type * as tls from 'node:tls';
+import { lazyBuiltin } from '../sys/lazy-builtin.js';
+
+// Loaded at the first exchange: a container start from a local image never talks to a registry.
+const httpModule = lazyBuiltin<typeof http>('node:http');
+const httpsModule = lazyBuiltin<typeof https>('node:https');
+const rootCertificates = (): readonly string[] => lazyBuiltin<typeof tls>('node:tls')().rootCertificates;
 import { readFileSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import type { HostConfig } from './hosts.js';
@@ -68,7 +74,7 @@ function systemCas(): string[] {
       // try the next
     }
   }
-  return [...rootCertificates];
+  return [...rootCertificates()];
 }
 
 /**
@@ -102,9 +108,9 @@ export class Transport {
       if (!this.caList) {
         const extra = extraCas(this.host.tls.extraCaFile);
         if (this.host.tls.ca.length > 0) this.caList = [...systemCas(), ...this.host.tls.ca, ...extra];
-        else if (extra.length > 0) this.caList = [...rootCertificates, ...extra];
+        else if (extra.length > 0) this.caList = [...rootCertificates(), ...extra];
       }
-      agent = new https.Agent({
+      agent = new (httpsModule().Agent)({
         keepAlive: true,
         maxSockets: this.maxSockets,
         ...(this.caList ? { ca: this.caList } : {}),
@@ -112,14 +118,14 @@ export class Transport {
         ...(own && this.host.tls.cert ? { cert: this.host.tls.cert, key: this.host.tls.key } : {}),
       });
     } else {
-      agent = new http.Agent({ keepAlive: true, maxSockets: this.maxSockets });
+      agent = new (httpModule().Agent)({ keepAlive: true, maxSockets: this.maxSockets });
     }
     this.agents.set(key, agent);
     return agent;
   }
 
   send(req: HttpRequest): Promise<HttpResponse> {
-    const mod = req.url.protocol === 'https:' ? https : http;
+    const mod = req.url.protocol === 'https:' ? httpsModule() : httpModule();
     const body = typeof req.body === 'function' ? req.body() : req.body;
     const headers: Record<string, string> = { 'User-Agent': 'hull', ...req.headers };
     if (Buffer.isBuffer(body) && headers['Content-Length'] === undefined) headers['Content-Length'] = String(body.length);

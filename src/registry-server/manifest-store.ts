@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { HullError } from '../errors.js';
 import { digestAlgorithm, sha256, type Digest } from '../oci/digest.js';
 import type { BlobStore } from './blob-store.js';
+import { settleFence, snapshotFence } from './gc-fence.js';
 import { parseManifestFacts, type ManifestFacts, type PointedDescriptor } from './manifest-rules.js';
 import type { ManifestRef } from './names.js';
 import { referrerPath, referrersDir, revisionLinkPath, revisionsDir, tagLinkPath, tagsDir } from './paths.js';
@@ -71,9 +72,43 @@ export class ManifestStore {
         throw new HullError('INVALID_DIGEST', `Cannot accept manifest "${ref.digest}": its content has digest ${sha256(bytes)}`);
       }
     }
+    const tag = ref.kind === 'tag' ? ref.tag : undefined;
+    const fence = await snapshotFence(this.driver);
     await this.checkPointers(repo, facts);
-    await this.store(repo, ref.kind === 'tag' ? ref.tag : undefined, digest, bytes, facts);
+    const before = { hadRevision: (await this.revisionType(repo, digest)) !== undefined, tagTarget: tag === undefined ? undefined : await this.resolveTag(repo, tag) };
+    await this.store(repo, tag, digest, bytes, facts);
+    await this.settleWithGc(repo, tag, digest, bytes, facts, fence, before);
     return { digest, ...(facts.subject ? { subject: facts.subject.digest } : {}) };
+  }
+
+  /**
+   * The writer's half of the GC fence (gc-fence.ts): when a sweep overlapped this push, verify
+   * that everything the manifest references is still there and that its own bytes, revision and
+   * tag are; restore those (the push holds them) and look again, or undo the push and refuse.
+   */
+  private async settleWithGc(repo: string, tag: string | undefined, digest: Digest, bytes: Buffer, facts: ManifestFacts, fence: string[], before: { hadRevision: boolean; tagTarget: Digest | undefined }): Promise<void> {
+    const refs = { blobs: [digest, ...facts.blobs], manifests: [digest, ...facts.manifests].map((d) => `${repo}@${d}`) };
+    for (let round = 0; ; round++) {
+      if ((await settleFence(this.driver, fence, refs)) === 'clean') return;
+      try {
+        await this.checkPointers(repo, facts);
+      } catch (err) {
+        if (!before.hadRevision) {
+          await this.driver.delete(revisionLinkPath(repo, digest));
+          if (facts.subject) await this.driver.delete(referrerPath(repo, facts.subject.digest, digest));
+        }
+        if (tag !== undefined && (await this.resolveTag(repo, tag)) === digest) {
+          if (before.tagTarget) await this.driver.putContent(tagLinkPath(repo, tag), before.tagTarget);
+          else await this.driver.delete(tagLinkPath(repo, tag));
+        }
+        throw err;
+      }
+      const intact = (await this.blobs.exists(digest)) && (await this.revisionType(repo, digest)) !== undefined && (tag === undefined || (await this.resolveTag(repo, tag)) === digest);
+      if (intact) return;
+      if (round >= 5) throw new HullError('UNAVAILABLE', `Cannot store manifest ${digest} in "${repo}": garbage collection keeps removing it`, { hint: 'retry the push after the collection ends' });
+      fence = await snapshotFence(this.driver);
+      await this.store(repo, tag, digest, bytes, facts);
+    }
   }
 
   /**

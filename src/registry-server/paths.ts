@@ -7,6 +7,8 @@
  *   <root>/
  *   ├── VERSION                                        "hull-registry-layout 1"
  *   ├── _tmp/                                          temp files of atomic writes (purged at start)
+ *   ├── _gc/sweeps/<id>.active                         a GC sweep in progress: its candidates and deadline
+ *   ├── _gc/sweeps/<id>.done                           a finished sweep (kept an hour; see gc-fence.ts)
  *   ├── blobs/sha256/<hh>/<hex>                        blob and manifest bytes, shared by every
  *   │                                                  repository (deduplicated), written once
  *   └── repositories/<name...>/                        name components match [a-z0-9]..., so they
@@ -36,6 +38,7 @@ export const VERSION_TEXT = `hull-registry-layout ${LAYOUT_VERSION}\n`;
 export const TMP_DIR = '/_tmp';
 export const BLOBS_DIR = '/blobs';
 export const REPOSITORIES_DIR = '/repositories';
+export const GC_SWEEPS_DIR = '/_gc/sweeps';
 
 /** Directory names inside a repository; a directory holding any of them is a repository. */
 export const REPO_MARKERS = ['_layers', '_manifests', '_uploads'] as const;
@@ -91,4 +94,8 @@ export function uploadsDir(name: string): string {
 
 export function uploadDataPath(name: string, id: string): string {
   return `${uploadsDir(name)}/${id}`;
+}
+
+export function gcSweepPath(id: string, state: 'active' | 'done'): string {
+  return `${GC_SWEEPS_DIR}/${id}.${state}`;
 }

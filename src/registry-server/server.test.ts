@@ -126,14 +126,16 @@ describe('garbage collection', () => {
 
     const config = await loadRegistryConfig(undefined, { root: reg.root });
     config.gcGraceMs = 0;
-    const dry = await runRegistryGc(config, { dryRun: true, deleteUntagged: false });
+    // Object stores keep whole seconds, so GC counts its start's second as young: start "a second later".
+    const now = Date.now() + 1000;
+    const dry = await runRegistryGc(config, { dryRun: true, deleteUntagged: false, now });
     assert.deepEqual(dry.blobsDeleted, [orphan]);
     assert.equal(dry.manifestsDeleted.length, 0);
 
     const graced = await runRegistryGc({ ...config, gcGraceMs: 3_600_000 }, { dryRun: false, deleteUntagged: true });
     assert.equal(graced.blobsDeleted.length, 0, 'fresh blobs are inside the grace window');
 
-    const untagged = await runRegistryGc(config, { dryRun: false, deleteUntagged: true });
+    const untagged = await runRegistryGc(config, { dryRun: false, deleteUntagged: true, now });
     assert.deepEqual(untagged.manifestsDeleted, [{ repository: 'gc/app', digest: dropped.manifestDigest }]);
     assert.ok(untagged.blobsDeleted.includes(orphan));
     assert.ok(untagged.blobsDeleted.includes(digestOf(dropped.layer)));

@@ -16,6 +16,7 @@ interface SeqpacketSocket extends EventEmitter {
   write(buf: Buffer): void;
   end(): void;
   destroy(): void;
+  readonly destroyed: boolean;
 }
 
 const STDOUT = 2;
@@ -66,8 +67,14 @@ export function attachSocket(path: string, io: AttachIO): Promise<Attachment> {
       }
       socket.write(chunk);
     };
+    // stdin closing (e.g. `echo x | hull run -i`) half-closes the socket: the container sees EOF.
+    // Never after close: node-unix-socket's end() on a destroyed socket throws EBADF.
+    const onStdinEnd = () => {
+      if (!socket.destroyed) socket.end();
+    };
     const close = () => {
       io.stdin?.off('data', onStdin);
+      io.stdin?.off('end', onStdinEnd);
       io.stdin?.pause();
       socket.destroy();
     };
@@ -79,8 +86,7 @@ export function attachSocket(path: string, io: AttachIO): Promise<Attachment> {
       socket.connect(`/proc/self/fd/${dirFd}/${basename(path)}`, () => {
         closeSync(dirFd);
         io.stdin?.on('data', onStdin);
-        // stdin closing (e.g. `echo x | hull run -i`) half-closes the socket: the container sees EOF.
-        io.stdin?.on('end', () => socket.end());
+        io.stdin?.on('end', onStdinEnd);
         resolveConnected({ done, close });
       });
     } catch (err) {
@@ -100,6 +106,19 @@ export function resizeTerminal(winszFifo: string, rows: number, columns: number)
   }
   try {
     writeSync(fd, `${rows} ${columns}\n`);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Makes conmon reopen its log file (after kubelet rotated it away), through the bundle's `ctl`
+ * FIFO: message type 2, conmon's REOPEN_LOGS (ctrl.c). Throws when no monitor listens.
+ */
+export function reopenMonitorLog(ctlFifo: string): void {
+  const fd = openSync(ctlFifo, constants.O_WRONLY | constants.O_NONBLOCK);
+  try {
+    writeSync(fd, '2 0 0\n');
   } finally {
     closeSync(fd);
   }

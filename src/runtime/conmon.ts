@@ -28,6 +28,8 @@ export interface MonitorOptions {
   logSizeMax?: number;
   terminal: boolean;
   stdin: boolean;
+  /** Docker's StdinOnce: a client's EOF is the container's EOF (else stdin stays open between attaches). */
+  stdinOnce?: boolean;
   /** argv conmon runs when the container exits. */
   exitCommand?: string[];
   /** runc's own log, so runtime errors are told apart from the container's output. */
@@ -47,8 +49,10 @@ export function conmonArgv(o: MonitorOptions): string[] {
   ];
   if (o.logSizeMax !== undefined) argv.push('--log-size-max', String(o.logSizeMax));
   // With a terminal, detaching (ctrl-p ctrl-q) must not close the container's input, so that a
-  // later `attach` can type into it; without one, a client's EOF is the container's EOF.
+  // later `attach` can type into it. Without one, a client's EOF is the container's EOF only with
+  // StdinOnce (docker's `run -i` attached, a CRI container's stdin_once), as dockerd and CRI-O do.
   if (o.terminal) argv.push('-t', '--leave-stdin-open');
+  else if (o.stdin && !o.stdinOnce) argv.push('--leave-stdin-open');
   if (o.stdin) argv.push('-i');
   const [cmd, ...args] = o.exitCommand ?? [];
   if (cmd !== undefined) {

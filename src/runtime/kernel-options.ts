@@ -17,6 +17,8 @@ export type NamespaceMode = { kind: 'private' } | { kind: 'host' } | { kind: 'co
 export interface KernelOptions {
   pid?: NamespaceMode;
   ipc?: NamespaceMode;
+  /** Shared UTS (a pod's): the hostname is the namespace's, so the spec sets none. */
+  uts?: NamespaceMode;
   sysctls?: Record<string, string>;
   oomScoreAdj?: number;
   groupAdd?: number[];
@@ -51,7 +53,7 @@ export function clampOomScoreAdj(wanted: number, own: number): number {
   return Math.max(Math.min(wanted, 1000), own, -1000);
 }
 
-function withNamespace(spec: RuntimeSpec, type: 'pid' | 'ipc', mode: NamespaceMode | undefined): RuntimeSpec {
+function withNamespace(spec: RuntimeSpec, type: 'pid' | 'ipc' | 'uts', mode: NamespaceMode | undefined): RuntimeSpec {
   if (!mode || mode.kind === 'private') return spec;
   const rest = spec.linux.namespaces.filter((n) => n.type !== type);
   const namespaces = mode.kind === 'host' ? rest : [...rest, { type, path: `/proc/${mode.pid}/ns/${type}` }];
@@ -60,7 +62,12 @@ function withNamespace(spec: RuntimeSpec, type: 'pid' | 'ipc', mode: NamespaceMo
 
 /** Pure: applies the options to a spec; `ownOomScoreAdj` is hull's own score (read at the edge). */
 export function applyKernelOptions(spec: RuntimeSpec, o: KernelOptions, ownOomScoreAdj: number): RuntimeSpec {
-  let out = withNamespace(withNamespace(spec, 'pid', o.pid), 'ipc', o.ipc);
+  let out = withNamespace(withNamespace(withNamespace(spec, 'pid', o.pid), 'ipc', o.ipc), 'uts', o.uts);
+  // runc refuses to set a hostname without a UTS namespace of its own; a joined one already has its name.
+  if (o.uts && o.uts.kind !== 'private') {
+    const { hostname: _unused, ...rest } = out;
+    out = rest;
+  }
   if (o.pid?.kind === 'host') out = { ...out, linux: { ...out.linux, maskedPaths: [], readonlyPaths: [] } }; // the host's /proc: docker unmasks it too
   const process = { ...out.process };
   if (o.oomScoreAdj !== undefined) process.oomScoreAdj = clampOomScoreAdj(o.oomScoreAdj, ownOomScoreAdj);

@@ -32,6 +32,8 @@ export interface ResourceOptions {
   pidsLimit?: number;
   /** Size of /dev/shm in bytes (docker's default 64 MiB). */
   shmSize?: number;
+  /** Relative I/O weight, 10 to 1000 (cgroup v1 blkio.weight, which needs the BFQ/CFQ scheduler). */
+  blkioWeight?: number;
   ulimits: Ulimit[];
 }
 
@@ -154,6 +156,7 @@ export function applyResources(spec: RuntimeSpec, opts: ResourceOptions, host: R
   }
   const pids = opts.pidsLimit ?? DEFAULT_PIDS_LIMIT;
   resources.pids = { limit: pids > 0 ? pids : -1 };
+  if (opts.blkioWeight) resources.blockIO = { ...resources.blockIO, weight: opts.blkioWeight };
 
   const mounts = opts.shmSize === undefined ? spec.mounts : spec.mounts.map((m) => (m.destination === '/dev/shm' ? { ...m, options: [...(m.options ?? []).filter((o) => !o.startsWith('size=')), `size=${opts.shmSize}`] } : m));
 

@@ -27,6 +27,9 @@ export interface SecurityOptions {
   seccomp: 'default' | 'unconfined' | { file: string };
   /** An AppArmor profile name, or "unconfined"; undefined = hull-default where AppArmor is enabled. */
   apparmor?: string;
+  /** Replacements for the spec's default maskedPaths/readonlyPaths (privileged clears both anyway). */
+  maskedPaths?: string[];
+  readonlyPaths?: string[];
 }
 
 /** What applySecurity needs to know about the host, read at the edge by readSecurityHost. */
@@ -200,6 +203,8 @@ export function applySecurity(spec: RuntimeSpec, opts: SecurityOptions, host: Se
     });
   }
 
+  if (opts.maskedPaths) linux.maskedPaths = [...opts.maskedPaths];
+  if (opts.readonlyPaths) linux.readonlyPaths = [...opts.readonlyPaths];
   if (opts.privileged) {
     // Everything docker's --privileged lifts: masks, read-only /proc paths, read-only /sys and
     // cgroupfs, the device allowlist; and the host's device nodes are created in /dev.

@@ -15,16 +15,18 @@ import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, symlinkSync, 
 import { randomBytes } from '../sys/random.js';
 import { join } from 'node:path';
 import type { Mount } from '../sys/mount.js';
+import { fuseOverlayMount, fuseOverlayUsable } from './fuse-mount.js';
 import { HullError, errnoCode } from '../errors.js';
 import { fsyncDir } from '../sys/atomic-write.js';
 import { ownedName } from '../sys/owner.js';
 import type { WriteLease } from '../content/store.js';
-import { layerKey, removeCommittedDir, type PreparedLayer, type Snapshotter } from './snapshotter.js';
+import { overlayUsesUserXattrs } from '../sys/overlay-xattrs.js';
+import { layerKey, removeCommittedDir, type PreparedLayer, type SnapshotDriver, type Snapshotter, type ViewIdMap } from './snapshotter.js';
 
 export class OverlaySnapshotter implements Snapshotter {
-  readonly driver = 'overlay' as const;
+  readonly driver: SnapshotDriver = 'overlay';
   readonly whiteouts = 'overlay' as const;
-  private readonly dir: string;
+  protected readonly dir: string;
 
   constructor(root: string) {
     this.dir = join(root, 'snapshots', 'overlay');
@@ -116,10 +118,21 @@ export class OverlaySnapshotter implements Snapshotter {
     return this.viewMounts(id, parent);
   }
 
-  viewMounts(id: string, parent: string | undefined): Mount[] {
+  viewMounts(id: string, parent: string | undefined, idMap?: ViewIdMap): Mount[] {
+    // The kernel's overlay cannot shift IDs here (idmapped layers need mount_setattr(2), which
+    // neither Node nor this util-linux offers); fuse-overlayfs can, on the same layout. Without
+    // it the view is unshifted (docs/storage.md).
+    if (idMap && fuseOverlayUsable()) return [fuseOverlayMount(this.viewOptions(id, parent), idMap)];
+    // In a user namespace trusted.* xattrs are refused: without userxattr, removing a lower
+    // directory (an opaque one made in its place) fails with EIO (sys/overlay-xattrs.ts).
+    return [{ type: 'overlay', source: 'overlay', options: [...this.viewOptions(id, parent), ...(overlayUsesUserXattrs() ? ['userxattr'] : [])] }];
+  }
+
+  /** lowerdir, upperdir and workdir of a view: one syntax for the kernel's overlay and fuse-overlayfs. */
+  protected viewOptions(id: string, parent: string | undefined): string[] {
     const view = join(this.dir, 'views', id);
     const lower = parent === undefined ? join(view, 'empty') : this.lowerOption(parent);
-    return [{ type: 'overlay', source: 'overlay', options: [`lowerdir=${lower}`, `upperdir=${join(view, 'upper')}`, `workdir=${join(view, 'work')}`] }];
+    return [`lowerdir=${lower}`, `upperdir=${join(view, 'upper')}`, `workdir=${join(view, 'work')}`];
   }
 
   viewUpperDir(id: string): string {

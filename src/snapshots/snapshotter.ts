@@ -19,8 +19,30 @@ import { errnoCode } from '../errors.js';
 import type { Mount } from '../sys/mount.js';
 import { ownedName } from '../sys/owner.js';
 import type { WriteLease } from '../content/store.js';
+import type { SpecIdMapping } from '../oci/runtime-spec.js';
 
-export type SnapshotDriver = 'overlay' | 'copy';
+/**
+ * overlay: the kernel's overlayfs. fuse-overlayfs: the same layers and views, mounted by the
+ * fuse-overlayfs program (rootless on kernels before 5.11, podman's mount_program). copy: full
+ * copies, where neither works (podman's vfs; "vfs" is accepted as its name).
+ */
+export type SnapshotDriver = 'overlay' | 'fuse-overlayfs' | 'copy';
+
+/** Pure: a driver name as a user gives it (flag, $HULL_STORAGE_DRIVER); undefined when unknown. */
+export function parseSnapshotDriver(name: string): SnapshotDriver | undefined {
+  if (name === 'vfs') return 'copy';
+  return name === 'overlay' || name === 'fuse-overlayfs' || name === 'copy' ? name : undefined;
+}
+
+/**
+ * IDs a view presents shifted: `containerID` is the ID on disk (and in the image), `hostID` the
+ * one the mount shows to this process's namespace (a runtime spec's mapping of a keep-id user
+ * namespace, so that the container sees the image's own IDs).
+ */
+export interface ViewIdMap {
+  uid: SpecIdMapping[];
+  gid: SpecIdMapping[];
+}
 
 export interface PreparedLayer {
   key: string;
@@ -42,7 +64,8 @@ export interface Snapshotter {
   /** The directories of a committed layer chain, topmost first (overlay lowerdirs). */
   layerDirs(chainID: string): string[];
   prepareView(id: string, parent: string | undefined): Promise<Mount[]>;
-  viewMounts(id: string, parent: string | undefined): Mount[];
+  /** The view's mounts; with `idMap`, shifted where the driver can (overlay and fuse-overlayfs through fuse-overlayfs). */
+  viewMounts(id: string, parent: string | undefined, idMap?: ViewIdMap): Mount[];
   /** The writable directory of a view: overlay's upperdir, the copy driver's whole tree. */
   viewUpperDir(id: string): string;
   removeView(id: string): Promise<void>;

@@ -1,5 +1,5 @@
 /** The host's resource limits, read from /proc/self/limits (Node exposes no getrlimit). */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 
 export interface HostLimit {
   soft: number;
@@ -32,4 +32,10 @@ export function parseProcLimits(text: string): Record<string, HostLimit> {
 
 export function readHostLimits(): Record<string, HostLimit> {
   return parseProcLimits(readFileSync('/proc/self/limits', 'utf8'));
+}
+
+/** Whether the kernel weighs block I/O (cgroup v2's io controller; v1's blkio.weight needs the BFQ or CFQ scheduler). */
+export function hostHasBlkioWeight(): boolean {
+  if (existsSync('/sys/fs/cgroup/cgroup.controllers')) return readFileSync('/sys/fs/cgroup/cgroup.controllers', 'utf8').split(/\s+/).includes('io');
+  return existsSync('/sys/fs/cgroup/blkio/blkio.weight') || existsSync('/sys/fs/cgroup/blkio/blkio.bfq.weight');
 }

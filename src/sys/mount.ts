@@ -11,8 +11,16 @@ export interface Mount {
   options: string[];
 }
 
-/** Pure: the mount(8) argv that mounts `m` on `target`. */
+/** The Mount type of a fuse-overlayfs view: mounted by that program, not mount(8). */
+export const FUSE_OVERLAY = 'fuse-overlayfs';
+
+/**
+ * Pure: the argv that mounts `m` on `target`: mount(8), or for fuse-overlayfs the program itself
+ * (it takes overlay's lowerdir/upperdir/workdir options and stays as the daemon serving the mount,
+ * until an umount of `target` ends it; fuse-overlayfs(1)).
+ */
 export function mountArgv(m: Mount, target: string): string[] {
+  if (m.type === FUSE_OVERLAY) return [FUSE_OVERLAY, '-o', m.options.join(','), target];
   const argv = ['mount', '-t', m.type];
   const bind = m.options.includes('bind') || m.options.includes('rbind');
   if (bind) argv.splice(1, 2, m.options.includes('rbind') ? '--rbind' : '--bind');

@@ -6,7 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { HULL_BIN, type HullEnv, type HullResult } from './hull-cli.js';
+import { HULL_BIN, runProcess, type HullEnv, type HullResult } from './hull-cli.js';
 
 export interface ApiService {
   socket: string;
@@ -22,18 +22,7 @@ export interface ApiService {
   stop(): Promise<void>;
 }
 
-export function runProcess(argv: string[], opts: { input?: string | Buffer; env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<HullResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(argv[0] as string, argv.slice(1), { env: { ...process.env, ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'], ...(opts.cwd ? { cwd: opts.cwd } : {}) });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (b: Buffer) => out.push(b));
-    child.stderr.on('data', (b: Buffer) => err.push(b));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() }));
-    child.stdin.end(opts.input);
-  });
-}
+export { runProcess } from './hull-cli.js';
 
 /** Resolves once the service prints its "listening" line (or `pattern`); rejects if it exits first. */
 export function waitListening(child: ChildProcess, stderr: () => string, pattern: RegExp = /: listening/): Promise<void> {

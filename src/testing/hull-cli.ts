@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildBusyboxTar } from './busybox.js';
+import { killLockHolder } from './kill-verified.js';
 
 export const HULL_BIN = join(dirname(fileURLToPath(import.meta.url)), '../../../bin/hull');
 
@@ -35,9 +36,10 @@ export interface HullRunOptions {
   cwd?: string;
 }
 
-export function runHull(root: string, runroot: string, args: string[], opts: HullRunOptions = {}): Promise<HullResult> {
+/** Runs a program to its end with `input` on its stdin; its exit code and what it wrote. */
+export function runProcess(argv: string[], opts: { input?: string | Buffer; env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<HullResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(HULL_BIN, ['--root', root, '--runroot', runroot, ...args], { env: { ...process.env, ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'], ...(opts.cwd ? { cwd: opts.cwd } : {}) });
+    const child = spawn(argv[0] as string, argv.slice(1), { env: { ...process.env, ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'], ...(opts.cwd ? { cwd: opts.cwd } : {}) });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (b: Buffer) => out.push(b));
@@ -46,6 +48,10 @@ export function runHull(root: string, runroot: string, args: string[], opts: Hul
     child.on('close', (code) => resolve({ code: code ?? -1, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() }));
     child.stdin.end(opts.input);
   });
+}
+
+export function runHull(root: string, runroot: string, args: string[], opts: HullRunOptions = {}): Promise<HullResult> {
+  return runProcess([HULL_BIN, '--root', root, '--runroot', runroot, ...args], opts);
 }
 
 export function createHullEnv(prefix = 'hull-test-'): HullEnv {
@@ -64,14 +70,12 @@ export function createHullEnv(prefix = 'hull-test-'): HullEnv {
       return r.stdout;
     },
     async cleanup() {
+      // Pods first: their infra containers go only with them (and their members with them).
+      await hull(['pod', 'rm', '-f', '-a']);
       const ids = (await hull(['ps', '-aq', '--no-trunc'])).stdout.split('\n').filter(Boolean);
       if (ids.length > 0) await hull(['rm', '-f', ...ids]);
       // The store's health scheduler (or its sleeping waiter), if one runs: it would outlive the store.
-      try {
-        process.kill(Number(readFileSync(join(runroot, 'health', 'scheduler.lock'), 'utf8').split(' ')[0]), 'SIGKILL');
-      } catch {
-        // none
-      }
+      killLockHolder(join(runroot, 'health', 'scheduler.lock'));
       // Bridges and iptables rules are host-wide: remove this store's networks, the default one too.
       await hull(['network', 'prune', '-f']);
       await hull(['network', 'rm', '-f', 'bridge']);

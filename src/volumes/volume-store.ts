@@ -20,6 +20,7 @@ import { HullError, errnoCode } from '../errors.js';
 import { writeJsonAtomic } from '../sys/atomic-write.js';
 import { withLock } from '../sys/lock.js';
 import { randomId } from '../sys/ids.js';
+import { replaceVolumeFiles, type VolumeFile } from './volume-files.js';
 
 export const VOLUME_FORMAT_VERSION = 1;
 /** docker marks anonymous volumes with this label; prune removes only those unless told `all`. */
@@ -58,10 +59,16 @@ export function checkVolumeName(name: string): string {
   return name;
 }
 
+export type VolumeEventSink = (action: 'create' | 'destroy', name: string, attributes: Record<string, string>) => void;
+
 export class VolumeStore implements VolumeEnsurer {
   readonly dir: string;
 
-  constructor(root: string, private readonly inUse: (name: string) => boolean = () => false) {
+  /**
+   * `emit` records docker's volume events (create, destroy) in the engine's event log; a callback,
+   * as events/ sits beside volumes/ in the layers.
+   */
+  constructor(root: string, private readonly inUse: (name: string) => boolean = () => false, private readonly emit: VolumeEventSink = () => {}) {
     this.dir = join(root, 'volumes');
   }
 
@@ -84,7 +91,7 @@ export class VolumeStore implements VolumeEnsurer {
   }
 
   /** Creates the volume unless it exists (docker: creating an existing volume returns it). */
-  async ensure(name: string | undefined, opts: VolumeCreateOptions = {}): Promise<{ volume: Volume; created: boolean }> {
+  private ensureLocked(name: string | undefined, opts: VolumeCreateOptions): Promise<{ volume: Volume; created: boolean }> {
     const anonymous = name === undefined || opts.anonymous === true;
     const volumeName = name === undefined ? randomId() : checkVolumeName(name);
     return this.lock(() => {
@@ -108,6 +115,13 @@ export class VolumeStore implements VolumeEnsurer {
 
   async create(name?: string, opts: VolumeCreateOptions = {}): Promise<Volume> {
     return (await this.ensure(name, opts)).volume;
+  }
+
+  /** Creates the volume unless it exists; a new one is recorded as docker's `create` event. */
+  async ensure(name: string | undefined, opts: VolumeCreateOptions = {}): Promise<{ volume: Volume; created: boolean }> {
+    const result = await this.ensureLocked(name, opts);
+    if (result.created) this.emit('create', result.volume.Name, { driver: result.volume.Driver });
+    return result;
   }
 
   find(name: string): Volume | undefined {
@@ -148,6 +162,7 @@ export class VolumeStore implements VolumeEnsurer {
     });
     if (!trash) return undefined;
     rmSync(trash.to, { recursive: true, force: true });
+    this.emit('destroy', trash.volume.Name, { driver: trash.volume.Driver });
     return trash.volume;
   }
 
@@ -168,7 +183,16 @@ export class VolumeStore implements VolumeEnsurer {
     });
     for (const d of doomed) rmSync(d.to, { recursive: true, force: true });
     const removed = doomed.filter((d) => d.name !== '');
+    for (const d of removed) this.emit('destroy', d.name, { driver: 'local' });
     return { removed: removed.map((d) => d.name), spaceReclaimed: removed.reduce((s, d) => s + d.size, 0) };
+  }
+
+  /** Replaces the volume's content with `files` (kube play's ConfigMap and Secret volumes). */
+  async replaceFiles(name: string, files: readonly VolumeFile[], owner?: { uid: number; gid: number }): Promise<void> {
+    await this.lock(() => {
+      this.get(name);
+      replaceVolumeFiles(join(this.dir, name), name, files, owner);
+    });
   }
 
   /** Bytes used by a volume's content. */

@@ -2,7 +2,7 @@
  * The shape of the code (shared/ARCHITECTURE.md, docs/architecture.md), read from every import in src/:
  *  - dependencies point one way: a module imports from its own layer or the layers below, never above;
  *  - the front doors (cli, api, compose, kube, cri) reach the core only through engine/: besides
- *    their own folder they import engine/, errors and the version, and types from anywhere;
+ *    their own folder they import engine/, errors, the version and yaml/, and types from anywhere;
  *  - inside a layer, a folder imports another only where this file allows it (an interface between
  *    them is the rule, a direct import the exception that is written down);
  *  - no import cycles between files.
@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 const SRC = resolve(dirname(fileURLToPath(import.meta.url)), '../../../src');
 
 const LAYERS: string[][] = [
-  ['errors.ts', 'version.ts', 'oci'],
+  ['errors.ts', 'version.ts', 'oci', 'yaml'],
   ['sys'],
   ['archive', 'content', 'snapshots', 'registry-client', 'runtime', 'network', 'volumes', 'events'],
   ['images', 'registry-server'],
@@ -38,7 +38,8 @@ const DOORS: Record<string, string[]> = {
   cli: ['api', 'compose', 'kube', 'cri', 'registry-server'],
   'main.ts': ['cli'],
 };
-const CORE_ENTRY = ['engine', 'errors.ts', 'version.ts'];
+// yaml/: pure reading of users' YAML with lines, shared by the doors that read it (compose, kube).
+const CORE_ENTRY = ['engine', 'errors.ts', 'version.ts', 'yaml'];
 
 /** Imports between folders of one layer, each a known exception. */
 const SIDEWAYS = new Set([
@@ -46,6 +47,7 @@ const SIDEWAYS = new Set([
   'volumes -> runtime', // parseSize: docker's size grammar is the runtime's
   'build -> containers', // RUN steps write the same /etc files a container gets (etc-files.ts)
   'containers -> health', // an exit decides its restart, a start resets its health (health/ is pure or takes its effects as deps)
+  'pods -> containers', // a pod is an infra container plus members (containers reach pods only through hooks the engine wires)
   'health -> build', // parseGoDuration: --health-interval takes HEALTHCHECK's Go durations
   'main.ts -> cli',
 ]);

@@ -5,7 +5,7 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hullWithBusybox, type HullEnv } from '../../src/testing/hull-cli.js';
 import { runProcess, startApiService, type ApiService } from '../../src/testing/api-service.js';
@@ -42,6 +42,25 @@ test('docker build: build args, .dockerignore, tags; the image runs; a rebuild u
   assert.equal(failing.code, 1);
 });
 
+test('docker build - < context.tar.bz2 / .tar.xz: the CLI sends the compressed archive as it is; a truncated one is refused', async () => {
+  const ctx = join(env.dir, 'ctx-compressed');
+  mkdirSync(ctx);
+  writeFileSync(join(ctx, 'Dockerfile'), 'FROM busybox\nCOPY hello.txt /\nCMD ["cat", "/hello.txt"]\n');
+  writeFileSync(join(ctx, 'hello.txt'), 'from a compressed context\n');
+  const tar = join(env.dir, 'ctx-compressed.tar');
+  await runProcess(['tar', '-C', ctx, '-cf', tar, '.']);
+  for (const [tool, ext] of [['bzip2', 'bz2'], ['xz', 'xz']] as const) {
+    await runProcess([tool, '-kf', tar]);
+    const archive = readFileSync(`${tar}.${ext}`);
+    const out = await api.dockerOk(['build', '-t', `compressed-${ext}:1`, '-'], { input: archive });
+    assert.match(out, /Successfully tagged/, tool);
+    assert.equal(await api.dockerOk(['run', '--rm', `compressed-${ext}:1`]), 'from a compressed context\n', tool);
+    const truncated = await api.docker(['build', '-'], { input: archive.subarray(0, archive.length - 40) });
+    assert.notEqual(truncated.code, 0, tool);
+    assert.match(truncated.stderr + truncated.stdout, new RegExp(`the ${tool} data is corrupt or truncated`), tool);
+  }
+});
+
 /** A tar made by Python's tarfile, which writes whatever names it is given. */
 async function hostileTar(name: string, script: string): Promise<string> {
   const file = join(env.dir, `${name}.tar`);
@@ -72,4 +91,19 @@ test('hostile build contexts are refused or contained and write nothing outside'
   assert.match(escape, /must be a path inside the build context/);
   const linked = await postBuild(await hostileTar('linked', `add('Evil', kind=tarfile.SYMTYPE, link='/etc/shadow')`), '&dockerfile=Evil');
   assert.match(linked, /leaves the build context/);
+});
+
+test('docker builder prune and docker system prune empty the build cache (POST /build/prune); limits are refused', async () => {
+  const ctx = join(env.dir, 'ctx-prune');
+  mkdirSync(ctx);
+  writeFileSync(join(ctx, 'Dockerfile'), 'FROM busybox\nRUN echo cached > /c.txt\n');
+  await api.dockerOk(['build', '-t', 'prunable:1', ctx]);
+  assert.match(await api.dockerOk(['build', '-t', 'prunable:1', ctx]), /Using cache/);
+  assert.match(await api.dockerOk(['builder', 'prune', '-f']), /Total reclaimed space/);
+  assert.doesNotMatch(await api.dockerOk(['build', '-t', 'prunable:1', ctx]), /Using cache/, 'the cache is gone');
+  const system = await api.docker(['system', 'prune', '-f']);
+  assert.equal(system.code, 0, system.stderr);
+  const keep = await api.docker(['builder', 'prune', '-f', '--keep-storage', '1g']);
+  assert.notEqual(keep.code, 0);
+  assert.match(keep.stderr, /hull empties the whole build cache/);
 });

@@ -200,3 +200,20 @@ test('docker cp both ways: a file in, a file and a directory out; a missing path
     await api.dockerOk(['rm', '-f', 'cpbox']);
   }
 });
+
+test('docker ps -s and inspect -s give the writable layer and the whole size; ps filters health, network, volume, before', async () => {
+  await api.dockerOk(['run', '-d', '--name', 'sized', '--network', 'none', 'busybox', 'sh', '-c', 'dd if=/dev/zero of=/big bs=1k count=100 2>/dev/null; sleep 600']);
+  try {
+    let sizes = '';
+    for (let i = 0; i < 100 && !/^sized 10\dkB \(virtual /.test(sizes); i++) sizes = await api.dockerOk(['ps', '-s', '--filter', 'name=^sized$', '--format', '{{.Names}} {{.Size}}']);
+    assert.match(sizes, /^sized 10\dkB \(virtual \d/);
+    const [rw, rootfs] = (await api.dockerOk(['inspect', '-s', '--format', '{{.SizeRw}} {{.SizeRootFs}}', 'sized'])).trim().split(' ').map(Number);
+    assert.ok((rw as number) >= 102400 && (rootfs as number) > (rw as number), `${rw} ${rootfs}`);
+    assert.equal((await api.dockerOk(['ps', '--filter', 'health=none', '--filter', 'network=none', '--filter', 'name=^sized$', '--format', '{{.Names}}'])).trim(), 'sized');
+    assert.equal((await api.dockerOk(['ps', '--filter', 'health=healthy', '--filter', 'name=^sized$', '-q'])).trim(), '');
+    const bad = await api.docker(['ps', '--filter', 'colour=red']);
+    assert.match(bad.stderr, /invalid filter "colour"/);
+  } finally {
+    await api.dockerOk(['rm', '-f', 'sized']);
+  }
+});

@@ -62,6 +62,7 @@ test('filters: reference, dangling, label; a bad filter is a 400 naming it', asy
 
 test('push to a hull registry with progress, rmi, pull back with progress; the image runs the same content', async () => {
   const name = `${reg}/team/bb:1`;
+  const since = String(Math.floor(Date.now() / 1000) - 1);
   await api.dockerOk(['tag', 'busybox', name]);
   const push = await api.dockerOk(['push', name]);
   assert.match(push, /The push refers to repository \[127\.0\.0\.1:\d+\/team\/bb\]/);
@@ -81,6 +82,8 @@ test('push to a hull registry with progress, rmi, pull back with progress; the i
   assert.match(hullImages, /team\/bb:1/, 'the hull CLI sees what the API pulled');
   const dist = JSON.parse(await runProcess(['curl', '-s', '--unix-socket', api.socket, `http://x/v1.47/distribution/${name}/json`]).then((r) => r.stdout)) as { Descriptor: { digest: string } };
   assert.match(dist.Descriptor.digest, /^sha256:/);
+  const events = await api.dockerOk(['events', '--since', since, '--until', String(Math.floor(Date.now() / 1000) + 1), '--filter', 'type=image', '--filter', 'event=push', '--filter', 'event=pull', '--format', '{{.Action}} {{.Actor.Attributes.name}}']);
+  assert.match(events, new RegExp(`^push ${name.replace(/[.]/g, '\\.')}\n(pull ${name.replace(/[.]/g, '\\.')}\n){2}$`), 'push and pull events, as dockerd records them');
 });
 
 test('a pull of a missing tag fails with the reason; a bad reference is a 400', async () => {

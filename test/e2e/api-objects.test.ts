@@ -109,3 +109,42 @@ except docker.errors.APIError as e:
 `);
   assert.match(r.stdout, /^503 This node is not a swarm manager/);
 });
+
+test('docker events: volume and network create and destroy, from the API and from hull, with type, event and name filters', async () => {
+  const since = String(Math.floor(Date.now() / 1000) - 1);
+  await api.dockerOk(['volume', 'create', 'ev-vol']);
+  await env.ok(['volume', 'create', 'ev-vol2']);
+  await api.dockerOk(['volume', 'rm', 'ev-vol']);
+  const netId = (await api.dockerOk(['network', 'create', 'ev-net'])).trim();
+  await env.ok(['network', 'rm', 'ev-net']);
+  const until = String(Math.floor(Date.now() / 1000) + 1);
+  // Only this test's objects: other tests of the file work in the same seconds.
+  const events = async (filters: string[]) => (await api.dockerOk(['events', '--since', since, '--until', until, '--format', '{{.Type}} {{.Action}} {{.Actor.ID}} {{.Actor.Attributes.name}}', ...filters.flatMap((f) => ['--filter', f])]))
+    .split('\n').filter((l) => / ev-/.test(l)).map((l) => `${l}\n`).join('');
+  assert.equal(await events(['type=volume']), 'volume create ev-vol <no value>\nvolume create ev-vol2 <no value>\nvolume destroy ev-vol <no value>\n');
+  assert.equal(await events(['type=network']), `network create ${netId} ev-net\nnetwork destroy ${netId} ev-net\n`);
+  assert.equal(await events(['network=ev-net', 'event=destroy']), `network destroy ${netId} ev-net\n`);
+  assert.equal(await events(['volume=ev-vol2']), 'volume create ev-vol2 <no value>\n');
+});
+
+test('docker events: network connect and disconnect (with the container), exec_create/exec_start/exec_die (with the exit code)', async () => {
+  const since = String(Math.floor(Date.now() / 1000) - 1);
+  const netId = (await api.dockerOk(['network', 'create', 'ev-conn'])).trim();
+  const id = (await api.dockerOk(['run', '-d', '--name', 'ev-exec', '--network', 'none', 'busybox', 'sleep', '600'])).trim();
+  try {
+    await api.dockerOk(['exec', 'ev-exec', 'sh', '-c', 'exit 4']).catch(() => '');
+    await api.dockerOk(['rm', '-f', 'ev-exec']);
+    const c2 = (await api.dockerOk(['create', '--name', 'ev-conn-c', 'busybox', 'true'])).trim();
+    await api.dockerOk(['network', 'connect', 'ev-conn', 'ev-conn-c']);
+    await api.dockerOk(['network', 'disconnect', 'ev-conn', 'ev-conn-c']);
+    await api.dockerOk(['rm', 'ev-conn-c']);
+    const until = String(Math.floor(Date.now() / 1000) + 1);
+    const read = async (filters: string[], format: string) => (await api.dockerOk(['events', '--since', since, '--until', until, '--format', format, ...filters.flatMap((f) => ['--filter', f])])).trim().split('\n');
+    assert.deepEqual(await read(['network=ev-conn', 'type=network'], '{{.Action}} {{.Actor.ID}} {{.Actor.Attributes.container}}'), [`create ${netId} <no value>`, `connect ${netId} ${c2}`, `disconnect ${netId} ${c2}`]);
+    const execs = await read(['container=ev-exec'], '{{.Action}} {{.Actor.Attributes.exitCode}}');
+    assert.deepEqual(execs.filter((l) => l.startsWith('exec_')), ['exec_create: sh -c exit 4 <no value>', 'exec_start: sh -c exit 4 <no value>', 'exec_die 4'], id);
+  } finally {
+    await api.docker(['rm', '-f', 'ev-exec', 'ev-conn-c']);
+    await api.docker(['network', 'rm', 'ev-conn']);
+  }
+});

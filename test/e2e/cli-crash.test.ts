@@ -55,17 +55,24 @@ function assertNoCrash(args: string[], r: HullResult): void {
   assert.notEqual(r.code, -9, `${what} hung`);
 }
 
+/** Runs `check` on each item, `width` at a time (each is a hull process that mostly starts Node). */
+async function eachAtOnce<T>(items: T[], width: number, check: (item: T) => Promise<void>): Promise<void> {
+  const queue = [...items];
+  await Promise.all(Array.from({ length: width }, async () => {
+    for (let item = queue.shift(); item !== undefined; item = queue.shift()) await check(item);
+  }));
+}
+
 test('every command and subcommand refuses bad arguments without a stack trace', async () => {
-  for (const path of await allCommands()) {
-    for (const bad of [['--no-such-flag'], ['no\x1bsuch', '--', '-x'], ['-f']]) {
-      const args = [...path, ...bad];
-      const r = await run(args, false);
-      assertNoCrash(args, r);
-      // hull's own error lines (run's "Unable to find image" progress line is the command's: see the report).
-      const errorLines = r.stderr.split('\n').filter((l) => /^(Error|hint):/.test(l));
-      assert.ok(!errorLines.join('\n').includes('\x1b'), `hull ${args.join(' ')}: a control character from the arguments reached the terminal`);
-    }
-  }
+  const cases = (await allCommands()).flatMap((path) => [['--no-such-flag'], ['no\x1bsuch', '--', '-x'], ['-f']].map((bad) => [...path, ...bad]));
+  // Three at a time: the store takes concurrent commands (`system prune -f` among them), as it must.
+  await eachAtOnce(cases, 3, async (args) => {
+    const r = await run(args, false);
+    assertNoCrash(args, r);
+    // hull's own error lines (run's "Unable to find image" progress line is the command's: see the report).
+    const errorLines = r.stderr.split('\n').filter((l) => /^(Error|hint):/.test(l));
+    assert.ok(!errorLines.join('\n').includes('\x1b'), `hull ${args.join(' ')}: a control character from the arguments reached the terminal`);
+  });
 });
 
 test('a closed stdout ends any command quietly', async () => {

@@ -1,6 +1,7 @@
 /**
  * `hull compose` when things go wrong, as root: a dependency that never becomes healthy fails
- * `up` naming it with its last probe's output, and `down` then removes what was made; two `up`
+ * `up` naming it with its last probe's output, and `down` then removes what was made; one that
+ * cannot start fails `up` with its error and its dependant never runs; two `up`
  * of one project at once leave one set of containers; a cycle is refused before anything runs.
  */
 import { test } from 'node:test';
@@ -47,6 +48,39 @@ services:
     assert.match(up.stderr, /Error: Cannot start service "app": dependency "db" \(sick-db-1\) is unhealthy; its last probe exited 1: "not ready yet"\n/);
     assert.deepEqual(await names(env), ['sick-db-1'], 'app was never created');
     const down = await compose(['down', '-t', '1']);
+    assert.equal(down.code, 0, down.stderr);
+    assert.deepEqual(await names(env), []);
+    assert.equal((await env.ok(['network', 'ls', '-q'])).trim(), '');
+  } finally {
+    await env.cleanup();
+  }
+});
+
+test('a dependency that cannot start fails up with its error; its dependant, set up beside it, never runs; down cleans up', async () => {
+  const env = await hullWithBusybox();
+  try {
+    const compose = await project(
+      env,
+      'broken',
+      `
+services:
+  db:
+    image: busybox
+    command: /no/such/program
+  app:
+    image: busybox
+    command: sleep 3600
+    depends_on: [db]
+`,
+    );
+    const up = await compose(['up', '-d']);
+    assert.equal(up.code, 127, up.stderr); // docker's code for a command that is not found
+    assert.match(up.stderr, /Error: Cannot run "\/no\/such\/program" in the container: executable file not found\n/);
+    // app was created beside db (service_started), but its process never started.
+    const app = JSON.parse(await env.ok(['inspect', 'broken-app-1'])) as Array<{ State: { Status: string; StartedAt: string } }>;
+    assert.equal(app[0]?.State.Status, 'created');
+    assert.equal(app[0]?.State.StartedAt, '0001-01-01T00:00:00Z');
+    const down = await compose(['down']);
     assert.equal(down.code, 0, down.stderr);
     assert.deepEqual(await names(env), []);
     assert.equal((await env.ok(['network', 'ls', '-q'])).trim(), '');

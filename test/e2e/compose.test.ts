@@ -8,10 +8,10 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
-import { get } from 'node:http';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { HULL_BIN, hullWithBusybox, type HullEnv } from '../../src/testing/hull-cli.js';
+import { fetchText } from '../../src/testing/wait.js';
 
 let env: HullEnv;
 let dir: string;
@@ -57,16 +57,6 @@ function freePort(): Promise<number> {
       const p = (s.address() as { port: number }).port;
       s.close(() => resolve(p));
     });
-  });
-}
-
-function fetchText(url: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    get(url, (res) => {
-      let body = '';
-      res.on('data', (c: Buffer) => (body += c.toString()));
-      res.on('end', () => resolve(body));
-    }).on('error', reject);
   });
 }
 

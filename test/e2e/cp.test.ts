@@ -38,6 +38,16 @@ test('tar streams with -: out to stdout, in from stdin', async () => {
   assert.equal(await env.ok(['exec', 'box', 'cat', '/root/site/index.html']), '<h1>hi</h1>\n');
 });
 
+test('/etc/hostname and /etc/hosts copy out as the container sees them (hull binds them over the image\'s)', async () => {
+  const hostname = (await env.ok(['exec', 'box', 'hostname'])).trim();
+  const out = join(env.dir, 'etc-out');
+  mkdirSync(out);
+  await env.ok(['cp', 'box:/etc/hostname', join(out, 'hostname')]);
+  assert.equal(readFileSync(join(out, 'hostname'), 'utf8').trim(), hostname);
+  await env.ok(['cp', 'box:/etc/hosts', join(out, 'hosts')]);
+  assert.equal(readFileSync(join(out, 'hosts'), 'utf8'), await env.ok(['exec', 'box', 'cat', '/etc/hosts']));
+});
+
 test('copies work on stopped containers too', async () => {
   await env.ok(['create', '--name', 'stopped', 'busybox', 'cat', '/from-host']);
   writeFileSync(join(env.dir, 'from-host'), 'copied while stopped\n');

@@ -1,5 +1,5 @@
 /**
- * The crash suite (issue #14): each operation that changes the store is killed with SIGKILL at a
+ * The crash suite (issue #14): each operation (pull, pull --all-platforms, manifest push, load, ...) that changes the store is killed with SIGKILL at a
  * seeded random moment of its run; then `hull system check` must find nothing damaged (what the
  * dead process left behind is allowed, it is reclaimed later), a retry must succeed, and after it
  * the store must check clean. Delays are spread over the operation's own duration, measured once.
@@ -24,6 +24,7 @@ let tarball = '';
 let archive = '';
 let ctx = '';
 let remote = '';
+let list = '';
 
 before(async () => {
   if (skip) return;
@@ -37,6 +38,9 @@ before(async () => {
   remote = `${reg.host}/crash/big:1`;
   await env.ok(['tag', 'big:1', remote]);
   await env.ok(['push', remote]);
+  list = `${reg.host}/crash/list:1`;
+  await env.ok(['manifest', 'create', list, 'big:1']);
+  await env.ok(['manifest', 'push', list]);
   ctx = buildContext(env.dir, 'big:1', 4);
   // Keeps big:1 in use, so that the prunes below leave it alone; commit works on it.
   await env.ok(['run', '-d', '--name', 'src', 'big:1', 'sh', '-c', 'dd if=/dev/urandom of=/changed bs=1M count=6 2>/dev/null; sleep 3600']);
@@ -110,6 +114,18 @@ const ops: Record<string, Operation> = {
   push: {
     args: () => ['push', remote],
     retry: () => env.ok(['push', remote]),
+  },
+  'pull --all-platforms': {
+    prepare: async () => {
+      if (await listed(list)) await env.ok(['rmi', list]);
+    },
+    args: () => ['pull', '--all-platforms', list],
+    retry: () => env.ok(['pull', '--all-platforms', list]),
+    verify: () => runs(list),
+  },
+  'manifest push': {
+    args: () => ['manifest', 'push', list, `${reg.host}/crash/list-copy:1`],
+    retry: () => env.ok(['manifest', 'push', list, `${reg.host}/crash/list-copy:1`]),
   },
   build: {
     prepare: async () => {

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
+import { hostHasBlkioWeight } from '../../src/sys/host-limits.js';
 import { hullWithBusybox, type HullEnv } from '../../src/testing/hull-cli.js';
 
 let env: HullEnv;
@@ -172,14 +173,26 @@ test('--expose shows in ps, --cidfile writes the ID once, --log-driver none keep
 test('flags hull does not implement say so, with the reason, never "unknown flag"', async () => {
   for (const [args, pattern] of [
     [['--gpus', 'all'], /no GPU support/],
-    [['--mac-address', '02:42:ac:11:00:02'], /MacAddress.*not supported/],
-    [['--userns', 'keep-id'], /UsernsMode.*not supported/],
+    [['--userns', 'auto'], /UsernsMode.*not supported/],
+    // keep-id is rootless mode's (docs/rootless.md): as root it is refused with that reason.
+    [['--userns', 'keep-id'], /--userns keep-id.*hull runs as root here/],
   ] as Array<[string[], RegExp]>) {
     const r = await env.hull(['run', '--rm', ...args, 'busybox', 'true']);
     assert.equal(r.code, 125, args.join(' '));
     assert.match(r.stderr, pattern);
     assert.doesNotMatch(r.stderr, /unknown/);
   }
+});
+
+test('--blkio-weight is applied where the kernel weighs block I/O and refused with the reason where not', async () => {
+  const r = await env.hull(['run', '--rm', '--network', 'none', '--blkio-weight', '300', 'busybox', 'true']);
+  if (hostHasBlkioWeight()) assert.equal(r.code, 0, r.stderr);
+  else {
+    assert.equal(r.code, 125);
+    assert.match(r.stderr, /Cannot use --blkio-weight: this kernel has no block I\/O weight/);
+  }
+  const range = await env.hull(['run', '--rm', '--blkio-weight', '5', 'busybox', 'true']);
+  assert.match(range.stderr, /BlkioWeight 5 is outside 10 to 1000/);
 });
 
 test('images: REPOSITORY[:TAG], --digests, --filter dangling/reference/label/before/since', async () => {

@@ -7,22 +7,13 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hullWithBusybox, type HullEnv } from '../../src/testing/hull-cli.js';
+import { waitFor as until } from '../../src/testing/wait.js';
 
 let env: HullEnv;
 before(async () => {
   env = await hullWithBusybox();
 });
 after(async () => env.cleanup());
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until(check: () => Promise<boolean>, what: string, ms = 60_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
 
 interface Health {
   Status: string;

@@ -8,22 +8,13 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { hullWithBusybox, type HullEnv } from '../../src/testing/hull-cli.js';
+import { waitFor } from '../../src/testing/wait.js';
 
 let env: HullEnv;
 before(async () => {
   env = await hullWithBusybox();
 });
 after(async () => env.cleanup());
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function waitFor(check: () => Promise<boolean>, what: string, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 const status = async (name: string) => (await env.ok(['inspect', '-f', '{{.State.Status}} {{.State.ExitCode}}', name])).trim();
 

@@ -13,6 +13,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HULL_BIN, createHullEnv, hullWithBusybox, busyboxTarball, type HullEnv } from '../../src/testing/hull-cli.js';
+import { waitFor } from '../../src/testing/wait.js';
 import { NetworkService } from '../../src/network/service.js';
 import { findAardvark } from '../../src/network/dns.js';
 
@@ -20,15 +21,6 @@ let env: HullEnv;
 let upstream: ChildProcess;
 // A loopback address of its own, so that concurrent runs and the host's resolvers never clash.
 const UPSTREAM = `127.53.${1 + Math.floor(Math.random() * 250)}.${1 + Math.floor(Math.random() * 250)}`;
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function waitFor(check: () => boolean | Promise<boolean>, what: string, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 before(async () => {
   env = await hullWithBusybox();

@@ -11,21 +11,13 @@ import { createServer, type AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hullWithBusybox, type HullEnv } from '../../src/testing/hull-cli.js';
+import { waitFor } from '../../src/testing/wait.js';
 
 let env: HullEnv;
 before(async () => {
   env = await hullWithBusybox();
 });
 after(async () => env.cleanup());
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function waitFor(check: () => boolean | Promise<boolean>, what: string, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 const curl = (url: string) => spawnSync('curl', ['-gsS', '--max-time', '5', url], { encoding: 'utf8' });
 const httpd = (name: string, ...flags: string[]) => env.ok(['run', '-d', '--name', name, ...flags, 'busybox', 'httpd', '-f', '-p', '80', '-h', '/etc']);

@@ -5,37 +5,17 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { get } from 'node:http';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { HULL_BIN, createHullEnv, hullWithBusybox, type HullEnv } from '../../src/testing/hull-cli.js';
+import { waitFor, fetchText } from '../../src/testing/wait.js';
 
 let env: HullEnv;
 before(async () => {
   env = await hullWithBusybox();
 });
 after(async () => env.cleanup());
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function waitFor(check: () => boolean | Promise<boolean>, what: string, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
-
-function fetchText(url: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    get(url, (res) => {
-      let body = '';
-      res.on('data', (c: Buffer) => (body += c.toString()));
-      res.on('end', () => resolve(body));
-    }).on('error', reject);
-  });
-}
 
 const inspect = async (name: string, template: string) => (await env.ok(['inspect', '-f', template, name])).trim();
 const netJson = async (net: string) => (JSON.parse(await env.ok(['network', 'inspect', net])) as Array<{ Internal: boolean; Options: Record<string, string>; IPAM: { Config: Array<{ Subnet: string; Gateway: string }> }; Containers: Record<string, { Name: string }> }>)[0]!;

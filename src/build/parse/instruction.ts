@@ -106,7 +106,7 @@ function parsePairs(req: InstructionText, kind: 'ENV' | 'LABEL'): KeyValue[] {
 function parseCopy(req: InstructionText, kind: 'COPY' | 'ADD'): CopyInstruction {
   const flags = Flags.parse(kind, req.flags, kind === 'COPY'
     ? { accepted: { from: 'string', chown: 'string', chmod: 'string', link: 'bool' }, unsupported: ['parents', 'exclude'] }
-    : { accepted: { chown: 'string', chmod: 'string', link: 'bool', checksum: 'string' }, unsupported: ['keep-git-dir', 'unpack', 'exclude'] });
+    : { accepted: { chown: 'string', chmod: 'string', link: 'bool', checksum: 'string', 'keep-git-dir': 'bool' }, unsupported: ['unpack', 'exclude'] });
   const json = parseJsonArray(req.rest);
   const args = json ?? blankFields(req.rest);
   const dest = args[args.length - 1];
@@ -123,6 +123,7 @@ function parseCopy(req: InstructionText, kind: 'COPY' | 'ADD'): CopyInstruction 
     dest,
     link: flags.bool('link'),
     heredocs: req.heredocs,
+    ...(kind === 'ADD' && flags.bool('keep-git-dir') ? { keepGitDir: true } : {}),
   };
   for (const name of ['from', 'chown', 'chmod', 'checksum'] as const) {
     const value = flags.string(name);

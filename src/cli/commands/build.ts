@@ -3,7 +3,7 @@
  * podman's plain `STEP 2/5: RUN make` lines in a pipe, one line per step with CACHED or its time
  * on a terminal, only the image ID with --quiet. The image ID is always the last line of stdout.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HullError } from '../../errors.js';
@@ -12,6 +12,8 @@ import type { Command } from '../command.js';
 import { humanSize } from '../output.js';
 import { confirm } from '../prompt.js';
 import { createBuildRenderer } from './build-progress.js';
+import type { BuildEvent } from '../../build/events.js';
+import { CREDS_OPTION, TLS_OPTIONS, registryOptionsFrom } from './registry-options.js';
 
 function keyValues(values: string[], flag: string, env: NodeJS.ProcessEnv = {}): Record<string, string> {
   const out: Record<string, string> = {};
@@ -42,15 +44,21 @@ export function parseSecret(spec: string): [string, string] {
   return [id, src];
 }
 
+/** docker's test for a remote context: a URL or git address that is not a local path. */
+function isRemoteContext(arg: string): boolean {
+  return /^(https?:\/\/|git:\/\/|git@|github\.com\/)/.test(arg) && !existsSync(arg);
+}
+
 export const build: Command = {
   name: 'build',
   summary: 'Build an image from a Containerfile or Dockerfile',
-  usage: '[OPTIONS] CONTEXT',
+  usage: '[OPTIONS] CONTEXT|URL',
   description:
     'Build an image from the instructions in CONTEXT/Containerfile (or CONTEXT/Dockerfile, or -f FILE), with the files of CONTEXT that .containerignore/.dockerignore do not exclude. ' +
     'Only the stages the target needs are built. Steps are cached: a step is reused while its parent, its instruction and the files it copies are unchanged ("hull builder prune" empties the cache). ' +
-    'RUN steps run through the runtime with the default security settings and, unless --network says otherwise, on the default bridge network.',
-  examples: ['hull build -t app:1 .', 'hull build -f build/Containerfile --build-arg VERSION=2 --target runtime -t app:2 .', 'hull build --secret id=token,src=token.txt -q .'],
+    'RUN steps run through the runtime with the default security settings and, unless --network says otherwise, on the default bridge network. ' +
+    'The context may be a URL, as with docker: a git repository (git://…, git@…, github.com/…, https://….git, with #REF:DIR to pick a branch, tag or commit and a directory), a tar archive, or a Dockerfile alone.',
+  examples: ['hull build -t app:1 .', 'hull build -t app:2 https://git.example.com/app.git#v2:docker', 'hull build -f build/Containerfile --build-arg VERSION=2 --target runtime -t app:2 .', 'hull build --secret id=token,src=token.txt -q .'],
   options: [
     { name: 'tag', short: 't', type: 'string', multiple: true, valueName: 'NAME[:TAG]', description: 'name the image' },
     { name: 'file', short: 'f', type: 'string', valueName: 'FILE', description: 'the Containerfile ("-" reads it from standard input); default CONTEXT/Containerfile or CONTEXT/Dockerfile' },
@@ -64,6 +72,9 @@ export const build: Command = {
     { name: 'quiet', short: 'q', type: 'boolean', description: 'print only the image ID' },
     { name: 'secret', type: 'string', multiple: true, valueName: 'id=ID,src=FILE', description: 'a file RUN --mount=type=secret can read (never stored in the image)' },
     { name: 'platform', type: 'string', valueName: 'OS/ARCH', description: 'platform of the base images (RUN steps need it to match the host)' },
+    // How base images are pulled (podman build takes the same).
+    ...TLS_OPTIONS,
+    { ...CREDS_OPTION, description: 'credentials for the registry of the base images, instead of the auth file' },
   ],
   minArgs: 1,
   maxArgs: 1,
@@ -81,24 +92,33 @@ export const build: Command = {
     const renderer = createBuildRenderer(ctx.stdout, ctx.stderr, { quiet });
     let failed = true;
     try {
-      const result = await ctx.engine().builds.build(
-        {
-          // `build -`: the Containerfile on stdin and no context, as docker does (COPY has nothing to copy).
-          contextDir: stdinOnly ? emptyContext() : (positionals[0] as string),
-          ...(file === '-' || stdinOnly ? { fileText: readFileSync(0, 'utf8') } : file !== undefined ? { file } : {}),
-          tags: list(options, 'tag'),
-          buildArgs: keyValues(list(options, 'build-arg'), '--build-arg', process.env),
-          labels: keyValues(list(options, 'label'), '--label'),
-          secrets,
-          noCache: bool(options, 'no-cache'),
-          pull: bool(options, 'pull'),
-          signal: ac.signal,
-          ...(str(options, 'target') !== undefined ? { target: str(options, 'target') as string } : {}),
-          ...(network !== undefined ? { network } : {}),
-          ...(str(options, 'platform') !== undefined ? { platform: str(options, 'platform') as string } : {}),
-        },
-        (e) => renderer.onEvent(e),
-      );
+      const request = {
+        tags: list(options, 'tag'),
+        buildArgs: keyValues(list(options, 'build-arg'), '--build-arg', process.env),
+        labels: keyValues(list(options, 'label'), '--label'),
+        secrets,
+        noCache: bool(options, 'no-cache'),
+        pull: bool(options, 'pull'),
+        signal: ac.signal,
+        registry: registryOptionsFrom(options),
+        ...(str(options, 'target') !== undefined ? { target: str(options, 'target') as string } : {}),
+        ...(network !== undefined ? { network } : {}),
+        ...(str(options, 'platform') !== undefined ? { platform: str(options, 'platform') as string } : {}),
+      };
+      const context = positionals[0] as string;
+      const onEvent = (e: BuildEvent) => renderer.onEvent(e);
+      const result = isRemoteContext(context)
+        ? // docker build URL: -f names the Dockerfile inside the fetched context.
+          await (await import('../../engine/build-context.js')).buildFromRemote(ctx.engine(), context, { ...request, ...(file !== undefined ? { dockerfile: file } : {}) }, onEvent)
+        : await ctx.engine().builds.build(
+            {
+              ...request,
+              // `build -`: the Containerfile on stdin and no context, as docker does (COPY has nothing to copy).
+              contextDir: stdinOnly ? emptyContext() : context,
+              ...(file === '-' || stdinOnly ? { fileText: readFileSync(0, 'utf8') } : file !== undefined ? { file } : {}),
+            },
+            onEvent,
+          );
       failed = false;
       renderer.finish(false);
       const iidfile = str(options, 'iidfile');

@@ -154,7 +154,7 @@ _hull() {
   done
   if [ -z "$cmd" ]; then
     case "$prev" in
-      --storage-driver) COMPREPLY=($(compgen -W "overlay copy" -- "$cur")); return ;;
+      --storage-driver) COMPREPLY=($(compgen -W "overlay fuse-overlayfs copy vfs" -- "$cur")); return ;;
       ${GLOBAL_VALUE_FLAGS.filter((f) => f !== '--storage-driver').join('|')}) COMPREPLY=($(compgen -f -- "$cur")); return ;;
     esac
     if [[ "$cur" == -* ]]; then
@@ -249,7 +249,7 @@ export function fishScript(model: CompletionCommand[]): string {
     '    end',
     'end',
     'complete -c hull -f',
-    ...GLOBAL_VALUE_FLAGS.map((f) => `complete -c hull -n '__hull_at -x' -l ${f.slice(2)} -r${f === '--storage-driver' ? " -a 'overlay copy'" : ' -F'}`),
+    ...GLOBAL_VALUE_FLAGS.map((f) => `complete -c hull -n '__hull_at -x' -l ${f.slice(2)} -r${f === '--storage-driver' ? " -a 'overlay fuse-overlayfs copy vfs'" : ' -F'}`),
   ];
   for (const c of model) {
     lines.push(`complete -c hull -n '__hull_at -x' -a ${c.name} -d ${q(c.summary)}`);

@@ -93,6 +93,8 @@ export const run: ComposeSub = {
       ...(workdir !== undefined ? { workdir } : {}),
       ...(name !== undefined ? { name } : {}),
     });
+    // Attached with stdin, its EOF is the container's (Compose's StdinOnce for run).
+    if (stdin) planned.request.Config.StdinOnce = true;
     await engine.ensureImage(planned.request.Config.Image);
     const record = await engine.containers.create(planned.request);
     for (const [network, endpoint] of Object.entries(planned.connect)) await engine.containers.connectNetwork(record.Id, network, endpoint.Aliases ? { Aliases: endpoint.Aliases } : {});

@@ -1,32 +1,10 @@
 /**
- * Restart policies and health checks: `update --restart`, `healthcheck run`, `system restore`
+ * Restart policies and health checks: `healthcheck run`, `system restore`
  * (after a reboot), and the hidden `health-scheduler` that hull starts for itself (docs/health.md).
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { HullError } from '../../errors.js';
-import { str } from '../args.js';
 import type { Command } from '../command.js';
-import { forEach } from '../each.js';
-import { parseRestartPolicy } from '../../engine/flags.js';
-
-export const update: Command = {
-  name: 'update',
-  summary: 'Update the configuration of one or more containers',
-  usage: '--restart POLICY CONTAINER [CONTAINER...]',
-  description: 'Change the restart policy of containers; it applies from their next exit.',
-  options: [{ name: 'restart', type: 'string', valueName: 'POLICY', description: 'no, always, unless-stopped, on-failure[:MAX]' }],
-  minArgs: 1,
-  async run(ctx, { options, positionals }) {
-    const restart = str(options, 'restart');
-    if (restart === undefined) throw new HullError('INVALID_ARGUMENT', 'Cannot update containers: nothing to change', { hint: 'give --restart POLICY' });
-    const policy = parseRestartPolicy(restart);
-    return forEach(ctx, positionals, async (name) => {
-      await ctx.engine().containers.health.setRestartPolicy(name, policy);
-      return name;
-    });
-  },
-};
 
 export const healthcheckRun: Command = {
   name: 'healthcheck run',

@@ -14,8 +14,15 @@ const info: Command = {
     if (format === 'json') ctx.stdout.write(JSON.stringify(data, null, 2) + '\n');
     else if (format !== undefined) ctx.stdout.write(renderTemplate(format, data) + '\n');
     else {
-      const width = Math.max(...Object.keys(data).map((k) => k.length));
-      ctx.stdout.write(Object.entries(data).map(([k, v]) => `${`${k}:`.padEnd(width + 2)}${String(v)}\n`).join(''));
+      const { Rootless: rootless, ...plain } = data;
+      const width = Math.max(...Object.keys(plain).map((k) => k.length));
+      ctx.stdout.write(Object.entries(plain).map(([k, v]) => `${`${k}:`.padEnd(width + 2)}${String(v)}\n`).join(''));
+      ctx.stdout.write(`${'Rootless:'.padEnd(width + 2)}${rootless ? 'true' : 'false'}\n`);
+      if (rootless) {
+        const { Rootless: _, Layout: layout, ...rest } = rootless;
+        for (const [k, v] of Object.entries(rest)) ctx.stdout.write(`  ${k}: ${String(v)}\n`);
+        for (const [k, v] of Object.entries(layout)) ctx.stdout.write(`  ${k}: ${v}\n`);
+      }
     }
     return 0;
   },

@@ -1,8 +1,7 @@
-import { HullError } from '../../errors.js';
-import { bool, str } from '../args.js';
+import { bool } from '../args.js';
 import type { Command } from '../command.js';
-import { parseLogTime } from '../../engine/flags.js';
-import type { LogOptions, LogRecord } from '../../engine/requests.js';
+import { parseLogFlags } from '../log-flags.js';
+import type { LogRecord } from '../../engine/requests.js';
 
 const logs: Command = {
   name: 'logs',
@@ -20,20 +19,7 @@ const logs: Command = {
   minArgs: 1,
   maxArgs: 1,
   async run(ctx, { options, positionals }) {
-    const o: LogOptions & { follow?: boolean } = { follow: bool(options, 'follow') };
-    const tail = str(options, 'tail');
-    if (tail !== undefined && tail !== 'all') {
-      if (!/^\d+$/.test(tail)) throw new HullError('INVALID_ARGUMENT', `Cannot use --tail "${tail}": expected a number or "all"`);
-      o.tail = Number(tail);
-    }
-    try {
-      const since = str(options, 'since');
-      if (since !== undefined) o.since = parseLogTime(since);
-      const until = str(options, 'until');
-      if (until !== undefined) o.until = parseLogTime(until);
-    } catch (err) {
-      throw new HullError('INVALID_ARGUMENT', `Cannot read logs: ${(err as Error).message}`);
-    }
+    const o = parseLogFlags(options);
     const timestamps = bool(options, 'timestamps');
     const write = (r: LogRecord) => (r.stream === 'stderr' ? ctx.stderr : ctx.stdout).write(timestamps ? `${r.time.replace(/\+00:00$/, 'Z')} ${r.text}` : r.text);
     await ctx.engine().containers.logs(positionals[0] as string, o, write);

@@ -22,6 +22,7 @@ const ps: Command = {
     { name: 'filter', short: 'f', type: 'string', multiple: true, valueName: 'KEY=VALUE', description: 'id, name (regular expression), status, exited, label, ancestor, network, volume, health, publish, expose, before, since (same key: any; different keys: all)' },
     { name: 'last', short: 'n', type: 'string', valueName: 'N', description: 'show the N most recently created containers (all states)' },
     { name: 'latest', short: 'l', type: 'boolean', description: 'show the most recently created container (all states)' },
+    { name: 'pod', short: 'p', type: 'boolean', description: 'show the pod of each container (POD ID and PODNAME columns, {{.Pod}} {{.PodName}})' },
     { name: 'size', short: 's', type: 'boolean', description: 'show the size of each container\'s writable layer (SIZE column, {{.Size}})' },
     FORMAT_JSON_OPTION,
   ],
@@ -35,7 +36,9 @@ const ps: Command = {
     const records = (await engine.containers.listReconciled(all, filters)).slice(0, last);
     const noTrunc = bool(options, 'no-trunc');
     const sizes = bool(options, 'size') ? await engine.containerSizes() : undefined;
-    const row = (r: ContainerRecord) => psRow(r, engine.options.runroot, noTrunc, sizes?.get(r.Id));
+    const podNames = bool(options, 'pod') ? new Map((await engine.pods.list()).map((p) => [p.Id, p.Name])) : undefined;
+    const podOf = (r: ContainerRecord) => (r.Pod ? { Pod: noTrunc ? r.Pod : r.Pod.slice(0, 12), PodName: podNames?.get(r.Pod) ?? '' } : { Pod: '', PodName: '' });
+    const row = (r: ContainerRecord): Record<string, unknown> => ({ ...psRow(r, engine.options.runroot, noTrunc, sizes?.get(r.Id)), ...(podNames ? podOf(r) : {}) });
     const id = (r: ContainerRecord) => (noTrunc ? r.Id : r.Id.slice(0, 12));
     if (bool(options, 'quiet')) {
       ctx.stdout.write(records.map((r) => id(r) + '\n').join(''));
@@ -45,9 +48,9 @@ const ps: Command = {
       ctx.stdout,
       str(options, 'format'),
       records,
-      (rs) => table(['CONTAINER ID', 'IMAGE', 'COMMAND', 'CREATED', 'STATUS', 'PORTS', 'NAMES', ...(sizes ? ['SIZE'] : [])], rs.map((r) => {
+      (rs) => table(['CONTAINER ID', 'IMAGE', 'COMMAND', 'CREATED', 'STATUS', 'PORTS', 'NAMES', ...(sizes ? ['SIZE'] : []), ...(podNames ? ['POD ID', 'PODNAME'] : [])], rs.map((r) => {
         const v = row(r);
-        return [id(r), r.Config.Image, quoteCommand(r, noTrunc), timeAgo(r.Created), v.Status as string, v.Ports as string, r.Name, ...(sizes ? [v.Size as string] : [])];
+        return [id(r), r.Config.Image, quoteCommand(r, noTrunc), timeAgo(r.Created), v.Status as string, v.Ports as string, r.Name, ...(sizes ? [v.Size as string] : []), ...(podNames ? [podOf(r).Pod, podOf(r).PodName] : [])];
       })),
       row,
     );

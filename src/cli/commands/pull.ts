@@ -54,6 +54,7 @@ const pull: Command = {
   examples: ['hull pull busybox', 'hull pull --platform linux/arm64 localhost:5000/team/app:1.0', 'hull pull --tls-verify=false myregistry:5000/app@sha256:...'],
   options: [
     { name: 'platform', type: 'string', valueName: 'OS/ARCH[/VARIANT]', description: 'platform to choose from a multi-platform image (default: this host)' },
+    { name: 'all-platforms', type: 'boolean', description: 'keep the whole index and every platform (manifests, configs, layers; none unpacked), so that push sends the same index' },
     { name: 'max-concurrent-downloads', type: 'string', valueName: 'N', description: 'layers downloaded at once (default 3)' },
     ...TRANSFER_OPTIONS,
   ],
@@ -63,6 +64,10 @@ const pull: Command = {
     const [reference] = positionals as [string];
     const platform = str(options, 'platform');
     const opts: PullOptions = { ...registryOptionsFrom(options, 'max-concurrent-downloads'), ...(platform !== undefined ? { platform: parsePlatform(platform) } : {}) };
+    if (bool(options, 'all-platforms')) {
+      if (platform !== undefined) throw new HullError('INVALID_ARGUMENT', 'Cannot pull with both --all-platforms and --platform', { hint: 'choose one: --all-platforms keeps every platform' });
+      opts.allPlatforms = true;
+    }
     const id = await pullWithProgress(ctx, reference, opts, bool(options, 'quiet'));
     ctx.stdout.write(`${id}\n`);
     return 0;

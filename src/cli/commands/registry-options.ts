@@ -1,4 +1,4 @@
-/** Flags shared by pull, push and login, turned into the registry client's options. */
+/** Flags shared by pull, push, login and build (for its base images), turned into the registry client's options. */
 import { HullError } from '../../errors.js';
 import { str, type OptionValues } from '../args.js';
 import type { OptionSpec } from '../args.js';
@@ -10,11 +10,9 @@ export const TLS_OPTIONS: OptionSpec[] = [
   { name: 'authfile', type: 'string', valueName: 'FILE', description: 'auth file (default $REGISTRY_AUTH_FILE, else ${XDG_RUNTIME_DIR}/containers/auth.json)' },
 ];
 
-export const TRANSFER_OPTIONS: OptionSpec[] = [
-  ...TLS_OPTIONS,
-  { name: 'creds', type: 'string', valueName: 'USER[:PASS]', description: 'credentials for the registry, instead of the auth file' },
-  { name: 'quiet', short: 'q', type: 'boolean', description: 'print no progress' },
-];
+export const CREDS_OPTION: OptionSpec = { name: 'creds', type: 'string', valueName: 'USER[:PASS]', description: 'credentials for the registry, instead of the auth file' };
+
+export const TRANSFER_OPTIONS: OptionSpec[] = [...TLS_OPTIONS, CREDS_OPTION, { name: 'quiet', short: 'q', type: 'boolean', description: 'print no progress' }];
 
 export function parseCreds(value: string): { username: string; password: string } {
   const colon = value.indexOf(':');

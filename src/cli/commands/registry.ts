@@ -7,6 +7,7 @@ import { HullError } from '../../errors.js';
 import { bool, str, type OptionSpec, type ParsedArgs } from '../args.js';
 import { groupCommand, type Subcommand } from '../group.js';
 import { jsonLineLogger, loadRegistryConfig, runRegistryGc, startRegistryServer, type RegistryConfigOverrides } from '../../registry-server/index.js';
+import { untilInterrupted } from '../interrupt.js';
 
 
 const COMMON: OptionSpec[] = [
@@ -59,15 +60,7 @@ const SUBS: Record<string, Subcommand> = {
       const logger = jsonLineLogger((line) => ctx.stderr.write(line));
       const running = await startRegistryServer(config, { signal: controller.signal, logger });
       ctx.stdout.write(`hull registry listening on ${running.url}\n`);
-      await new Promise<void>((resolve) => {
-        const stop = (): void => {
-          process.off('SIGINT', stop);
-          process.off('SIGTERM', stop);
-          resolve();
-        };
-        process.on('SIGINT', stop);
-        process.on('SIGTERM', stop);
-      });
+      await untilInterrupted();
       await running.close();
       return 0;
     },
@@ -93,6 +86,7 @@ const SUBS: Record<string, Subcommand> = {
       for (const m of report.manifestsDeleted) ctx.stdout.write(`${verb} manifest ${m.repository}@${m.digest}\n`);
       for (const b of report.blobsDeleted) ctx.stdout.write(`${verb} blob ${b}\n`);
       ctx.stdout.write(`${verb} ${report.manifestsDeleted.length} manifests and ${report.blobsDeleted.length} blobs (${report.bytesFreed} bytes); kept ${report.blobsKept} blobs in ${report.repositories} repositories\n`);
+      if (report.incomplete) ctx.stdout.write('the sweep stopped at its deadline: run gc again to continue\n');
       return 0;
     },
   },

@@ -37,7 +37,7 @@ const run: Command = {
     if (!bool(options, 'detach')) checkTerminal(tty, stdin);
     const streams = attachStreams(list(options, 'attach'));
     checkCidFile(str(options, 'cidfile'));
-    const request = createRequestFrom(options, image, cmd, { env: process.env, cwd: process.cwd() });
+    const request = createRequestFrom(options, image, cmd, { env: process.env, cwd: process.cwd() }, { attached: !bool(options, 'detach') });
     request.Config.Image = await imageForCreate(ctx, image, str(options, 'pull'), str(options, 'platform'));
     const record = await engine.containers.create(request);
     writeCidFile(str(options, 'cidfile'), record.Id);

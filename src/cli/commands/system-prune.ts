@@ -24,6 +24,7 @@ const systemPrune: Command = {
     }
     const r = await ctx.engine().prune({ all, volumes });
     const section = (title: string, lines: string[]) => (lines.length > 0 ? ctx.stdout.write(`${title}:\n${lines.join('\n')}\n\n`) : undefined);
+    section('Deleted Pods', r.pods);
     section('Deleted Containers', r.containers);
     section('Deleted Networks', r.networks);
     section('Deleted Volumes', r.volumes);

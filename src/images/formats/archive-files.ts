@@ -11,13 +11,16 @@
  * archive (UNSAFE_ARCHIVE), naming the entry. Nothing outside the scratch directory is written.
  */
 import { closeSync, createReadStream, fstatSync, lstatSync, openSync, readSync, writeSync } from 'node:fs';
-import { createHash } from 'node:crypto';
+import type * as crypto from 'node:crypto';
+import { lazyBuiltin } from '../../sys/lazy-builtin.js';
 import { join, posix } from 'node:path';
 import type { Readable } from 'node:stream';
 import { HullError, isHullError } from '../../errors.js';
 import type { Digest } from '../../oci/digest.js';
 import { TarReader, type TarEntry } from '../../archive/tar-reader.js';
 import { decompressTo } from '../../archive/decompress.js';
+
+const cryptoModule = lazyBuiltin<typeof crypto>('node:crypto');
 
 /** The largest JSON document (manifest.json, index.json, a config, a manifest) read into memory. */
 const MAX_JSON_BYTES = 16 * 1024 * 1024;
@@ -40,7 +43,7 @@ export class ArchiveFiles {
   static async stage(input: Readable | NodeJS.ReadableStream, scratch: string, source: string): Promise<ArchiveFiles> {
     const files = new Map<string, StagedFile>();
     const links: Array<{ name: string; target: string; kind: 'symlink' | 'link' }> = [];
-    let current: { name: string; fd: number; hash: ReturnType<typeof createHash>; size: number; path: string } | undefined;
+    let current: { name: string; fd: number; hash: crypto.Hash; size: number; path: string } | undefined;
     let n = 0;
     const reader = new TarReader(
       {
@@ -50,7 +53,7 @@ export class ArchiveFiles {
           if (e.type === 'symlink' || e.type === 'link') links.push({ name, target: e.linkname, kind: e.type });
           if (e.type !== 'file') return;
           const path = join(scratch, String(n++));
-          current = { name, fd: openSync(path, 'wx', 0o600), hash: createHash('sha256'), size: 0, path };
+          current = { name, fd: openSync(path, 'wx', 0o600), hash: cryptoModule().createHash('sha256'), size: 0, path };
         },
         data(chunk: Buffer) {
           if (!current) return;
@@ -156,7 +159,7 @@ export class ArchiveFiles {
   async digest(name: string, what = 'entry'): Promise<Digest> {
     const f = this.need(name, what);
     if (f.digest) return f.digest;
-    const hash = createHash('sha256');
+    const hash = cryptoModule().createHash('sha256');
     for await (const chunk of createReadStream(f.path, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
     f.digest = `sha256:${hash.digest('hex')}`;
     return f.digest;

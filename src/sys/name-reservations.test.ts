@@ -1,0 +1,31 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { NameReservations } from './name-reservations.js';
+
+test('a name reserved by a process killed before its record is reclaimed; a live creator\'s or a recorded owner\'s is not', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hull-names-'));
+  try {
+    const names = new NameReservations(dir);
+    assert.equal(names.reserve('web', 'a'.repeat(64)), true);
+    assert.equal(names.reserve('web', 'b'.repeat(64)), false);
+    assert.equal(names.owner('web'), 'a'.repeat(64));
+    // This process reserved it and is alive: it may still be writing the record.
+    assert.equal(names.reclaimStale('web', () => false), false);
+    // The reserving process is gone (pid 2^22 + 1 is above any pid_max) and no record was written.
+    writeFileSync(join(dir, 'web'), `${'a'.repeat(64)}\n4194305 123`);
+    assert.equal(names.reclaimStale('web', () => true), false, 'the owner has a record: a real conflict');
+    assert.equal(names.reclaimStale('web', () => false), true);
+    assert.equal(names.reserve('web', 'b'.repeat(64)), true);
+    assert.equal(names.owner('web'), 'b'.repeat(64));
+    // A reservation from before the process was recorded (only an id) is never taken.
+    writeFileSync(join(dir, 'old'), 'c'.repeat(64));
+    assert.equal(names.reclaimStale('old', () => false), false);
+    names.release('web', 'b'.repeat(64));
+    assert.deepEqual(readdirSync(dir).sort(), ['old']);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
