@@ -17,7 +17,7 @@ import { MediaType, layerCompression } from '../oci/media-types.js';
 import { formatPlatform, hostPlatform, platformMatches, type Platform } from '../oci/platform.js';
 import { familiarString, formatReference, parseReference, repositoryName, type Reference } from '../oci/reference.js';
 import {
-  BlobSourceStore, createLimiter, downloadBlob, openRegistryClient, pullScope,
+  BlobSourceStore, createLimiter, downloadBlob, pullScope, withRegistryClient,
   type EventSink, type RegistryClient, type RegistryOptions, type TransferEvent,
 } from '../registry-client/index.js';
 import type { ImageRecord, ImageStore } from './image-store.js';
@@ -110,49 +110,44 @@ function checkManifestTypes(ref: Reference, m: ImageManifest): void {
 export async function pullImage(deps: PullDeps, reference: string, opts: PullOptions = {}): Promise<PullResult> {
   const ref = parseReference(reference);
   const onEvent = opts.onEvent ?? (() => {});
-  const abort = new AbortController();
-  const onOuterAbort = () => abort.abort(opts.signal?.reason);
-  opts.signal?.addEventListener('abort', onOuterAbort, { once: true });
-  const client = openRegistryClient({ ...opts, host: ref.domain, repository: ref.path, action: `pull "${familiarString(ref)}"`, onEvent, signal: abort.signal });
-  const added: Digest[] = [];
-  const createdLayers: Digest[] = [];
-  const pending: Array<Promise<unknown>> = [];
-  try {
-    const selected = await resolveManifest(client, ref, opts.platform ?? hostPlatform(), onEvent);
-    const m = selected.manifest;
-    checkManifestTypes(ref, m);
-    onEvent({ type: 'plan', blobs: [...m.layers.map((l) => ({ digest: l.digest, size: l.size, role: 'layer' as const })), { digest: m.config.digest, size: m.config.size, role: 'config' as const }] });
-    const common = { client, repository: ref.path, scopes: [pullScope(ref.path)], content: deps.content, onEvent, signal: abort.signal };
-    const track = (r: { digest: Digest; existed: boolean }) => {
-      if (!r.existed) added.push(r.digest);
-      return r;
-    };
-    // The layers need only the manifest: they download while the config does (one round trip less).
-    const configDownload = downloadBlob(m.config, { ...common, role: 'config' }).then(track);
-    pending.push(configDownload);
-    const downloads = startDownloads(m, (layer) => downloadBlob(layer, { ...common, role: 'layer' }).then(track), opts, pending);
-    const configBlob = await configDownload;
-    const config = parseImageConfig(deps.content.readBytes(configBlob.digest), `config of "${familiarString(ref)}"`);
-    checkImage(ref, m, config);
-    await unpackInOrder(deps, m, config, downloads, createdLayers, onEvent);
-    if (!deps.content.has(selected.digest)) added.push(selected.digest);
-    deps.content.putBytes(selected.bytes, { digest: selected.digest });
-    const names = ref.tag !== undefined && ref.digest === undefined ? [formatReference(ref)] : [];
-    const repoDigests = [...new Set([ref.digest ?? selected.digest, selected.digest])].map((d) => `${repositoryName(ref)}@${d}`);
-    const record = await deps.images.add({ id: configBlob.digest, manifest: selected.digest, manifestMediaType: selected.mediaType, created: config.created ?? new Date().toISOString() }, names, deps.lease, repoDigests);
-    added.length = 0;
-    await deps.sources?.add([m.config.digest, ...m.layers.map((l) => l.digest)], repositoryName(ref), (d) => deps.content.has(d)).catch(() => {});
-    onEvent({ type: 'done', reference: formatReference(ref), digest: selected.digest, id: record.id });
-    return { record, digest: selected.digest, reference: ref };
-  } catch (err) {
-    abort.abort();
-    await Promise.allSettled(pending);
-    await undo(deps, added, createdLayers);
-    throw isHullError(err) || !opts.signal?.aborted ? err : new HullError('INTERNAL', `Cannot pull "${familiarString(ref)}": cancelled`, { cause: err });
-  } finally {
-    opts.signal?.removeEventListener('abort', onOuterAbort);
-    client.close();
-  }
+  return withRegistryClient({ ...opts, host: ref.domain, repository: ref.path, action: `pull "${familiarString(ref)}"`, onEvent }, async ({ client, signal, abort }) => {
+    const added: Digest[] = [];
+    const createdLayers: Digest[] = [];
+    const pending: Array<Promise<unknown>> = [];
+    try {
+      const selected = await resolveManifest(client, ref, opts.platform ?? hostPlatform(), onEvent);
+      const m = selected.manifest;
+      checkManifestTypes(ref, m);
+      onEvent({ type: 'plan', blobs: [...m.layers.map((l) => ({ digest: l.digest, size: l.size, role: 'layer' as const })), { digest: m.config.digest, size: m.config.size, role: 'config' as const }] });
+      const common = { client, repository: ref.path, scopes: [pullScope(ref.path)], content: deps.content, onEvent, signal };
+      const track = (r: { digest: Digest; existed: boolean }) => {
+        if (!r.existed) added.push(r.digest);
+        return r;
+      };
+      // The layers need only the manifest: they download while the config does (one round trip less).
+      const configDownload = downloadBlob(m.config, { ...common, role: 'config' }).then(track);
+      pending.push(configDownload);
+      const downloads = startDownloads(m, (layer) => downloadBlob(layer, { ...common, role: 'layer' }).then(track), opts, pending);
+      const configBlob = await configDownload;
+      const config = parseImageConfig(deps.content.readBytes(configBlob.digest), `config of "${familiarString(ref)}"`);
+      checkImage(ref, m, config);
+      await unpackInOrder(deps, m, config, downloads, createdLayers, onEvent);
+      if (!deps.content.has(selected.digest)) added.push(selected.digest);
+      deps.content.putBytes(selected.bytes, { digest: selected.digest });
+      const names = ref.tag !== undefined && ref.digest === undefined ? [formatReference(ref)] : [];
+      const repoDigests = [...new Set([ref.digest ?? selected.digest, selected.digest])].map((d) => `${repositoryName(ref)}@${d}`);
+      const record = await deps.images.add({ id: configBlob.digest, manifest: selected.digest, manifestMediaType: selected.mediaType, created: config.created ?? new Date().toISOString() }, names, deps.lease, repoDigests);
+      added.length = 0;
+      await deps.sources?.add([m.config.digest, ...m.layers.map((l) => l.digest)], repositoryName(ref), (d) => deps.content.has(d)).catch(() => {});
+      onEvent({ type: 'done', reference: formatReference(ref), digest: selected.digest, id: record.id });
+      return { record, digest: selected.digest, reference: ref };
+    } catch (err) {
+      abort();
+      await Promise.allSettled(pending);
+      await undo(deps, added, createdLayers);
+      throw isHullError(err) || !opts.signal?.aborted ? err : new HullError('INTERNAL', `Cannot pull "${familiarString(ref)}": cancelled`, { cause: err });
+    }
+  });
 }
 
 /** Starts the layer downloads, `concurrency` at a time. */

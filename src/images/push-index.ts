@@ -9,7 +9,7 @@ import { HullError } from '../errors.js';
 import type { Descriptor } from '../oci/descriptor.js';
 import type { Digest } from '../oci/digest.js';
 import { familiarString, repositoryName, type Reference } from '../oci/reference.js';
-import { openRegistryClient, pushScope, type BlobRole } from '../registry-client/index.js';
+import { pushScope, withRegistryClient, type BlobRole } from '../registry-client/index.js';
 import type { ImageRecord } from './image-store.js';
 import { readChild, readIndex } from './image-index.js';
 import { namesOnHost, putTopManifest, uploadBlobs, type PushDeps, type PushOptions, type PushResult } from './push.js';
@@ -49,28 +49,18 @@ function planChildren(deps: PushDeps, image: ImageRecord, source: string): { ind
 export async function pushIndex(deps: PushDeps, image: ImageRecord, source: string, dest: Reference, opts: PushOptions = {}): Promise<PushResult> {
   const { indexBytes, children } = planChildren(deps, image, source);
   const onEvent = opts.onEvent ?? (() => {});
-  const abort = new AbortController();
-  const onOuterAbort = () => abort.abort(opts.signal?.reason);
-  opts.signal?.addEventListener('abort', onOuterAbort, { once: true });
-  const client = openRegistryClient({ ...opts, host: dest.domain, repository: dest.path, action: `push "${familiarString(dest)}"`, onEvent, signal: abort.signal });
   const scopes = [pushScope(dest.path)];
-  try {
+  return withRegistryClient({ ...opts, host: dest.domain, repository: dest.path, action: `push "${familiarString(dest)}"`, onEvent }, async ({ client, signal }) => {
     // A blob two platforms share (a common base layer) is uploaded once.
     const unique = new Map<Digest, { d: Descriptor; role: BlobRole }>();
     for (const c of children) for (const b of c.blobs) unique.set(b.d.digest, b);
     const blobs = [...unique.values()];
     onEvent({ type: 'plan', blobs: blobs.map(({ d, role }) => ({ digest: d.digest, size: d.size, role })) });
-    await uploadBlobs(deps, client, dest, blobs, namesOnHost(image, dest.domain, dest.path), { ...opts, onEvent, signal: abort.signal });
+    await uploadBlobs(deps, client, dest, blobs, namesOnHost(image, dest.domain, dest.path), { ...opts, onEvent, signal });
     for (const c of children) {
       const digest = await client.putManifest(dest.path, c.descriptor.digest, scopes, c.bytes, c.descriptor.mediaType);
       onEvent({ type: 'manifest-pushed', reference: `${repositoryName(dest)}@${digest}`, digest, size: c.bytes.length });
     }
-    return await putTopManifest(deps, client, dest, { image, bytes: indexBytes, mediaType: image.manifestMediaType, blobs }, onEvent);
-  } catch (err) {
-    abort.abort();
-    throw err;
-  } finally {
-    opts.signal?.removeEventListener('abort', onOuterAbort);
-    client.close();
-  }
+    return putTopManifest(deps, client, dest, { image, bytes: indexBytes, mediaType: image.manifestMediaType, blobs }, onEvent);
+  });
 }

@@ -11,7 +11,7 @@ import type { Digest } from '../oci/digest.js';
 import { parseManifest } from '../oci/manifest.js';
 import { familiarString, formatReference, parseReference, parseReferenceLoose, repositoryName, type Reference } from '../oci/reference.js';
 import {
-  BlobSourceStore, DEFAULT_CHUNK_SIZE, createLimiter, openRegistryClient, pushScope, uploadBlob,
+  BlobSourceStore, DEFAULT_CHUNK_SIZE, createLimiter, pushScope, uploadBlob, withRegistryClient,
   type BlobRole, type EventSink, type RegistryClient, type RegistryOptions,
 } from '../registry-client/index.js';
 import type { Descriptor } from '../oci/descriptor.js';
@@ -116,19 +116,9 @@ export async function pushImage(deps: PushDeps, source: string, destination: str
       throw new HullError('NOT_FOUND', `Cannot push "${source}": blob ${d.digest} is not in the local content store`, { hint: `pull the image again ("hull pull ${source}") to fetch its layers` });
     }
   }
-  const abort = new AbortController();
-  const onOuterAbort = () => abort.abort(opts.signal?.reason);
-  opts.signal?.addEventListener('abort', onOuterAbort, { once: true });
-  const client = openRegistryClient({ ...opts, host: dest.domain, repository: dest.path, action: `push "${familiarString(dest)}"`, onEvent, signal: abort.signal });
-  try {
+  return withRegistryClient({ ...opts, host: dest.domain, repository: dest.path, action: `push "${familiarString(dest)}"`, onEvent }, async ({ client, signal }) => {
     onEvent({ type: 'plan', blobs: blobs.map(({ d, role }) => ({ digest: d.digest, size: d.size, role })) });
-    await uploadBlobs(deps, client, dest, blobs, namesOnHost(image, dest.domain, dest.path), { ...opts, onEvent, signal: abort.signal });
-    return await putTopManifest(deps, client, dest, { image, bytes: manifestBytes, mediaType: parsed.mediaType, blobs }, onEvent);
-  } catch (err) {
-    abort.abort();
-    throw err;
-  } finally {
-    opts.signal?.removeEventListener('abort', onOuterAbort);
-    client.close();
-  }
+    await uploadBlobs(deps, client, dest, blobs, namesOnHost(image, dest.domain, dest.path), { ...opts, onEvent, signal });
+    return putTopManifest(deps, client, dest, { image, bytes: manifestBytes, mediaType: parsed.mediaType, blobs }, onEvent);
+  });
 }

@@ -61,6 +61,35 @@ export function openRegistryClient(opts: ClientOptions): RegistryClient {
   return new RegistryClient(host, credentials, opts);
 }
 
+/** A client for one operation, with the abort that stops every request of it. */
+export interface RegistrySession {
+  client: RegistryClient;
+  /** Aborted when the caller's signal is, or by `abort()`. */
+  signal: AbortSignal;
+  /** Stops the operation's requests still in flight (before waiting for them to settle). */
+  abort(): void;
+}
+
+/**
+ * Runs `fn` with a client whose requests stop when `opts.signal` aborts or `fn` throws, and
+ * closes the client (its keep-alive sockets) whatever happens.
+ */
+export async function withRegistryClient<T>(opts: ClientOptions, fn: (session: RegistrySession) => Promise<T>): Promise<T> {
+  const abort = new AbortController();
+  const onOuterAbort = () => abort.abort(opts.signal?.reason);
+  opts.signal?.addEventListener('abort', onOuterAbort, { once: true });
+  const client = openRegistryClient({ ...opts, signal: abort.signal });
+  try {
+    return await fn({ client, signal: abort.signal, abort: () => abort.abort() });
+  } catch (err) {
+    abort.abort();
+    throw err;
+  } finally {
+    opts.signal?.removeEventListener('abort', onOuterAbort);
+    client.close();
+  }
+}
+
 export class RegistryClient {
   readonly ctx: ErrorContext;
   readonly retry: RetryPolicy;

@@ -2,7 +2,7 @@
  * The registry client's public surface: what images/pull.ts, images/push.ts and the front ends use.
  * See docs/registry-client.md for the design and the measurements.
  */
-export { openRegistryClient, RegistryClient, type ClientOptions, type FetchedManifest } from './client.js';
+export { openRegistryClient, withRegistryClient, RegistryClient, type ClientOptions, type FetchedManifest, type RegistrySession } from './client.js';
 export { pullScope, pushScope, parseChallenges, type Challenge } from './auth.js';
 export { defaultAuthFile, lookupCredentials, saveCredentials, removeCredentials, type Credentials } from './auth-file.js';
 export { resolveHost, isLoopbackHost, type RegistryOptions, type HostConfig } from './hosts.js';
