@@ -93,8 +93,30 @@ async function waitForFile(file: string, ended: Promise<unknown>): Promise<numbe
   }
 }
 
+export interface StartOptions {
+  attach?: AttachIO[];
+  recordsExit?: boolean;
+  ready?: Promise<unknown>;
+  after?: Promise<unknown>;
+  onCreated?: () => void;
+}
+
 export class Lifecycle {
+  /** Containers this process has created and is starting: their init's pid (see joinablePid). */
+  private readonly created = new Map<string, number>();
+
   constructor(private readonly deps: LifecycleDeps) {}
+
+  /**
+   * The pid whose namespaces a container joins (--network/--ipc/--uts/--pid container:): the
+   * target's init while it runs, or while this process starts it and it is created already (a
+   * pod's members join the infra as soon as its namespaces exist, not once it has started).
+   */
+  private joinablePid(target: ContainerRecord): number | undefined {
+    const starting = this.created.get(target.Id);
+    if (starting !== undefined) return starting;
+    return target.State.Status === 'running' && this.alive(target.Id) ? target.State.Pid : undefined;
+  }
 
   paths(id: string): ContainerPaths {
     return containerPaths(this.deps.root, this.deps.runroot, id);
@@ -111,7 +133,7 @@ export class Lifecycle {
    * left out; if the caller dies meanwhile, reads still reconcile the state from the exit file and
    * the next start or rm cleans up.
    */
-  async start(record: ContainerRecord, opts: { attach?: AttachIO[]; recordsExit?: boolean; ready?: Promise<unknown>; after?: Promise<unknown> } = {}): Promise<Attachment[]> {
+  async start(record: ContainerRecord, opts: StartOptions = {}): Promise<Attachment[]> {
     return this.withStartLock(record.Id, () => this.startLocked(this.deps.store.get(record.Id), { ...opts, byPolicy: false }));
   }
 
@@ -132,9 +154,10 @@ export class Lifecycle {
    * `ready`: what the container joins (a pod's infra) is being started; the rootfs is mounted
    * meanwhile, the namespaces are joined once it settles. `after`: the container is set up
    * (`runc create`) at once, but its process starts only once that settles (compose's
-   * dependencies), and not at all if it fails.
+   * dependencies, a pod's infra), and not at all if it fails. `onCreated`: called once the
+   * container is created (its namespaces exist), before its process starts.
    */
-  async startLocked(record: ContainerRecord, opts: { attach?: AttachIO[]; recordsExit?: boolean; byPolicy: boolean; ready?: Promise<unknown>; after?: Promise<unknown> }): Promise<Attachment[]> {
+  async startLocked(record: ContainerRecord, opts: StartOptions & { byPolicy: boolean }): Promise<Attachment[]> {
     if (isLive(record.State.Status) && this.alive(record.Id)) throw new HullError('CONFLICT', `Cannot start container "${record.Name}": it is already ${record.State.Status}`);
     const watched = (opts.recordsExit ?? false) && !record.Config.Tty && !record.HostConfig.AutoRemove && !hasRestartPolicy(record);
     const paths = await this.beginStart(record);
@@ -175,6 +198,8 @@ export class Lifecycle {
       if (monitor.status === 'rejected') throw monitor.reason;
       pending?.close(); // runc create is past its hooks
       const pid = monitor.value;
+      this.created.set(record.Id, pid);
+      opts.onCreated?.();
       for (const io of opts.attach ?? []) attachments.push(await attachSocket(paths.attach, io));
       await opts.after;
       await startCreated(this.deps.runtime, record.Id, `start container "${record.Name}"`, () => this.alive(record.Id));
@@ -183,6 +208,8 @@ export class Lifecycle {
     } catch (err) {
       for (const a of attachments) a.close();
       throw await this.abortStart(record, paths, await networkError(pending, err));
+    } finally {
+      this.created.delete(record.Id);
     }
   }
 
@@ -330,10 +357,11 @@ export class Lifecycle {
       if (!value) return undefined;
       if (value === 'host') return { kind: 'host' };
       const target = this.deps.store.get(value.slice('container:'.length));
-      if (target.State.Status !== 'running' || !this.alive(target.Id)) {
+      const pid = this.joinablePid(target);
+      if (pid === undefined) {
         throw new HullError('CONFLICT', `Cannot start container "${record.Name}": it shares the ${flag} namespace of container "${target.Name}", which is not running`, { hint: `start it first ("hull start ${target.Name}")` });
       }
-      return { kind: 'container', pid: target.State.Pid };
+      return { kind: 'container', pid };
     };
     const pid = mode(hc.PidMode, 'pid');
     const ipc = mode(hc.IpcMode, 'IPC');
@@ -357,10 +385,11 @@ export class Lifecycle {
     let joined: JoinTarget | undefined;
     if (record.HostConfig.NetworkMode.startsWith('container:')) {
       const target = this.deps.store.get(record.HostConfig.NetworkMode.slice('container:'.length));
-      if (target.State.Status !== 'running' || !this.alive(target.Id)) {
+      const pid = this.joinablePid(target);
+      if (pid === undefined) {
         throw new HullError('CONFLICT', `Cannot start container "${record.Name}": it shares the network of container "${target.Name}", which is not running`, { hint: `start it first ("hull start ${target.Name}")` });
       }
-      joined = { pid: target.State.Pid, bundleDir: this.paths(target.Id).bundle };
+      joined = { pid, bundleDir: this.paths(target.Id).bundle };
       // Marks the target's namespace as shared, for its cleanup (see netnsShared).
       mkdirSync(join(joined.bundleDir, 'netns-joiners'), { recursive: true });
       writeFileSync(join(joined.bundleDir, 'netns-joiners', record.Id), '');

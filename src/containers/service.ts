@@ -81,9 +81,10 @@ export interface PodHooks {
   planMember(request: ContainerCreateRequest): Promise<{ request: ContainerCreateRequest; pod: string }>;
   /**
    * Before a member starts: its pod's infra runs (started if need be). Resolves once the pod
-   * allows the start; `ready`, when the infra is being started, settles once it runs.
+   * allows the start; when the infra is being started, `created` settles once its namespaces
+   * exist (the member joins them) and `running` once it runs (the member's process starts then).
    */
-  beforeMemberStart(record: ContainerRecord): Promise<{ ready?: Promise<void> }>;
+  beforeMemberStart(record: ContainerRecord): Promise<{ created?: Promise<void>; running?: Promise<void> }>;
 }
 
 /** How the pod service creates a pod's own containers (its infra). */
@@ -293,10 +294,12 @@ export class ContainerService {
    * are the attaches that arrived in this process while it was not running (Docker clients attach
    * first, then start). `recordsExit`, `after`: see Lifecycle.start(Locked).
    */
-  async start(idOrName: string, opts: { attach?: AttachIO; recordsExit?: boolean; after?: Promise<unknown> } = {}): Promise<{ record: ContainerRecord; attachment: Attachment | undefined }> {
+  async start(idOrName: string, opts: { attach?: AttachIO; recordsExit?: boolean; after?: Promise<unknown>; onCreated?: () => void } = {}): Promise<{ record: ContainerRecord; attachment: Attachment | undefined }> {
     const record = await this.refresh(idOrName);
-    // A member mounts its rootfs while its pod's infra starts; it joins the infra once that runs.
-    const { ready } = record.Pod && !record.IsInfra && record.State.Status !== 'running' && record.State.Status !== 'paused' ? ((await this.deps.pods?.beforeMemberStart(record)) ?? {}) : {};
+    // A member mounts its rootfs while its pod's infra starts, joins the infra's namespaces once
+    // the infra is created, and starts its process once the infra runs.
+    const { created, running } = record.Pod && !record.IsInfra && record.State.Status !== 'running' && record.State.Status !== 'paused' ? ((await this.deps.pods?.beforeMemberStart(record)) ?? {}) : {};
+    const after = running && opts.after ? Promise.all([running, opts.after]) : (running ?? opts.after);
     if (record.State.Status === 'running' || record.State.Status === 'paused') {
       if (opts.attach) throw new HullError('CONFLICT', `Cannot start container "${record.Name}": it is already ${record.State.Status}`, { hint: `attach to it with "hull attach ${record.Name}"` });
       return { record, attachment: undefined };
@@ -306,7 +309,7 @@ export class ContainerService {
     const ios = [...(opts.attach ? [opts.attach] : []), ...waiting.map((w) => w.io)];
     let attachments: Attachment[];
     try {
-      attachments = await this.lifecycle.start(record, { attach: ios, recordsExit: opts.recordsExit ?? false, ...(ready ? { ready } : {}), ...(opts.after ? { after: opts.after } : {}) });
+      attachments = await this.lifecycle.start(record, { attach: ios, recordsExit: opts.recordsExit ?? false, ...(created ? { ready: created } : {}), ...(after ? { after } : {}), ...(opts.onCreated ? { onCreated: opts.onCreated } : {}) });
     } catch (err) {
       for (const w of waiting) w.reject(err);
       // As dockerd: an auto-remove container that cannot start is removed (its waiters on
@@ -393,7 +396,7 @@ export class ContainerService {
   /** See Lifecycle.runInForeground: `run --rm` in the foreground without a terminal. */
   async runInForeground(idOrName: string, io: ExecIO): Promise<number> {
     const record = await this.refresh(idOrName);
-    if (record.Pod && !record.IsInfra) await (await this.deps.pods?.beforeMemberStart(record))?.ready;
+    if (record.Pod && !record.IsInfra) await (await this.deps.pods?.beforeMemberStart(record))?.running;
     return this.lifecycle.runInForeground(record, io);
   }
 

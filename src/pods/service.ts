@@ -78,7 +78,7 @@ const live = (s: ContainerStatus) => s === 'running' || s === 'paused' || s === 
 export class PodService {
   private readonly store: PodStore;
   /** Infra starts in progress in this process, by pod ID (see ensureInfra). */
-  private readonly infraStarts = new Map<string, Promise<void>>();
+  private readonly infraStarts = new Map<string, { created: Promise<void>; running: Promise<void> }>();
 
   constructor(private readonly deps: PodDeps) {
     this.store = new PodStore(deps.root);
@@ -227,27 +227,34 @@ export class PodService {
 
   /**
    * The infra runs, with the pod cgroup's limits in place, before any member joins it. Throws if
-   * the pod does not allow a start; otherwise `ready` is the infra's start when it was not running
-   * (one per pod in this process, shared by the members starting side by side, which mount their
-   * root filesystems meanwhile).
+   * the pod does not allow a start; otherwise, when the infra was not running, `running` is its
+   * start and `created` settles once it is created (its namespaces exist; a failure settles it
+   * too). One start per pod in this process, shared by the members starting side by side, which
+   * mount their root filesystems meanwhile and join the infra once it is created.
    */
-  private async ensureInfra(pod: PodRecord): Promise<{ ready?: Promise<void> }> {
+  private async ensureInfra(pod: PodRecord): Promise<{ created?: Promise<void>; running?: Promise<void> }> {
     const infra = this.deps.containers.inspect(pod.InfraContainerId);
     if (infra.State.Status === 'running') return {};
     if (infra.State.Status === 'paused') throw new HullError('CONFLICT', `Cannot start a container of pod "${pod.Name}": the pod is paused`, { hint: `unpause it first ("hull pod unpause ${pod.Name}")` });
-    let ready = this.infraStarts.get(pod.Id);
-    if (!ready) {
-      ready = this.runInfra(pod, infra.Id).finally(() => this.infraStarts.delete(pod.Id));
-      this.infraStarts.set(pod.Id, ready);
-      ready.catch(() => undefined); // each member's start observes it (and throws it)
+    let start = this.infraStarts.get(pod.Id);
+    if (!start) {
+      let onCreated = () => {};
+      const created = new Promise<void>((resolve) => (onCreated = resolve));
+      const running = this.runInfra(pod, infra.Id, () => onCreated()).finally(() => this.infraStarts.delete(pod.Id));
+      const createdOrFailed = Promise.race([created, running]);
+      // Each member's start observes them (and throws the failure).
+      running.catch(() => undefined);
+      createdOrFailed.catch(() => undefined);
+      start = { created: createdOrFailed, running };
+      this.infraStarts.set(pod.Id, start);
     }
-    return { ready };
+    return start;
   }
 
-  private async runInfra(pod: PodRecord, infraId: string): Promise<void> {
+  private async runInfra(pod: PodRecord, infraId: string, onCreated: () => void): Promise<void> {
     applyPodCgroup(pod.CgroupParent, pod.Resources, pod.Name);
     try {
-      await this.deps.containers.start(infraId);
+      await this.deps.containers.start(infraId, { onCreated });
     } catch (err) {
       // Another start of this pod's member got there first.
       if (isHullError(err) && err.code === 'CONFLICT' && this.deps.containers.inspect(infraId).State.Status === 'running') return;
@@ -260,7 +267,7 @@ export class PodService {
    * the members meanwhile (kube play); `start` then finds it running, or starting, and shares it.
    */
   async startInfra(ref: string): Promise<void> {
-    await (await this.ensureInfra(this.getReady(ref, 'start'))).ready;
+    await (await this.ensureInfra(this.getReady(ref, 'start'))).running;
   }
 
   /**
@@ -276,7 +283,7 @@ export class PodService {
       // Without init containers they start with the infra: each mounts its root filesystem while
       // the infra's runtime starts, then joins it.
       const others = members.filter((m) => !m.InitContainerType && !live(m.State.Status));
-      const { ready } = await this.ensureInfra(pod);
+      const { running: ready } = await this.ensureInfra(pod);
       if (inits.length > 0 || others.length === 0) await ready;
       for (const c of inits) await this.runInit(pod, c);
       const results = await Promise.allSettled(others.map((c) => this.deps.containers.start(c.Id)));
