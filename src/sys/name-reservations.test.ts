@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NameReservations } from './name-reservations.js';
@@ -25,6 +25,25 @@ test('a name reserved by a process killed before its record is reclaimed; a live
     assert.equal(names.reclaimStale('old', () => false), false);
     names.release('web', 'b'.repeat(64));
     assert.deepEqual(readdirSync(dir).sort(), ['old']);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a reservation is never seen empty; an empty one left by an older hull killed -9 is reclaimed once it is a few seconds old', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hull-names-'));
+  try {
+    const names = new NameReservations(dir);
+    assert.equal(names.reserve('web', 'a'.repeat(64)), true);
+    assert.deepEqual(readdirSync(dir), ['web'], 'no draft left beside the name');
+    writeFileSync(join(dir, 'half'), '');
+    assert.equal(names.reserve('half', 'b'.repeat(64)), false);
+    assert.equal(names.reclaimStale('half', () => false), false, 'it may be a reservation being written');
+    const old = new Date(Date.now() - 60_000);
+    utimesSync(join(dir, 'half'), old, old);
+    assert.equal(names.reclaimStale('half', () => false), true);
+    assert.equal(names.reserve('half', 'b'.repeat(64)), true);
+    assert.equal(names.owner('half'), 'b'.repeat(64));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

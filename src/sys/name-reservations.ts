@@ -5,11 +5,14 @@
  * their names. A process killed -9 between reserving a name and writing its record leaves a
  * reservation nobody holds: the next reservation of that name reclaims it (reclaimStale).
  */
-import { closeSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { linkSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { errnoCode } from '../errors.js';
 import { processStartTime } from './lock.js';
 import { randomBytes } from './random.js';
+
+/** How old an empty reservation must be before it is taken for a leftover. */
+const EMPTY_GRACE_MS = 5_000;
 
 const selfToken = () => `${process.pid} ${processStartTime(process.pid) ?? 0}`;
 
@@ -19,14 +22,18 @@ export class NameReservations {
   /** Reserves `name` for `id`; false when another record holds it. */
   reserve(name: string, id: string): boolean {
     mkdirSync(this.dir, { recursive: true });
+    // Written aside, then linked: the name appears with its owner in it or not at all (a file made
+    // with O_EXCL and written after could be left empty by a kill -9, naming nobody to reclaim).
+    const draft = join(this.dir, `.new-${randomBytes(6).toString('hex')}`);
+    writeFileSync(draft, `${id}\n${selfToken()}`, { mode: 0o644 });
     try {
-      const fd = openSync(join(this.dir, name), 'wx', 0o644);
-      writeFileSync(fd, `${id}\n${selfToken()}`);
-      closeSync(fd);
+      linkSync(draft, join(this.dir, name));
       return true;
     } catch (err) {
       if (errnoCode(err) === 'EEXIST') return false;
       throw err;
+    } finally {
+      rmSync(draft, { force: true });
     }
   }
 
@@ -47,9 +54,13 @@ export class NameReservations {
   reclaimStale(name: string, hasRecord: (id: string) => boolean): boolean {
     const text = this.read(name);
     const [id, token] = text?.split('\n') ?? [];
-    if (text === undefined || id === undefined || token === undefined || hasRecord(id)) return false;
-    const [pid, start] = token.split(' ');
-    if (pid !== undefined && processStartTime(Number(pid)) === start) return false; // still being created
+    // An empty file is what an older hull killed -9 mid-reservation left (see reserve).
+    const emptyLeftover = text === '' && this.ageMs(name) > EMPTY_GRACE_MS;
+    if (!emptyLeftover) {
+      if (text === undefined || id === undefined || token === undefined || hasRecord(id)) return false;
+      const [pid, start] = token.split(' ');
+      if (pid !== undefined && processStartTime(Number(pid)) === start) return false; // still being created
+    }
     const aside = join(this.dir, `.stale-${name}-${randomBytes(4).toString('hex')}`);
     try {
       renameSync(join(this.dir, name), aside);
@@ -63,6 +74,14 @@ export class NameReservations {
     }
     unlinkSync(aside);
     return true;
+  }
+
+  private ageMs(name: string): number {
+    try {
+      return Date.now() - statSync(join(this.dir, name)).mtimeMs;
+    } catch {
+      return 0;
+    }
   }
 
   private read(name: string): string | undefined {

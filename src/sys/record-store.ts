@@ -44,7 +44,6 @@ export class RecordStore<R extends { Id: string; Name: string }> {
     return join(this.dir, id, this.kind.file);
   }
 
-  /** Reserves `name` for `id`; false when another record holds it. */
   /** Reserves `name` for `id`, reclaiming it from a creator killed before it wrote its record; false when a record (or a live creator) holds it. */
   reserveName(name: string, id: string): boolean {
     if (this.names.reserve(name, id)) return true;
