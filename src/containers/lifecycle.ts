@@ -34,6 +34,7 @@ import { parseSignal } from '../runtime/signals.js';
 import type { ContainerNetworking, JoinTarget, NetworkAttachment } from '../network/service.js';
 import type { ExecIO, ExecStream } from './exec.js';
 import type { KernelOptions, NamespaceMode } from '../runtime/kernel-options.js';
+import { pinNamespaces, pinnedNamespace, unpinNamespaces, type PinnedType } from '../runtime/pinned-ns.js';
 
 export interface LifecycleDeps {
   store: ContainerStore;
@@ -98,24 +99,32 @@ export interface StartOptions {
   recordsExit?: boolean;
   ready?: Promise<unknown>;
   after?: Promise<unknown>;
+  /** A pod's infra: its pinned namespaces (network, IPC, UTS) exist; members may join them by path. */
+  onPinned?: () => void;
+  /** Created (`runc create` returned): its init's namespaces exist. */
   onCreated?: () => void;
 }
 
 export class Lifecycle {
-  /** Containers this process has created and is starting: their init's pid (see joinablePid). */
-  private readonly created = new Map<string, number>();
+  /** Containers this process is starting: their init's pid once created (see joinTarget). */
+  private readonly starting = new Map<string, number | undefined>();
 
   constructor(private readonly deps: LifecycleDeps) {}
 
   /**
-   * The pid whose namespaces a container joins (--network/--ipc/--uts/--pid container:): the
-   * target's init while it runs, or while this process starts it and it is created already (a
-   * pod's members join the infra as soon as its namespaces exist, not once it has started).
+   * How a container joins the target's namespaces (--network/--ipc/--uts/--pid container:): a pod
+   * infra's pinned file, from the moment this process has made it; else the target's init, while
+   * it runs or once this process has created it. Undefined: not joinable (not running).
    */
-  private joinablePid(target: ContainerRecord): number | undefined {
-    const starting = this.created.get(target.Id);
-    if (starting !== undefined) return starting;
-    return target.State.Status === 'running' && this.alive(target.Id) ? target.State.Pid : undefined;
+  private joinTarget(target: ContainerRecord, type: 'net' | 'ipc' | 'uts' | 'pid'): { path: string } | { pid: number } | undefined {
+    const running = target.State.Status === 'running' && this.alive(target.Id);
+    if (!running && !this.starting.has(target.Id)) return undefined;
+    if (target.IsInfra && type !== 'pid' && !this.deps.runtime.rootless) {
+      const path = type === 'net' ? this.deps.network?.sandbox(target.Id)?.netns : pinnedNamespace(this.paths(target.Id).bundle, type);
+      if (path && existsSync(path)) return { path };
+    }
+    const pid = running ? target.State.Pid : this.starting.get(target.Id);
+    return pid === undefined ? undefined : { pid };
   }
 
   paths(id: string): ContainerPaths {
@@ -165,7 +174,9 @@ export class Lifecycle {
     let pending: NetworkAttachment['pending'];
     try {
       // The network's endpoints are connected (CNI ADD) while the monitor creates the container.
+      this.starting.set(record.Id, undefined);
       const network = await this.writeBundle(record, paths, { connectLater: true, ...(opts.ready ? { ready: opts.ready } : {}) });
+      if (pinnedNamespace(paths.bundle, 'uts')) opts.onPinned?.();
       pending = network.pending;
       // (A throw while the monitor's options are made is a rejection too: `connected` is awaited.)
       const created = Promise.resolve().then(() => startMonitor({
@@ -198,7 +209,7 @@ export class Lifecycle {
       if (monitor.status === 'rejected') throw monitor.reason;
       pending?.close(); // runc create is past its hooks
       const pid = monitor.value;
-      this.created.set(record.Id, pid);
+      this.starting.set(record.Id, pid);
       opts.onCreated?.();
       for (const io of opts.attach ?? []) attachments.push(await attachSocket(paths.attach, io));
       await opts.after;
@@ -209,7 +220,7 @@ export class Lifecycle {
       for (const a of attachments) a.close();
       throw await this.abortStart(record, paths, await networkError(pending, err));
     } finally {
-      this.created.delete(record.Id);
+      this.starting.delete(record.Id);
     }
   }
 
@@ -259,6 +270,7 @@ export class Lifecycle {
   private async abortStart(record: ContainerRecord, paths: ContainerPaths, err: unknown): Promise<unknown> {
     await deleteContainer(this.deps.runtime, record.Id);
     await unmountIfMounted(paths.rootfs);
+    await unpinNamespaces(paths.bundle);
     await this.deps.network?.detach(record.Id).catch(() => {});
     await this.deps.store.update(record.Id, (r) => {
       r.State.Error = err instanceof Error ? err.message : String(err);
@@ -335,12 +347,15 @@ export class Lifecycle {
     const attach = { ...(opts.connectLater ? { connectLater: true } : {}) };
     // Both settle before a failure is thrown, so the caller's clean-up never races a set-up.
     // `ready`: what the network waits for (a pod's infra, whose namespace a member joins).
-    const [net, mount] = await Promise.allSettled([(opts.ready ?? Promise.resolve()).then(() => this.attachNetwork(record, paths, attach)), mountRootfs(snapshotter, record, paths, this.deps.runtime.rootless)]);
+    // A pod's infra (as root) pins its IPC and UTS namespaces meanwhile: its members join them by path.
+    const pins = record.IsInfra && !this.deps.runtime.rootless && record.Config.Hostname ? pinNamespaces(paths.bundle, record.Config.Hostname) : Promise.resolve();
+    const [net, mount, pinned] = await Promise.allSettled([(opts.ready ?? Promise.resolve()).then(() => this.attachNetwork(record, paths, attach)), mountRootfs(snapshotter, record, paths, this.deps.runtime.rootless), pins]);
     if (net.status === 'rejected') throw net.reason;
     const pending = net.value?.pending;
     const connected = net.value?.connected;
     try {
       if (mount.status === 'rejected') throw mount.reason;
+      if (pinned.status === 'rejected') throw pinned.reason;
       prepareBundle(record, paths, net.value, this.kernelOptions(record), this.deps.runtime.rootless);
     } catch (err) {
       await Promise.allSettled([connected]);
@@ -353,19 +368,24 @@ export class Lifecycle {
   /** --pid/--ipc and the other kernel options; a container: mode joins the running target's namespace. */
   private kernelOptions(record: ContainerRecord): KernelOptions {
     const hc = record.HostConfig;
-    const mode = (value: string | undefined, flag: string): NamespaceMode | undefined => {
-      if (!value) return undefined;
+    const mode = (value: string | undefined, flag: string, type: 'pid' | 'ipc' | 'uts'): NamespaceMode | undefined => {
+      if (!value || value === 'shareable') return undefined;
       if (value === 'host') return { kind: 'host' };
       const target = this.deps.store.get(value.slice('container:'.length));
-      const pid = this.joinablePid(target);
-      if (pid === undefined) {
+      const via = this.joinTarget(target, type);
+      if (via === undefined) {
         throw new HullError('CONFLICT', `Cannot start container "${record.Name}": it shares the ${flag} namespace of container "${target.Name}", which is not running`, { hint: `start it first ("hull start ${target.Name}")` });
       }
-      return { kind: 'container', pid };
+      return 'path' in via ? { kind: 'path', path: via.path } : { kind: 'container', pid: via.pid };
     };
-    const pid = mode(hc.PidMode, 'pid');
-    const ipc = mode(hc.IpcMode, 'IPC');
-    const uts = mode(hc.UTSMode, 'UTS');
+    // A pod's infra joins its own pinned namespaces (writeBundle made them).
+    const own = (type: PinnedType): NamespaceMode | undefined => {
+      const path = record.IsInfra ? pinnedNamespace(this.paths(record.Id).bundle, type) : undefined;
+      return path ? { kind: 'path', path } : undefined;
+    };
+    const pid = mode(hc.PidMode, 'pid', 'pid');
+    const ipc = own('ipc') ?? mode(hc.IpcMode, 'IPC', 'ipc');
+    const uts = own('uts') ?? mode(hc.UTSMode, 'UTS', 'uts');
     return {
       ...(pid ? { pid } : {}),
       ...(ipc ? { ipc } : {}),
@@ -385,11 +405,11 @@ export class Lifecycle {
     let joined: JoinTarget | undefined;
     if (record.HostConfig.NetworkMode.startsWith('container:')) {
       const target = this.deps.store.get(record.HostConfig.NetworkMode.slice('container:'.length));
-      const pid = this.joinablePid(target);
-      if (pid === undefined) {
+      const via = this.joinTarget(target, 'net');
+      if (via === undefined) {
         throw new HullError('CONFLICT', `Cannot start container "${record.Name}": it shares the network of container "${target.Name}", which is not running`, { hint: `start it first ("hull start ${target.Name}")` });
       }
-      joined = { pid, bundleDir: this.paths(target.Id).bundle };
+      joined = { ...('path' in via ? { netns: via.path } : { pid: via.pid }), bundleDir: this.paths(target.Id).bundle };
       // Marks the target's namespace as shared, for its cleanup (see netnsShared).
       mkdirSync(join(joined.bundleDir, 'netns-joiners'), { recursive: true });
       writeFileSync(join(joined.bundleDir, 'netns-joiners', record.Id), '');
@@ -477,7 +497,7 @@ export class Lifecycle {
     const exit = readExit(paths);
     if (!deleteStoppedState(this.deps.runtime, id)) await deleteContainer(this.deps.runtime, id);
     // Independent of each other: the rootfs unmount and the network teardown run side by side.
-    await Promise.all([unmountIfMounted(paths.rootfs), this.deps.network?.detach(id, { unshared: !this.netnsShared(paths) }).catch(() => {})]);
+    await Promise.all([unmountIfMounted(paths.rootfs), unpinNamespaces(paths.bundle), this.deps.network?.detach(id, { unshared: !this.netnsShared(paths) }).catch(() => {})]);
     let changed = false;
     const updated = await this.deps.store.update(id, (r) => {
       if (!isLive(r.State.Status)) return;

@@ -2,6 +2,7 @@
  * ContainerService: the container operations the front ends call. Creation and removal live here;
  * starting, stopping and cleanup in lifecycle.ts (through the conmon monitor); exec in exec.ts.
  */
+import { unpinNamespaces } from '../runtime/pinned-ns.js';
 import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import type { RuntimeSpec } from '../oci/runtime-spec.js';
@@ -294,7 +295,7 @@ export class ContainerService {
    * are the attaches that arrived in this process while it was not running (Docker clients attach
    * first, then start). `recordsExit`, `after`: see Lifecycle.start(Locked).
    */
-  async start(idOrName: string, opts: { attach?: AttachIO; recordsExit?: boolean; after?: Promise<unknown>; onCreated?: () => void } = {}): Promise<{ record: ContainerRecord; attachment: Attachment | undefined }> {
+  async start(idOrName: string, opts: { attach?: AttachIO; recordsExit?: boolean; after?: Promise<unknown>; onPinned?: () => void; onCreated?: () => void } = {}): Promise<{ record: ContainerRecord; attachment: Attachment | undefined }> {
     const record = await this.refresh(idOrName);
     // A member mounts its rootfs while its pod's infra starts, joins the infra's namespaces once
     // the infra is created, and starts its process once the infra runs.
@@ -309,7 +310,7 @@ export class ContainerService {
     const ios = [...(opts.attach ? [opts.attach] : []), ...waiting.map((w) => w.io)];
     let attachments: Attachment[];
     try {
-      attachments = await this.lifecycle.start(record, { attach: ios, recordsExit: opts.recordsExit ?? false, ...(created ? { ready: created } : {}), ...(after ? { after } : {}), ...(opts.onCreated ? { onCreated: opts.onCreated } : {}) });
+      attachments = await this.lifecycle.start(record, { attach: ios, recordsExit: opts.recordsExit ?? false, ...(created ? { ready: created } : {}), ...(after ? { after } : {}), ...(opts.onPinned ? { onPinned: opts.onPinned } : {}), ...(opts.onCreated ? { onCreated: opts.onCreated } : {}) });
     } catch (err) {
       for (const w of waiting) w.reject(err);
       // As dockerd: an auto-remove container that cannot start is removed (its waiters on
@@ -449,6 +450,7 @@ export class ContainerService {
     }
     await deleteContainer(this.deps.runtime, record.Id);
     await unmountIfMounted(paths.rootfs);
+    await unpinNamespaces(paths.bundle);
     await this.deps.network?.detach(record.Id).catch(() => {});
     const snapshotter = await this.deps.snapshotter();
     await snapshotter.removeView(record.Id);

@@ -75,7 +75,9 @@ export interface AttachOptions {
 
 /** For --network container:X: the running container whose namespace and /etc files are shared. */
 export interface JoinTarget {
-  pid: number;
+  /** The namespace to join: a pinned file (a pod infra's, being started) or its init's. */
+  netns?: string;
+  pid?: number;
   bundleDir: string;
 }
 
@@ -314,7 +316,7 @@ export class NetworkService implements ContainerNetworking {
       }
       case 'container': {
         if (!join) throw new HullError('INTERNAL', `Cannot join the network of "${mode.ref}": no running container given`);
-        return { netnsPath: `/proc/${join.pid}/ns/net`, hostNetwork: false, etc: { hosts: `${join.bundleDir}/hosts`, resolvConf: `${join.bundleDir}/resolv.conf` } };
+        return { netnsPath: join.netns ?? `/proc/${join.pid}/ns/net`, hostNetwork: false, etc: { hosts: `${join.bundleDir}/hosts`, resolvConf: `${join.bundleDir}/resolv.conf` } };
       }
       case 'network': {
         const settings = c.NetworkSettings?.Networks ?? {};

@@ -240,7 +240,10 @@ export class PodService {
     if (!start) {
       let onCreated = () => {};
       const created = new Promise<void>((resolve) => (onCreated = resolve));
-      const running = this.runInfra(pod, infra.Id, () => onCreated()).finally(() => this.infraStarts.delete(pod.Id));
+      // Members join the infra's pinned namespaces as soon as they exist (as root); a pod that
+      // shares its PID namespace has its members wait for the infra's init, which holds it.
+      const early = !pod.SharedNamespaces.includes('pid');
+      const running = this.runInfra(pod, infra.Id, { onCreated: () => onCreated(), ...(early ? { onPinned: () => onCreated() } : {}) }).finally(() => this.infraStarts.delete(pod.Id));
       const createdOrFailed = Promise.race([created, running]);
       // Each member's start observes them (and throws the failure).
       running.catch(() => undefined);
@@ -251,10 +254,10 @@ export class PodService {
     return start;
   }
 
-  private async runInfra(pod: PodRecord, infraId: string, onCreated: () => void): Promise<void> {
+  private async runInfra(pod: PodRecord, infraId: string, signals: { onPinned?: () => void; onCreated: () => void }): Promise<void> {
     applyPodCgroup(pod.CgroupParent, pod.Resources, pod.Name);
     try {
-      await this.deps.containers.start(infraId, { onCreated });
+      await this.deps.containers.start(infraId, signals);
     } catch (err) {
       // Another start of this pod's member got there first.
       if (isHullError(err) && err.code === 'CONFLICT' && this.deps.containers.inspect(infraId).State.Status === 'running') return;

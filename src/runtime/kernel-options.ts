@@ -11,8 +11,8 @@
 import { HullError } from '../errors.js';
 import type { RuntimeSpec } from '../oci/runtime-spec.js';
 
-/** `host`, `private` (the default), or a container's namespace, joined through its init's pid. */
-export type NamespaceMode = { kind: 'private' } | { kind: 'host' } | { kind: 'container'; pid: number };
+/** `host`, `private` (the default), or a container's namespace, joined through its init's pid or a pinned file (runtime/pinned-ns.ts). */
+export type NamespaceMode = { kind: 'private' } | { kind: 'host' } | { kind: 'container'; pid: number } | { kind: 'path'; path: string };
 
 export interface KernelOptions {
   pid?: NamespaceMode;
@@ -56,7 +56,7 @@ export function clampOomScoreAdj(wanted: number, own: number): number {
 function withNamespace(spec: RuntimeSpec, type: 'pid' | 'ipc' | 'uts', mode: NamespaceMode | undefined): RuntimeSpec {
   if (!mode || mode.kind === 'private') return spec;
   const rest = spec.linux.namespaces.filter((n) => n.type !== type);
-  const namespaces = mode.kind === 'host' ? rest : [...rest, { type, path: `/proc/${mode.pid}/ns/${type}` }];
+  const namespaces = mode.kind === 'host' ? rest : [...rest, { type, path: mode.kind === 'path' ? mode.path : `/proc/${mode.pid}/ns/${type}` }];
   return { ...spec, linux: { ...spec.linux, namespaces } };
 }
 

@@ -8,7 +8,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { HULL_BIN, hullWithBusybox, type HullEnv } from '../../src/testing/hull-cli.js';
 import { waitFor, fetchText } from '../../src/testing/wait.js';
@@ -48,10 +48,15 @@ test('two containers of a pod talk over localhost and share the pod\'s host name
   const infraPid = await inspect(pod.InfraContainerId, '{{.State.Pid}}');
   assert.match(readFileSync(`/proc/${infraPid}/status`, 'utf8'), /^CapEff:\s+0+$/m);
   assert.equal(await inspect(pod.InfraContainerId, '{{.HostConfig.ReadonlyRootfs}}'), 'true');
+  // The member is in the infra's network, IPC and UTS namespaces (pinned to files while the pod runs).
+  const webPid = await inspect('talk-web', '{{.State.Pid}}');
+  for (const ns of ['net', 'ipc', 'uts']) assert.equal(readlinkSync(`/proc/${webPid}/ns/${ns}`), readlinkSync(`/proc/${infraPid}/ns/${ns}`), `the ${ns} namespace`);
   // ps --pod names each container's pod.
   const ps = await env.ok(['ps', '-a', '--pod', '--format', '{{.Names}} {{.PodName}}']);
   assert.match(ps, /^talk-web talk$/m);
   await env.ok(['pod', 'rm', '-f', 'talk']);
+  const pins = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.includes(pod.InfraContainerId) && / nsfs /.test(l));
+  assert.deepEqual(pins, [], 'pod rm leaves no namespace pinned');
 });
 
 test('a port published by the pod reaches the member that listens on it', async () => {
