@@ -2,7 +2,6 @@
  * ContainerService: the container operations the front ends call. Creation and removal live here;
  * starting, stopping and cleanup in lifecycle.ts (through the conmon monitor); exec in exec.ts.
  */
-import { unpinNamespaces } from '../runtime/pinned-ns.js';
 import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import type { RuntimeSpec } from '../oci/runtime-spec.js';
@@ -26,6 +25,7 @@ import type { ImageStore, ImageRecord } from '../images/image-store.js';
 import type { Snapshotter } from '../snapshots/snapshotter.js';
 import { deleteContainer, type RuntimeOptions } from '../runtime/runc.js';
 import { attachSocket, reopenMonitorLog, resizeTerminal, type AttachIO, type Attachment } from '../runtime/attach.js';
+import { unpinNamespaces } from '../runtime/pinned-ns.js';
 import { mergeProcessConfig, processArgs } from './config.js';
 import { checkCreateRequest, type CreateHost, type CreatePlan } from './create-check.js';
 import type { ResolvedMounts } from '../volumes/resolve.js';

@@ -228,8 +228,8 @@ export class PodService {
   /**
    * The infra runs, with the pod cgroup's limits in place, before any member joins it. Throws if
    * the pod does not allow a start; otherwise, when the infra was not running, `running` is its
-   * start and `created` settles once it is created (its namespaces exist; a failure settles it
-   * too). One start per pod in this process, shared by the members starting side by side, which
+   * start and `created` settles once members may join it: its namespaces are pinned (as root,
+   * without a shared PID namespace) or it is created (a failure settles it too). One start per pod in this process, shared by the members starting side by side, which
    * mount their root filesystems meanwhile and join the infra once it is created.
    */
   private async ensureInfra(pod: PodRecord): Promise<{ created?: Promise<void>; running?: Promise<void> }> {
