@@ -176,7 +176,7 @@ export class Lifecycle {
       // The network's endpoints are connected (CNI ADD) while the monitor creates the container.
       this.starting.set(record.Id, undefined);
       const network = await this.writeBundle(record, paths, { connectLater: true, ...(opts.ready ? { ready: opts.ready } : {}) });
-      if (pinnedNamespace(paths.bundle, 'uts')) opts.onPinned?.();
+      if (record.IsInfra && pinnedNamespace(paths.bundle, 'uts')) opts.onPinned?.();
       pending = network.pending;
       // (A throw while the monitor's options are made is a rejection too: `connected` is awaited.)
       const created = Promise.resolve().then(() => startMonitor({
@@ -270,7 +270,7 @@ export class Lifecycle {
   private async abortStart(record: ContainerRecord, paths: ContainerPaths, err: unknown): Promise<unknown> {
     await deleteContainer(this.deps.runtime, record.Id);
     await unmountIfMounted(paths.rootfs);
-    await unpinNamespaces(paths.bundle);
+    if (record.IsInfra) await unpinNamespaces(paths.bundle);
     await this.deps.network?.detach(record.Id).catch(() => {});
     await this.deps.store.update(record.Id, (r) => {
       r.State.Error = err instanceof Error ? err.message : String(err);
@@ -497,7 +497,7 @@ export class Lifecycle {
     const exit = readExit(paths);
     if (!deleteStoppedState(this.deps.runtime, id)) await deleteContainer(this.deps.runtime, id);
     // Independent of each other: the rootfs unmount and the network teardown run side by side.
-    await Promise.all([unmountIfMounted(paths.rootfs), unpinNamespaces(paths.bundle), this.deps.network?.detach(id, { unshared: !this.netnsShared(paths) }).catch(() => {})]);
+    await Promise.all([unmountIfMounted(paths.rootfs), record.IsInfra ? unpinNamespaces(paths.bundle) : undefined, this.deps.network?.detach(id, { unshared: !this.netnsShared(paths) }).catch(() => {})]);
     let changed = false;
     const updated = await this.deps.store.update(id, (r) => {
       if (!isLive(r.State.Status)) return;

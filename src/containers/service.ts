@@ -450,7 +450,7 @@ export class ContainerService {
     }
     await deleteContainer(this.deps.runtime, record.Id);
     await unmountIfMounted(paths.rootfs);
-    await unpinNamespaces(paths.bundle);
+    if (record.IsInfra) await unpinNamespaces(paths.bundle);
     await this.deps.network?.detach(record.Id).catch(() => {});
     const snapshotter = await this.deps.snapshotter();
     await snapshotter.removeView(record.Id);
